@@ -1,0 +1,175 @@
+//! [`MmapBuilder`]: every option of a mapping, applied on every path.
+
+use std::fs::{File, OpenOptions};
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+
+use crate::mapped_file::{checked_map_len, MapOptions};
+use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchHint};
+
+/// Configures a mapping before opening or creating it.
+///
+/// Every option applies to [`create`](Self::create), [`open`](Self::open)
+/// and [`open_or_create`](Self::open_or_create) alike:
+///
+/// * `mode` — default [`MmapMode::ReadWrite`].
+/// * `size` — for `create`, the new file's length (required). For `open`,
+///   the least length the mapping must have: a read-write mapping grows a
+///   shorter file to it (zero-filled, never truncating); other modes refuse a
+///   shorter file with [`MmapIoError::InvalidSize`].
+/// * `flush_policy` — default [`FlushPolicy::Manual`].
+/// * `touch_hint` — default [`TouchHint::Never`].
+/// * `huge_pages` — ask for transparent huge pages (Linux
+///   `madvise(MADV_HUGEPAGE)`), falling back to normal pages when refused.
+///
+/// ```
+/// use mmapio::{FlushPolicy, MemoryMappedFile, MmapMode, TouchHint};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("b.bin");
+/// let map = MemoryMappedFile::builder(&path)
+///     .mode(MmapMode::ReadWrite)
+///     .size(64 * 1024)
+///     .flush_policy(FlushPolicy::EveryBytes(4096))
+///     .touch_hint(TouchHint::Eager)
+///     .open_or_create()?;
+/// assert_eq!(map.len(), 64 * 1024);
+/// assert_eq!(map.flush_policy(), FlushPolicy::EveryBytes(4096));
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a builder does nothing until create(), open() or open_or_create() is called"]
+pub struct MmapBuilder {
+    path: PathBuf,
+    mode: MmapMode,
+    size: Option<u64>,
+    options: MapOptions,
+}
+
+impl MmapBuilder {
+    pub(crate) fn new(path: &Path) -> Self {
+        MmapBuilder {
+            path: path.to_path_buf(),
+            mode: MmapMode::ReadWrite,
+            size: None,
+            options: MapOptions::default(),
+        }
+    }
+
+    /// Sets the mapping mode.
+    pub fn mode(mut self, mode: MmapMode) -> Self {
+        self.mode = mode;
+        self
+    }
+
+    /// Sets the size (see the type docs for its meaning on each path).
+    pub fn size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Sets the flush policy.
+    pub fn flush_policy(mut self, policy: FlushPolicy) -> Self {
+        self.options.flush_policy = policy;
+        self
+    }
+
+    /// Sets the touch hint.
+    pub fn touch_hint(mut self, hint: TouchHint) -> Self {
+        self.options.touch_hint = hint;
+        self
+    }
+
+    /// Asks for huge pages.
+    pub fn huge_pages(mut self, enable: bool) -> Self {
+        self.options.huge_pages = enable;
+        self
+    }
+
+    /// Creates a new file of `size` bytes and maps it. Needs `ReadWrite`
+    /// mode and a size; never touches an existing file (`Io` with
+    /// `AlreadyExists`). Every argument is checked before the file is
+    /// created, and the file is removed again if mapping it fails.
+    pub fn create(self) -> Result<MemoryMappedFile> {
+        let size = self.creation_size()?;
+        self.options.flush_policy.validate()?;
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&self.path)
+            .map_err(|e| self.open_error("create", e))?;
+        self.map_new(file, size)
+    }
+
+    /// Opens an existing file and maps it.
+    pub fn open(self) -> Result<MemoryMappedFile> {
+        self.options.flush_policy.validate()?;
+        let file = self.open_existing()?;
+        MemoryMappedFile::map_file(file, self.path, self.mode, self.options, self.size)
+    }
+
+    /// Opens the file if it exists, otherwise creates it with `size` bytes.
+    pub fn open_or_create(self) -> Result<MemoryMappedFile> {
+        let size = self.creation_size()?;
+        self.options.flush_policy.validate()?;
+        match OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&self.path)
+        {
+            Ok(file) => self.map_new(file, size),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => self.open(),
+            Err(e) => Err(self.open_error("create", e)),
+        }
+    }
+
+    fn creation_size(&self) -> Result<u64> {
+        if self.mode != MmapMode::ReadWrite {
+            return Err(MmapIoError::InvalidMode {
+                op: "create",
+                mode: self.mode,
+            });
+        }
+        let size = self.size.ok_or(MmapIoError::InvalidSize {
+            size: 0,
+            reason: "creating a file needs a size (call .size(n))",
+        })?;
+        checked_map_len(size)?;
+        Ok(size)
+    }
+
+    /// Sizes and maps a file this builder has just created; removes it again
+    /// on failure so a failed create leaves nothing behind.
+    fn map_new(self, file: File, size: u64) -> Result<MemoryMappedFile> {
+        let path = self.path.clone();
+        let result = file
+            .set_len(size)
+            .map_err(|e| MmapIoError::io("set_len", &path, e))
+            .and_then(|()| {
+                MemoryMappedFile::map_file(file, self.path, self.mode, self.options, None)
+            });
+        if result.is_err() {
+            let _ = std::fs::remove_file(&path);
+        }
+        result
+    }
+
+    fn open_existing(&self) -> Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .write(self.mode == MmapMode::ReadWrite)
+            .open(&self.path)
+            .map_err(|e| self.open_error("open", e))
+    }
+
+    fn open_error(&self, op: &'static str, e: std::io::Error) -> MmapIoError {
+        if self.path.is_dir() {
+            MmapIoError::NotAFile {
+                path: self.path.clone(),
+            }
+        } else {
+            MmapIoError::io(op, &self.path, e)
+        }
+    }
+}

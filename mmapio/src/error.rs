@@ -1,0 +1,143 @@
+//! The crate's single error type.
+
+use std::io;
+use std::path::PathBuf;
+
+use crate::MmapMode;
+
+/// Result alias used by every fallible operation in this crate.
+pub type Result<T, E = MmapIoError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in `mmapio`.
+///
+/// Every ranged operation validates its input with checked arithmetic, so a
+/// bad offset or length — `u64::MAX` included — comes back as
+/// [`MmapIoError::OutOfBounds`], never as a panic.
+///
+/// ```
+/// use mmapio::{MemoryMappedFile, MmapIoError};
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("e.bin");
+/// let map = MemoryMappedFile::create_rw(&path, 16)?;
+/// match map.as_slice(u64::MAX, 1) {
+///     Err(MmapIoError::OutOfBounds { offset, len, total }) => {
+///         assert_eq!((offset, len, total), (u64::MAX, 1, 16));
+///     }
+///     other => panic!("unexpected: {other:?}"),
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MmapIoError {
+    /// An operating-system call failed.
+    #[error("{op} failed for {}: {source}", path.display())]
+    Io {
+        /// What was being attempted (for example `"open"` or `"map"`).
+        op: &'static str,
+        /// The file involved.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The operation does not exist for this mapping's mode (for example a
+    /// write to a read-only mapping).
+    #[error("`{op}` is not available on a {mode:?} mapping")]
+    InvalidMode {
+        /// The operation that was refused.
+        op: &'static str,
+        /// The mode of the mapping it was asked of.
+        mode: MmapMode,
+    },
+    /// `offset..offset + len` does not lie within `0..total`.
+    #[error("range at offset {offset} with length {len} is out of bounds for a mapping of {total} bytes")]
+    OutOfBounds {
+        /// Requested start.
+        offset: u64,
+        /// Requested length.
+        len: u64,
+        /// Length of the mapping when the request was checked.
+        total: u64,
+    },
+    /// The offset is not a multiple of the alignment the operation needs.
+    #[error("offset {offset} is not aligned to {required} bytes")]
+    Misaligned {
+        /// Required alignment in bytes.
+        required: u64,
+        /// The offset that was given.
+        offset: u64,
+    },
+    /// A size argument cannot be used (zero, or larger than the address
+    /// space can map).
+    #[error("invalid size {size}: {reason}")]
+    InvalidSize {
+        /// The size that was given.
+        size: u64,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The chunk size given to an iterator was zero.
+    #[error("chunk size must be at least 1")]
+    InvalidChunkSize,
+    /// A flush policy parameter was zero (a policy that would flush
+    /// continuously is almost certainly a mistake).
+    #[error("invalid flush policy {policy:?}: {reason}")]
+    InvalidFlushPolicy {
+        /// The policy that was refused.
+        policy: crate::FlushPolicy,
+        /// Why it was refused.
+        reason: &'static str,
+    },
+    /// The path names something that is not a regular file (a directory,
+    /// a socket, ...).
+    #[error("{} is not a regular file", path.display())]
+    NotAFile {
+        /// The offending path.
+        path: PathBuf,
+    },
+    /// The file is shorter than the mapping: something truncated it behind
+    /// this mapping's back. Touching the missing pages would raise `SIGBUS`,
+    /// so the operation was refused.
+    #[error("{} was truncated to {actual} bytes behind the mapping's back (mapping is {expected} bytes)", path.display())]
+    FileTruncated {
+        /// The file.
+        path: PathBuf,
+        /// Length of the mapping.
+        expected: u64,
+        /// Length of the file now.
+        actual: u64,
+    },
+    /// `msync` (or the platform's equivalent) reported an error; the data
+    /// may not be on disk. The pending-byte count is kept so a retry is
+    /// possible.
+    #[error("flush failed for {}: {source}", path.display())]
+    FlushFailed {
+        /// The file.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// Resizing failed; the mapping keeps its old length and contents.
+    #[error("resize of {} to {new_len} bytes failed: {source}", path.display())]
+    ResizeFailed {
+        /// The file.
+        path: PathBuf,
+        /// The length that was asked for.
+        new_len: u64,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+}
+
+impl MmapIoError {
+    pub(crate) fn io(op: &'static str, path: &std::path::Path, source: io::Error) -> Self {
+        MmapIoError::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! # mmapio — safe, zero-copy memory-mapped file I/O
+//!
+//! `mmapio` maps a file into memory and lets safe Rust read and write it
+//! without copying, in three modes:
+//!
+//! * **read-only** ([`MemoryMappedFile::open_ro`]) — lock-free zero-copy
+//!   reads;
+//! * **read-write** ([`MemoryMappedFile::create_rw`],
+//!   [`MemoryMappedFile::open_rw`]) — zero-copy reads under a read lock,
+//!   writes under a write lock, `resize`, and durable `flush`;
+//! * **copy-on-write** ([`MemoryMappedFile::open_cow`], feature `cow`) —
+//!   a private mapping that never modifies the file.
+//!
+//! ```
+//! use mmapio::{MemoryMappedFile, FlushPolicy};
+//! # let dir = tempfile::tempdir()?;
+//! # let path = dir.path().join("quick.bin");
+//! let map = MemoryMappedFile::builder(&path)
+//!     .size(1 << 20)
+//!     .flush_policy(FlushPolicy::EveryBytes(64 * 1024))
+//!     .create()?;
+//! map.update_region(0, b"hello, mapped world")?;
+//! map.flush()?; // msync(MS_SYNC): durable when this returns
+//! assert_eq!(map.flush_stats().flushes, 1);
+//!
+//! let view = map.as_slice(7, 6)?; // zero-copy
+//! assert_eq!(view, b"mapped");
+//! # drop(view);
+//! # #[cfg(feature = "iterator")]
+//! let total: u64 = map.chunks(4096)?.map(|c| c.iter().map(|&b| b as u64).sum::<u64>()).sum();
+//! # Ok::<(), mmapio::MmapIoError>(())
+//! ```
+//!
+//! ## Soundness rules
+//! * A view ([`MappedSlice`], [`MappedSliceMut`], iterator items) borrows the
+//!   handle it came from and, on read-write mappings, holds the mapping's
+//!   lock, so it can never outlive the mapping or see it move: `resize`
+//!   waits for every view to be dropped. Do not call `resize` or a writer
+//!   from a thread that holds a view of the same mapping; it would wait
+//!   forever.
+//! * Read-only and copy-on-write mappings are never written or resized while
+//!   shared, so their views need no lock.
+//! * Every ranged method checks `offset + len` with checked arithmetic: any
+//!   `u64` gives a result or [`MmapIoError::OutOfBounds`], never a panic.
+//!
+//! ## Durability
+//! [`MemoryMappedFile::flush`] and every automatic flush call
+//! `msync(MS_SYNC)`, which returns once the device has the data; `resize`
+//! also `fsync`s the file after changing its length. [`FlushStats`] counts
+//! the flushes that succeeded, so tests can assert on them.
+//!
+//! ## External modification
+//! Memory mapping trusts the file not to change underneath it. If another
+//! process (or another handle in this one) truncates a mapped file, touching
+//! a page past the new end raises `SIGBUS`, which kills the process and
+//! cannot be turned into an error by any safe wrapper; bytes written by
+//! others show up in views without warning. `mmapio` maps the file's length
+//! at open, re-checks the length before every page walk
+//! ([`MemoryMappedFile::touch_pages`] returns
+//! [`MmapIoError::FileTruncated`] instead of faulting) and offers
+//! [`MemoryMappedFile::check_file_len`]; beyond that, coordinate writers
+//! yourself (for example with advisory file locks).
+//!
+//! ## Zero lengths
+//! Creating or resizing to 0 bytes is [`MmapIoError::InvalidSize`]; an
+//! existing empty file opens as an empty mapping. Zero-length ranges are
+//! valid at every offset up to and including `len()` and do nothing.
+//!
+//! ## Cargo features
+//! * `iterator` (default): [`MemoryMappedFile::chunks`], `pages`,
+//!   `chunks_owned`, `pages_owned`, `chunks_mut`.
+//! * `cow`: copy-on-write mappings ([`MemoryMappedFile::open_cow`]).
+
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms, unreachable_pub)]
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod bounds;
+mod builder;
+mod error;
+mod flush;
+mod flusher;
+#[cfg(feature = "iterator")]
+mod iter;
+mod mapped_file;
+mod mode;
+mod os;
+mod region;
+mod touch;
+mod views;
+
+#[cfg(all(test, feature = "iterator"))]
+mod miri_tests;
+
+pub use bounds::validate_range;
+pub use builder::MmapBuilder;
+pub use error::{MmapIoError, Result};
+pub use flush::{FlushPolicy, FlushStats};
+#[cfg(feature = "iterator")]
+pub use iter::{Chunks, ChunksMut, ChunksOwned};
+pub use mapped_file::MemoryMappedFile;
+pub use mode::MmapMode;
+pub use touch::TouchHint;
+pub use views::{MappedSlice, MappedSliceMut};
+
+/// The OS page size: the step of [`MemoryMappedFile::touch_pages`] and,
+/// with the `iterator` feature, of `pages()`.
+pub fn page_size() -> usize {
+    os::page_size()
+}

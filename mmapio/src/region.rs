@@ -1,0 +1,216 @@
+//! `Region`: the one internal type that owns mapped memory.
+//!
+//! Everything above this module (views, iterators, flushing, page touching)
+//! sees a region only as "a pointer and a length that stay valid while the
+//! region lives", so the same code runs over a real memmap2 mapping and — in
+//! unit tests, where Miri cannot `mmap` — over a heap buffer.
+
+use std::fs::File;
+use std::io;
+use std::ptr::NonNull;
+
+use memmap2::{Mmap, MmapMut, MmapOptions};
+
+/// How a file is mapped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum MapKind {
+    /// `PROT_READ`, `MAP_SHARED`.
+    ReadOnly,
+    /// `PROT_READ | PROT_WRITE`, `MAP_SHARED`: writes reach the file.
+    Shared,
+    /// `PROT_READ | PROT_WRITE`, `MAP_PRIVATE`: writes stay in this process.
+    #[cfg_attr(not(feature = "cow"), allow(dead_code))]
+    Private,
+}
+
+enum Backing {
+    /// A zero-length region: nothing is mapped (`mmap` refuses length 0).
+    Empty,
+    ReadOnly(#[allow(dead_code)] Mmap),
+    Writable(MmapMut),
+    /// A heap buffer standing in for a mapping, so unit tests can run under
+    /// Miri. `ptr`/`len` own it (created by `Box::into_raw`).
+    #[cfg(test)]
+    Heap,
+}
+
+pub(crate) struct Region {
+    ptr: NonNull<u8>,
+    len: usize,
+    backing: Backing,
+}
+
+// SAFETY: a `Region` owns its memory exactly as `Mmap`/`MmapMut` (both `Send +
+// Sync`) or a `Box<[u8]>` do; the raw pointer is only a cached copy of that
+// owner's address. Shared access hands out `&[u8]` and mutation needs
+// `&mut Region`, so the usual borrow rules keep threads apart.
+unsafe impl Send for Region {}
+// SAFETY: see `Send` above; `&Region` only ever yields shared byte slices.
+unsafe impl Sync for Region {}
+
+impl Region {
+    /// Maps `len` bytes of `file` from offset 0.
+    pub(crate) fn map(file: &File, kind: MapKind, len: usize) -> io::Result<Region> {
+        if len == 0 {
+            return Ok(Region::empty());
+        }
+        let mut options = MmapOptions::new();
+        options.len(len);
+        // SAFETY (all three arms): mapping a file is unsafe because another
+        // process or handle may truncate or rewrite it while it is mapped.
+        // The crate cannot prevent that; it documents the hazard (crate docs,
+        // "External modification") and checks the file length before page
+        // walks. Within this process every access goes through `Region`,
+        // whose borrows are governed by the lock/borrow rules of the caller.
+        let region = match kind {
+            MapKind::ReadOnly => {
+                let map = unsafe { options.map(file)? };
+                let ptr = NonNull::new(map.as_ptr() as *mut u8);
+                Region::from_parts(ptr, map.len(), Backing::ReadOnly(map))
+            }
+            MapKind::Shared => {
+                let mut map = unsafe { options.map_mut(file)? };
+                let ptr = NonNull::new(map.as_mut_ptr());
+                Region::from_parts(ptr, map.len(), Backing::Writable(map))
+            }
+            MapKind::Private => {
+                let mut map = unsafe { options.map_copy(file)? };
+                let ptr = NonNull::new(map.as_mut_ptr());
+                Region::from_parts(ptr, map.len(), Backing::Writable(map))
+            }
+        };
+        Ok(region)
+    }
+
+    fn from_parts(ptr: Option<NonNull<u8>>, len: usize, backing: Backing) -> Region {
+        // memmap2 never returns a null mapping; fall back to an empty region
+        // rather than trusting that blindly.
+        match ptr {
+            Some(ptr) => Region { ptr, len, backing },
+            None => Region::empty(),
+        }
+    }
+
+    pub(crate) fn empty() -> Region {
+        Region {
+            ptr: NonNull::dangling(),
+            len: 0,
+            backing: Backing::Empty,
+        }
+    }
+
+    /// A heap-backed, writable region holding `bytes` (unit tests only).
+    #[cfg(test)]
+    pub(crate) fn heap(bytes: Vec<u8>) -> Region {
+        let len = bytes.len();
+        let raw: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
+        let ptr = NonNull::new(raw as *mut u8).expect("Box::into_raw is never null");
+        Region {
+            ptr,
+            len,
+            backing: Backing::Heap,
+        }
+    }
+
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Base address, valid for reads of `len()` bytes while `self` lives.
+    #[inline]
+    pub(crate) fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// The whole region as bytes.
+    #[inline]
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: `ptr` is valid for reads of `len` bytes for as long as the
+        // backing lives, which is at least as long as `&self`. Writes need
+        // `&mut Region` (see `bytes_mut`), so none can happen while this
+        // shared borrow exists.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
+    /// The whole region as mutable bytes, or `None` when it is mapped
+    /// read-only (a store there would kill the process).
+    #[inline]
+    pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
+        if matches!(self.backing, Backing::ReadOnly(_)) {
+            return None;
+        }
+        // SAFETY: the backing is writable (or empty, where `len` is 0 and the
+        // dangling pointer is fine for an empty slice); `&mut self` proves no
+        // other borrow of these bytes exists for the returned lifetime.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) })
+    }
+
+    /// Writes the whole region back to the file and waits for the device
+    /// (`msync(MS_SYNC)`). Read-only and empty regions have nothing to write.
+    pub(crate) fn flush(&self) -> io::Result<()> {
+        match &self.backing {
+            Backing::Writable(map) => map.flush(),
+            _ => Ok(()),
+        }
+    }
+
+    /// `msync(MS_SYNC)` over `offset..offset + len` (memmap2 rounds the
+    /// start down to a page boundary). The caller has bounds-checked it.
+    pub(crate) fn flush_range(&self, offset: usize, len: usize) -> io::Result<()> {
+        match &self.backing {
+            Backing::Writable(map) if len > 0 => map.flush_range(offset, len),
+            _ => Ok(()),
+        }
+    }
+
+    /// Asks the kernel to back this region with transparent huge pages.
+    /// Refusal is not an error: the region keeps working on normal pages.
+    pub(crate) fn advise_huge_pages(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            let result = match &self.backing {
+                Backing::ReadOnly(map) => map.advise(memmap2::Advice::HugePage),
+                Backing::Writable(map) => map.advise(memmap2::Advice::HugePage),
+                _ => return false,
+            };
+            result.is_ok()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            false
+        }
+    }
+
+    /// Starts asynchronous read-ahead of the whole region
+    /// (`madvise(MADV_WILLNEED)`); purely a hint.
+    pub(crate) fn advise_will_need(&self) {
+        #[cfg(unix)]
+        {
+            let _ = match &self.backing {
+                Backing::ReadOnly(map) => map.advise(memmap2::Advice::WillNeed),
+                Backing::Writable(map) => map.advise(memmap2::Advice::WillNeed),
+                _ => Ok(()),
+            };
+        }
+    }
+}
+
+impl Drop for Region {
+    fn drop(&mut self) {
+        #[cfg(test)]
+        if matches!(self.backing, Backing::Heap) {
+            let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
+            // SAFETY: `ptr`/`len` came from `Box::into_raw` in `Region::heap`
+            // and are released exactly once, here.
+            drop(unsafe { Box::from_raw(raw) });
+        }
+        // Mapped backings unmap themselves when dropped.
+    }
+}
+
+impl std::fmt::Debug for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Region").field("len", &self.len).finish()
+    }
+}

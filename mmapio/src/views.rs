@@ -1,0 +1,338 @@
+//! Borrowed views of a mapping: [`MappedSlice`] and [`MappedSliceMut`].
+//!
+//! A view is a pointer and a length plus whatever keeps that memory valid and
+//! unchanged: a plain borrow of the mapping (read-only and copy-on-write
+//! mappings, which never move or change in this process), or a guard on the
+//! read-write mapping's lock, which `resize` and every writer must wait for.
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut, Range};
+#[cfg(feature = "iterator")]
+use std::rc::Rc;
+
+use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
+
+use crate::flush::FlushAccounting;
+use crate::region::Region;
+
+/// What keeps a [`MappedSlice`]'s bytes valid.
+pub(crate) enum Keep<'a> {
+    /// A borrow of a mapping that is never resized or written while shared.
+    Borrowed(PhantomData<&'a [u8]>),
+    /// The read-write mapping's read lock, held by this view alone.
+    Guard(#[allow(dead_code)] RwLockReadGuard<'a, Region>),
+    /// The read lock shared by an iterator and every item it yielded: one
+    /// non-atomic reference count instead of a lock operation per item.
+    #[cfg(feature = "iterator")]
+    Shared(#[allow(dead_code)] Rc<RwLockReadGuard<'a, Region>>),
+}
+
+/// A zero-copy, read-only view of part of a mapping.
+///
+/// Dereferences to `[u8]`. On read-only and copy-on-write mappings it is a
+/// plain borrow; on read-write mappings it holds the mapping's read lock until
+/// dropped, so [`resize`](crate::MemoryMappedFile::resize) and writers wait
+/// for it and the bytes cannot change or move underneath it.
+///
+/// Do not call `resize`, `update_region` or `as_slice_mut` on the same
+/// mapping from the thread that holds a `MappedSlice` of it: they wait for
+/// the view to be dropped, which would never happen.
+///
+/// ```
+/// use mmapio::MemoryMappedFile;
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("v.bin");
+/// let map = MemoryMappedFile::create_rw(&path, 8)?;
+/// map.update_region(0, b"mmapio!!")?;
+/// let view = map.as_slice(0, 6)?;
+/// assert_eq!(view, b"mmapio");
+/// assert_eq!(view.offset(), 0);
+/// assert_eq!(&view[..4], b"mmap");
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+pub struct MappedSlice<'a> {
+    ptr: *const u8,
+    len: usize,
+    offset: u64,
+    _keep: Keep<'a>,
+}
+
+impl<'a> MappedSlice<'a> {
+    /// A view of `bytes`, which live for `'a` and cannot change during it.
+    #[inline]
+    pub(crate) fn borrowed(bytes: &'a [u8], offset: u64) -> Self {
+        MappedSlice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
+            offset,
+            _keep: Keep::Borrowed(PhantomData),
+        }
+    }
+
+    /// A view of `range` (already bounds-checked) of the region behind
+    /// `guard`, keeping the guard.
+    #[inline]
+    pub(crate) fn guarded(guard: RwLockReadGuard<'a, Region>, range: Range<usize>) -> Self {
+        let offset = range.start as u64;
+        let bytes = &guard.bytes()[range];
+        let (ptr, len) = (bytes.as_ptr(), bytes.len());
+        MappedSlice {
+            ptr,
+            len,
+            offset,
+            _keep: Keep::Guard(guard),
+        }
+    }
+
+    /// A view of `len` bytes at `ptr`, kept valid by a shared guard.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must lie inside the region behind `guard`, and
+    /// `offset` must be `ptr`'s distance from that region's start.
+    #[cfg(feature = "iterator")]
+    #[inline]
+    pub(crate) unsafe fn shared(
+        guard: Rc<RwLockReadGuard<'a, Region>>,
+        ptr: *const u8,
+        len: usize,
+        offset: u64,
+    ) -> Self {
+        MappedSlice {
+            ptr,
+            len,
+            offset,
+            _keep: Keep::Shared(guard),
+        }
+    }
+
+    /// Offset of the first byte of this view within the mapping.
+    #[inline]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// The bytes, borrowed for as long as the view.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        self
+    }
+}
+
+impl Deref for MappedSlice<'_> {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr..ptr + len` was cut from a live region's bytes when
+        // the view was made, and `_keep` keeps that memory mapped and free of
+        // writers for the view's whole life: a borrow of a mapping that is
+        // never written or resized while shared (`Borrowed`), or the
+        // read-write mapping's read lock (`Guard`/`Shared`), which `resize`
+        // and every writer must acquire exclusively first.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl AsRef<[u8]> for MappedSlice<'_> {
+    #[inline]
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for MappedSlice<'_> {
+    fn borrow(&self) -> &[u8] {
+        self
+    }
+}
+
+/// Writes at most the first 16 bytes, never the whole view.
+fn debug_view(name: &str, offset: u64, bytes: &[u8], f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    const SHOWN: usize = 16;
+    struct Head<'b>(&'b [u8], bool);
+    impl fmt::Debug for Head<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            for b in self.0 {
+                write!(f, "{b:02x}")?;
+            }
+            if self.1 {
+                f.write_str("..")?;
+            }
+            Ok(())
+        }
+    }
+    let shown = &bytes[..bytes.len().min(SHOWN)];
+    f.debug_struct(name)
+        .field("offset", &offset)
+        .field("len", &bytes.len())
+        .field("head", &Head(shown, bytes.len() > SHOWN))
+        .finish()
+}
+
+impl fmt::Debug for MappedSlice<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view("MappedSlice", self.offset, self, f)
+    }
+}
+
+// Generic over the other view's lifetime so views of two different
+// mappings compare directly.
+impl<'b> PartialEq<MappedSlice<'b>> for MappedSlice<'_> {
+    fn eq(&self, other: &MappedSlice<'b>) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for MappedSlice<'_> {}
+
+impl PartialEq<[u8]> for MappedSlice<'_> {
+    fn eq(&self, other: &[u8]) -> bool {
+        **self == *other
+    }
+}
+
+impl PartialEq<&[u8]> for MappedSlice<'_> {
+    fn eq(&self, other: &&[u8]) -> bool {
+        **self == **other
+    }
+}
+
+impl<const N: usize> PartialEq<[u8; N]> for MappedSlice<'_> {
+    fn eq(&self, other: &[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl<const N: usize> PartialEq<&[u8; N]> for MappedSlice<'_> {
+    fn eq(&self, other: &&[u8; N]) -> bool {
+        **self == other[..]
+    }
+}
+
+impl PartialEq<MappedSlice<'_>> for [u8] {
+    fn eq(&self, other: &MappedSlice<'_>) -> bool {
+        *self == **other
+    }
+}
+
+impl PartialEq<MappedSlice<'_>> for &[u8] {
+    fn eq(&self, other: &MappedSlice<'_>) -> bool {
+        **self == **other
+    }
+}
+
+/// A zero-copy, writable view of part of a read-write mapping.
+///
+/// Holds the mapping's write lock until dropped: no other view, writer or
+/// `resize` can run meanwhile. When dropped, its whole length is added to
+/// the mapping's pending bytes; call
+/// [`flush`](crate::MemoryMappedFile::flush) to make the writes durable.
+///
+/// ```
+/// use mmapio::MemoryMappedFile;
+/// # let dir = tempfile::tempdir()?;
+/// # let path = dir.path().join("m.bin");
+/// let map = MemoryMappedFile::create_rw(&path, 8)?;
+/// {
+///     let mut view = map.as_slice_mut(2, 3)?;
+///     view.copy_from_slice(b"abc");
+/// }
+/// assert_eq!(map.as_slice(2, 3)?, b"abc");
+/// assert_eq!(map.pending_bytes(), 3);
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+pub struct MappedSliceMut<'a> {
+    ptr: *mut u8,
+    len: usize,
+    offset: u64,
+    _guard: RwLockWriteGuard<'a, Region>,
+    accounting: &'a FlushAccounting,
+}
+
+impl<'a> MappedSliceMut<'a> {
+    /// A writable view of `range` (already bounds-checked) of a writable
+    /// region; `None` when the region is mapped read-only.
+    #[inline]
+    pub(crate) fn new(
+        mut guard: RwLockWriteGuard<'a, Region>,
+        range: Range<usize>,
+        accounting: &'a FlushAccounting,
+    ) -> Option<Self> {
+        let offset = range.start as u64;
+        let bytes = &mut guard.bytes_mut()?[range];
+        let (ptr, len) = (bytes.as_mut_ptr(), bytes.len());
+        Some(MappedSliceMut {
+            ptr,
+            len,
+            offset,
+            _guard: guard,
+            accounting,
+        })
+    }
+
+    /// Number of bytes in the view.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether the view is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Offset of the first byte of this view within the mapping.
+    #[inline]
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl Deref for MappedSliceMut<'_> {
+    type Target = [u8];
+
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        // SAFETY: `ptr..ptr + len` lies inside the writable region behind
+        // `_guard`, the mapping's exclusive write lock, held for the view's
+        // whole life; the returned borrow is tied to `&self`.
+        unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
+    }
+}
+
+impl DerefMut for MappedSliceMut<'_> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut [u8] {
+        // SAFETY: as in `deref`; `&mut self` makes this the only borrow of
+        // the bytes, and the write lock excludes every other view.
+        unsafe { std::slice::from_raw_parts_mut(self.ptr, self.len) }
+    }
+}
+
+impl AsRef<[u8]> for MappedSliceMut<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl AsMut<[u8]> for MappedSliceMut<'_> {
+    fn as_mut(&mut self) -> &mut [u8] {
+        self
+    }
+}
+
+impl fmt::Debug for MappedSliceMut<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        debug_view("MappedSliceMut", self.offset, self, f)
+    }
+}
+
+impl Drop for MappedSliceMut<'_> {
+    fn drop(&mut self) {
+        // A drop cannot report a flush error, so it only records the bytes;
+        // the next write, walk, explicit flush or the last handle flushes.
+        let _ = self.accounting.record_dirty(self.len as u64);
+    }
+}
