@@ -24,7 +24,7 @@ use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchH
 ///
 /// ```
 /// use mmapio::{FlushPolicy, MemoryMappedFile, MmapMode, TouchHint};
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("b.bin");
 /// let map = MemoryMappedFile::builder(&path)
 ///     .mode(MmapMode::ReadWrite)

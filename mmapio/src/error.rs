@@ -16,7 +16,7 @@ pub type Result<T, E = MmapIoError> = std::result::Result<T, E>;
 ///
 /// ```
 /// use mmapio::{MemoryMappedFile, MmapIoError};
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("e.bin");
 /// let map = MemoryMappedFile::create_rw(&path, 16)?;
 /// match map.as_slice(u64::MAX, 1) {

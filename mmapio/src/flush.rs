@@ -34,7 +34,7 @@ use crate::{MmapIoError, Result};
 ///
 /// ```
 /// use mmapio::{FlushPolicy, MemoryMappedFile};
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("log.bin");
 /// let map = MemoryMappedFile::builder(&path)
 ///     .size(1 << 20)

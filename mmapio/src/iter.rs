@@ -183,7 +183,7 @@ impl ChunksMut<'_> {
     /// read-write.
     ///
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("w.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
     /// map.chunks_mut(4).for_each_mut(|offset, chunk| {
@@ -239,7 +239,7 @@ impl MemoryMappedFile {
     /// A `chunk_size` of 0 is [`MmapIoError::InvalidChunkSize`].
     ///
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("c.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
     /// let lens: Vec<usize> = map.chunks(4)?.map(|c| c.len()).collect();

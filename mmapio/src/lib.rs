@@ -13,7 +13,7 @@
 //!
 //! ```
 //! use mmapio::{MemoryMappedFile, FlushPolicy};
-//! # let dir = tempfile::tempdir()?;
+//! # let dir = tempfile::tempdir().unwrap();
 //! # let path = dir.path().join("quick.bin");
 //! let map = MemoryMappedFile::builder(&path)
 //!     .size(1 << 20)
@@ -89,7 +89,7 @@ mod region;
 mod touch;
 mod views;
 
-#[cfg(all(test, feature = "iterator"))]
+#[cfg(test)]
 mod miri_tests;
 
 pub use bounds::validate_range;
@@ -108,3 +108,8 @@ pub use views::{MappedSlice, MappedSliceMut};
 pub fn page_size() -> usize {
     os::page_size()
 }
+
+// Compiles and runs the README's examples as doctests, so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -93,7 +93,7 @@ impl Drop for Lifecycle {
 ///
 /// ```
 /// use mmapio::{MemoryMappedFile, MmapMode};
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("data.bin");
 /// let map = MemoryMappedFile::create_rw(&path, 4096)?;
 /// map.update_region(100, b"hello")?;
@@ -253,7 +253,7 @@ impl MemoryMappedFile {
     /// ([`MmapIoError::InvalidSize`] otherwise, before the file is created).
     ///
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("new.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 1024)?;
     /// assert_eq!(map.len(), 1024);
@@ -479,7 +479,7 @@ impl MemoryMappedFile {
     /// contents ([`MmapIoError::ResizeFailed`]).
     ///
     /// ```
-    /// # let dir = tempfile::tempdir()?;
+    /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("r.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 4)?;
     /// map.update_region(0, b"abcd")?;

@@ -1,1 +1,209 @@
+//! Unit tests of the view, iterator, bounds and flush-accounting code over a
+//! heap-backed region, so they run under Miri (`cargo +nightly miri test
+//! --lib`), which cannot `mmap`. They exercise the same code paths as real
+//! mappings: only `Region`'s constructor and drop differ.
 
+use std::sync::Arc;
+
+use crate::{FlushPolicy, MemoryMappedFile, MmapIoError};
+
+fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + 3) as u8).collect()
+}
+
+#[test]
+fn ro_views_and_copies() {
+    let data = pattern(100);
+    let map = MemoryMappedFile::heap_ro(data.clone());
+    let view = map.as_slice(10, 20).unwrap();
+    assert_eq!(view, &data[10..30]);
+    assert_eq!(view.offset(), 10);
+    let mut buf = [0u8; 5];
+    map.read_into(95, &mut buf).unwrap();
+    assert_eq!(buf, data[95..]);
+    assert_eq!(map.as_slice(100, 0).unwrap().len(), 0);
+    assert!(matches!(
+        map.as_slice(u64::MAX, u64::MAX),
+        Err(MmapIoError::OutOfBounds { total: 100, .. })
+    ));
+    assert!(matches!(
+        map.update_region(0, b"x"),
+        Err(MmapIoError::InvalidMode {
+            op: "update_region",
+            ..
+        })
+    ));
+    assert!(matches!(
+        map.as_slice_mut(0, 1),
+        Err(MmapIoError::InvalidMode {
+            op: "as_slice_mut",
+            ..
+        })
+    ));
+}
+
+#[test]
+fn rw_writes_views_and_resize() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 64], FlushPolicy::Manual);
+    map.update_region(60, b"abcd").unwrap();
+    {
+        let mut view = map.as_slice_mut(0, 4).unwrap();
+        view.copy_from_slice(b"wxyz");
+        assert_eq!(&view[..], b"wxyz");
+    }
+    // Two read views at once on the same thread (recursive read lock).
+    let a = map.as_slice(0, 4).unwrap();
+    let b = map.as_slice(60, 4).unwrap();
+    assert_eq!(a, b"wxyz");
+    assert_eq!(b, b"abcd");
+    drop((a, b));
+    map.resize(128).unwrap();
+    assert_eq!(map.len(), 128);
+    assert_eq!(map.as_slice(60, 4).unwrap(), b"abcd");
+    assert!(map.as_slice(64, 64).unwrap().iter().all(|&x| x == 0));
+    map.resize(2).unwrap();
+    assert_eq!(map.as_slice(0, 2).unwrap(), b"wx");
+    assert!(map.as_slice(0, 3).is_err());
+    assert!(matches!(
+        map.resize(0),
+        Err(MmapIoError::InvalidSize { size: 0, .. })
+    ));
+}
+
+#[test]
+#[cfg(feature = "iterator")]
+fn chunks_cover_exactly_and_items_outlive_iterator() {
+    for map in [
+        MemoryMappedFile::heap_ro(pattern(1000)),
+        MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual),
+    ] {
+        let iter = map.chunks(300).unwrap();
+        assert_eq!(iter.len(), 4);
+        let items: Vec<_> = iter.collect(); // the iterator is gone now
+        let lens: Vec<usize> = items.iter().map(|c| c.len()).collect();
+        assert_eq!(lens, [300, 300, 300, 100]);
+        let joined: Vec<u8> = items.iter().flat_map(|c| c.iter().copied()).collect();
+        assert_eq!(joined, pattern(1000));
+        assert_eq!(items[3].offset(), 900);
+        assert_eq!(map.chunks(usize::MAX).unwrap().count(), 1);
+        assert!(matches!(map.chunks(0), Err(MmapIoError::InvalidChunkSize)));
+        let owned: Vec<u8> = map
+            .chunks_owned(7)
+            .unwrap()
+            .flat_map(|c| c.unwrap())
+            .collect();
+        assert_eq!(owned, pattern(1000));
+        assert_eq!(map.pages().map(|p| p.len()).sum::<usize>(), 1000);
+    }
+}
+
+#[test]
+#[cfg(feature = "iterator")]
+fn chunk_items_keep_blocking_resize() {
+    let map = Arc::new(MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual));
+    let item = map.chunks(16).unwrap().nth(2).unwrap();
+    let resizer = {
+        let map = Arc::clone(&map);
+        std::thread::spawn(move || map.resize(8).unwrap())
+    };
+    // The item still reads the pre-resize bytes: resize cannot have run.
+    assert_eq!(item, &pattern(64)[32..48]);
+    drop(item);
+    resizer.join().unwrap();
+    assert_eq!(map.len(), 8);
+}
+
+#[test]
+#[cfg(feature = "iterator")]
+fn for_each_mut_offsets_and_errors() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 10], FlushPolicy::Always);
+    let mut seen = Vec::new();
+    map.chunks_mut(4)
+        .for_each_mut(|offset, chunk| {
+            seen.push((offset, chunk.len()));
+            chunk.fill(offset as u8 + 1);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(seen, [(0, 4), (4, 4), (8, 2)]);
+    assert_eq!(map.as_slice(0, 10).unwrap(), [1, 1, 1, 1, 5, 5, 5, 5, 9, 9]);
+    assert_eq!(map.flush_stats().flushes, 1);
+
+    let mut calls = 0;
+    let err = map.chunks_mut(3).for_each_mut(|offset, _| {
+        calls += 1;
+        if offset == 3 {
+            Err(MmapIoError::InvalidChunkSize)
+        } else {
+            Ok(())
+        }
+    });
+    assert!(matches!(err, Err(MmapIoError::InvalidChunkSize)));
+    assert_eq!(calls, 2);
+    assert!(matches!(
+        map.chunks_mut(0).for_each_mut(|_, _| Ok(())),
+        Err(MmapIoError::InvalidChunkSize)
+    ));
+}
+
+#[test]
+fn flush_policies_count() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 32], FlushPolicy::EveryBytes(8));
+    map.update_region(0, &[1; 5]).unwrap();
+    assert_eq!(map.flush_stats().flushes, 0);
+    assert_eq!(map.pending_bytes(), 5);
+    map.update_region(5, &[1; 3]).unwrap();
+    assert_eq!(map.flush_stats().flushes, 1);
+    assert_eq!(map.pending_bytes(), 0);
+    map.flush().unwrap();
+    assert_eq!(
+        map.flush_stats().flushes,
+        2,
+        "explicit flush always flushes"
+    );
+    map.flush_range(4, 4).unwrap();
+    assert_eq!(map.flush_stats().range_flushes, 1);
+}
+
+#[test]
+fn touch_pages_walks_the_region() {
+    let map = MemoryMappedFile::heap_rw(pattern(3 * crate::page_size() + 5), FlushPolicy::Manual);
+    map.touch_pages().unwrap();
+    map.touch_pages_range(1, 2).unwrap();
+    assert!(map.touch_pages_range(0, u64::MAX).is_err());
+}
+
+#[test]
+fn concurrent_readers_and_writers_do_not_race() {
+    // Miri's data-race detector checks that the lock really separates them.
+    let map = Arc::new(MemoryMappedFile::heap_rw(vec![0; 256], FlushPolicy::Manual));
+    let threads: Vec<_> = (0..4u8)
+        .map(|t| {
+            let map = Arc::clone(&map);
+            std::thread::spawn(move || {
+                for round in 0..8u8 {
+                    let block = u64::from(t) * 64;
+                    if t % 2 == 0 {
+                        map.update_region(block, &[round; 64]).unwrap();
+                    } else {
+                        let view = map.as_slice(block - 64, 64).unwrap();
+                        let first = view[0];
+                        assert!(view.iter().all(|&b| b == first), "torn read");
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+}
+
+#[test]
+fn every_millis_flusher_stops_on_drop() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 16], FlushPolicy::EveryMillis(1));
+    let clone = map.clone();
+    drop(map);
+    clone.update_region(0, b"x").unwrap();
+    drop(clone); // joins the flusher; a hang here fails the test run
+}

@@ -41,7 +41,7 @@ pub(crate) enum Keep<'a> {
 ///
 /// ```
 /// use mmapio::MemoryMappedFile;
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("v.bin");
 /// let map = MemoryMappedFile::create_rw(&path, 8)?;
 /// map.update_region(0, b"mmapio!!")?;
@@ -231,7 +231,7 @@ impl PartialEq<MappedSlice<'_>> for &[u8] {
 ///
 /// ```
 /// use mmapio::MemoryMappedFile;
-/// # let dir = tempfile::tempdir()?;
+/// # let dir = tempfile::tempdir().unwrap();
 /// # let path = dir.path().join("m.bin");
 /// let map = MemoryMappedFile::create_rw(&path, 8)?;
 /// {

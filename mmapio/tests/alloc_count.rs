@@ -1,0 +1,166 @@
+//! Heap allocations made by the iterators, counted by a global allocator.
+//!
+//! Only allocations made by the current thread while `count_allocs` runs are
+//! counted, so other tests in this binary cannot disturb the figures.
+
+#![cfg(feature = "iterator")]
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use mmapio::MemoryMappedFile;
+
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+thread_local! {
+    static COUNTING: Cell<bool> = const { Cell::new(false) };
+}
+
+fn note_allocation() {
+    if COUNTING.with(Cell::get) {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+// SAFETY: every method forwards to `System` with the caller's arguments
+// unchanged; the counter only observes.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as given; the caller upholds `alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as given.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note_allocation();
+        // SAFETY: forwarded as given.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded as given.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// Runs `f` and returns its result with the number of allocations this
+/// thread made meanwhile.
+fn count_allocs<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    // Serialise the counting windows of concurrently running tests.
+    static WINDOW: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _window = WINDOW.lock().unwrap_or_else(|e| e.into_inner());
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    COUNTING.with(|c| c.set(true));
+    let result = f();
+    COUNTING.with(|c| c.set(false));
+    (result, ALLOCATIONS.load(Ordering::Relaxed))
+}
+
+const FILE_LEN: u64 = 64 << 20;
+
+/// A 64 MiB file with a byte pattern, mapped read-only and read-write.
+fn maps() -> (tempfile::TempDir, MemoryMappedFile, MemoryMappedFile) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alloc.bin");
+    let rw = MemoryMappedFile::create_rw(&path, FILE_LEN).unwrap();
+    rw.chunks_mut(1 << 20)
+        .for_each_mut(|offset, chunk| {
+            chunk.fill((offset >> 20) as u8);
+            Ok(())
+        })
+        .unwrap();
+    let ro = MemoryMappedFile::open_ro(&path).unwrap();
+    (dir, ro, rw)
+}
+
+/// Sums every byte of every item, so each chunk is really read.
+fn consume<'a>(iter: impl Iterator<Item = mmapio::MappedSlice<'a>>) -> (u64, u64) {
+    let mut items = 0;
+    let mut sum = 0u64;
+    for chunk in iter {
+        items += 1;
+        sum += chunk.iter().map(|&b| u64::from(b)).sum::<u64>();
+    }
+    (items, sum)
+}
+
+fn expected_sum() -> u64 {
+    (0..64u64).map(|mib| mib * (1 << 20)).sum()
+}
+
+#[test]
+fn borrowed_iterators_allocate_nothing_per_item() {
+    let (_dir, ro, rw) = maps();
+    let page = mmapio::page_size() as u64;
+    for (name, map, creation_allocs) in [("ro", &ro, 0), ("rw", &rw, 1)] {
+        // Creating the iterator: nothing on RO; on RW one `Rc` that shares
+        // the read guard with every item.
+        let (chunks, made) = count_allocs(|| map.chunks(4096).unwrap());
+        assert_eq!(made, creation_allocs, "{name}: chunks() creation");
+        let ((items, sum), during) = count_allocs(|| consume(chunks));
+        assert_eq!(
+            during, 0,
+            "{name}: allocations while iterating chunks(4096)"
+        );
+        assert_eq!(items, FILE_LEN / 4096);
+        assert_eq!(sum, expected_sum());
+
+        let pages = map.pages();
+        let ((items, sum), during) = count_allocs(|| consume(pages));
+        assert_eq!(during, 0, "{name}: allocations while iterating pages()");
+        assert_eq!(items, FILE_LEN.div_ceil(page));
+        assert_eq!(sum, expected_sum());
+        println!("{name}: chunks(4096) and pages() over 64 MiB: {creation_allocs} allocation(s) at creation, 0 while iterating");
+    }
+}
+
+#[test]
+fn owned_iterators_allocate_once_per_item() {
+    let (_dir, ro, rw) = maps();
+    for (name, map) in [("ro", &ro), ("rw", &rw)] {
+        let iter = map.chunks_owned(65536).unwrap();
+        let expected_items = iter.len() as u64;
+        let (items, allocs) = count_allocs(|| {
+            let mut items = 0u64;
+            for chunk in iter {
+                assert_eq!(chunk.unwrap().len(), 65536);
+                items += 1;
+            }
+            items
+        });
+        assert_eq!(items, expected_items);
+        assert_eq!(
+            allocs, items,
+            "{name}: chunks_owned allocates once per item"
+        );
+        println!("{name}: chunks_owned(65536): {allocs} allocations for {items} items");
+    }
+}
+
+#[test]
+fn as_slice_and_read_into_allocate_nothing() {
+    let (_dir, ro, rw) = maps();
+    let mut buf = [0u8; 64];
+    for map in [&ro, &rw] {
+        let (_, allocs) = count_allocs(|| {
+            for i in 0..1000u64 {
+                let view = map.as_slice(i * 4096, 64).unwrap();
+                assert_eq!(view[0], ((i * 4096) >> 20) as u8);
+                map.read_into(i * 4096 + 1, &mut buf).unwrap();
+            }
+        });
+        assert_eq!(allocs, 0);
+    }
+}

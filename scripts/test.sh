@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The project's test command: formatting, lints, the test suite under every
+# supported feature combination (unit, integration, property and doc tests)
+# and warning-free docs. Extra checks live beside it: scripts/msrv.sh (Rust
+# 1.75 build) and scripts/miri.sh (Miri over the view/iterator code).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+for component in rustfmt clippy; do
+  rustup component list --installed 2>/dev/null | grep -q "^$component" \
+    || rustup component add "$component"
+done
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+
+echo "== cargo clippy (all features, all targets)"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+# Every supported feature combination, with its tests actually run.
+feature_sets=(
+  "--no-default-features"
+  "--no-default-features --features cow"
+  ""
+  "--all-features"
+)
+for features in "${feature_sets[@]}"; do
+  echo "== cargo test --workspace ${features:-(default features)}"
+  # shellcheck disable=SC2086
+  cargo test --workspace $features
+done
+
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps
