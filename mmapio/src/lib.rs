@@ -8,7 +8,7 @@
 //! * **read-write** ([`MemoryMappedFile::create_rw`],
 //!   [`MemoryMappedFile::open_rw`]) — zero-copy reads under a read lock,
 //!   writes under a write lock, `resize`, and durable `flush`;
-//! * **copy-on-write** ([`MemoryMappedFile::open_cow`], feature `cow`) —
+//! * **copy-on-write** (`MemoryMappedFile::open_cow`, feature `cow`) —
 //!   a private mapping that never modifies the file.
 //!
 //! ```
@@ -67,9 +67,9 @@
 //! valid at every offset up to and including `len()` and do nothing.
 //!
 //! ## Cargo features
-//! * `iterator` (default): [`MemoryMappedFile::chunks`], `pages`,
+//! * `iterator` (default): `MemoryMappedFile::chunks`, `pages`,
 //!   `chunks_owned`, `pages_owned`, `chunks_mut`.
-//! * `cow`: copy-on-write mappings ([`MemoryMappedFile::open_cow`]).
+//! * `cow`: copy-on-write mappings (`MemoryMappedFile::open_cow`).
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
