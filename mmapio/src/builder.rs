@@ -109,7 +109,20 @@ impl MmapBuilder {
     }
 
     /// Opens the file if it exists, otherwise creates it with `size` bytes.
+    ///
+    /// An existing file opens in the builder's mode (so a read-only
+    /// `open_or_create` of an existing file works); creating a missing one
+    /// needs `ReadWrite` mode and a size, as for [`create`](Self::create).
     pub fn open_or_create(self) -> Result<MemoryMappedFile> {
+        if self.mode != MmapMode::ReadWrite {
+            let mode = self.mode;
+            return match self.open() {
+                Err(MmapIoError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
+                    Err(MmapIoError::InvalidMode { op: "create", mode })
+                }
+                other => other,
+            };
+        }
         let size = self.creation_size()?;
         self.options.flush_policy.validate()?;
         match OpenOptions::new()

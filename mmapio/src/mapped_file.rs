@@ -475,8 +475,10 @@ impl MemoryMappedFile {
     /// in between are kept. Waits until every live view and iterator of
     /// this mapping is dropped (do not call it from a thread that holds
     /// one). After the length changes the file is `fsync`ed so the new
-    /// length is durable. On failure the mapping keeps its old length and
-    /// contents ([`MmapIoError::ResizeFailed`]).
+    /// length is durable. If changing the length fails, the mapping keeps
+    /// its old length and contents ([`MmapIoError::ResizeFailed`]); if only
+    /// that final `fsync` fails, the new length is in place and
+    /// [`MmapIoError::FlushFailed`] says it may not be durable yet.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -538,7 +540,11 @@ impl MemoryMappedFile {
         *guard = new_region;
         shared.len.store(new_size, Ordering::Release);
         if let Some(file) = &shared.file {
-            file.sync_all().map_err(resize_failed)?;
+            // The length has changed; only its durability is in question now.
+            file.sync_all().map_err(|source| MmapIoError::FlushFailed {
+                path: shared.path.clone(),
+                source,
+            })?;
             shared.flush.count_file_sync();
         }
         // Re-apply open-time options to the new region while still exclusive.
@@ -583,27 +589,24 @@ impl MemoryMappedFile {
     /// Refuses with [`MmapIoError::FileTruncated`] (instead of dying of
     /// `SIGBUS`) if the file has become shorter than the mapping.
     pub fn touch_pages(&self) -> Result<()> {
-        self.touch_pages_range(0, self.len_for_touch())
+        self.with_bytes(|bytes| {
+            self.check_file_covers(bytes.len())?;
+            touch_bytes(bytes, os::page_size(), 0);
+            Ok(())
+        })
     }
 
     /// Pre-faults the pages overlapping `len` bytes at `offset` (see
     /// [`touch_pages`](Self::touch_pages)).
     pub fn touch_pages_range(&self, offset: u64, len: u64) -> Result<()> {
-        self.check_file_len()?;
         self.with_bytes(|bytes| {
+            // Checked under the lock, against the length actually mapped, so
+            // this mapping's own resize is never mistaken for a truncation.
+            self.check_file_covers(bytes.len())?;
             let range = check_range(offset, len, bytes.len())?;
             touch_bytes(&bytes[range.clone()], os::page_size(), range.start);
             Ok(())
         })
-    }
-
-    fn len_for_touch(&self) -> u64 {
-        match &self.shared.storage {
-            Storage::Unlocked(region) => region.len() as u64,
-            // A concurrent resize may change this before the walk takes the
-            // lock; the walk re-checks and reports OutOfBounds if it shrank.
-            Storage::Locked(_) => self.len(),
-        }
     }
 
     /// Checks that the file is still at least as long as the mapping.
@@ -614,6 +617,12 @@ impl MemoryMappedFile {
     /// every page walk and exposes it for callers who share files with other
     /// writers. See the crate docs, "External modification".
     pub fn check_file_len(&self) -> Result<()> {
+        self.with_bytes(|bytes| self.check_file_covers(bytes.len()))
+    }
+
+    /// `FileTruncated` unless the file is at least `mapped_len` bytes long.
+    /// Callers hold the read lock (if any), so `resize` cannot be half-way.
+    fn check_file_covers(&self, mapped_len: usize) -> Result<()> {
         let Some(file) = &self.shared.file else {
             return Ok(());
         };
@@ -621,7 +630,7 @@ impl MemoryMappedFile {
             .metadata()
             .map_err(|e| MmapIoError::io("stat", &self.shared.path, e))?
             .len();
-        let expected = self.len();
+        let expected = mapped_len as u64;
         if actual < expected {
             return Err(MmapIoError::FileTruncated {
                 path: self.shared.path.clone(),
