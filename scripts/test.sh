@@ -20,7 +20,7 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 # Every supported feature combination, with its tests actually run.
 feature_sets=(
   "--no-default-features"
-  "--no-default-features --features cow"
+  "--no-default-features --features cow,locking,advise"
   ""
   "--all-features"
 )

@@ -53,8 +53,31 @@ pub fn validate_range(offset: u64, len: u64, total: u64) -> Result<Range<u64>> {
     Ok(offset..end)
 }
 
+/// Rounds the (already validated) byte range `start..start + len` out to
+/// whole pages: the start down, the end up. Returns `(page_start, span)`.
+///
+/// The rounded end may pass the mapping's length by less than a page, which
+/// is still inside the mapping's last page (mappings are page-granular).
+/// Cannot overflow: `start + len <= isize::MAX` for any valid range.
+#[cfg_attr(not(any(feature = "advise", feature = "locking")), allow(dead_code))]
+pub(crate) fn page_span(start: usize, len: usize, page_size: usize) -> (usize, usize) {
+    let page_start = start - start % page_size;
+    let end = start + len;
+    let page_end = end.div_ceil(page_size) * page_size;
+    (page_start, page_end - page_start)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn page_span_rounds_out() {
+        use super::page_span;
+        assert_eq!(page_span(0, 1, 4096), (0, 4096));
+        assert_eq!(page_span(4095, 2, 4096), (0, 8192));
+        assert_eq!(page_span(4096, 4096, 4096), (4096, 4096));
+        assert_eq!(page_span(5000, 0, 4096), (4096, 4096));
+    }
+
     use super::*;
 
     #[test]

@@ -130,6 +130,45 @@ pub enum MmapIoError {
         #[source]
         source: io::Error,
     },
+    /// `mlock`/`munlock` refused (for example `RLIMIT_MEMLOCK` is too low,
+    /// or the process lacks `CAP_IPC_LOCK`).
+    #[error("locking {len} bytes at offset {offset} in memory failed: {source}")]
+    LockFailed {
+        /// Start of the (page-rounded) range.
+        offset: u64,
+        /// Length of the (page-rounded) range.
+        len: u64,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// `madvise`/`posix_fadvise` refused the advice.
+    #[error("advice {advice} failed: {source}")]
+    AdviceFailed {
+        /// The advice that was given.
+        advice: &'static str,
+        /// The underlying error.
+        #[source]
+        source: io::Error,
+    },
+    /// The operation needs the only handle to the mapping (`&mut self` and
+    /// no clones), because other handles could be reading the bytes it
+    /// would change.
+    #[error("`{op}` needs the only handle to the mapping, but it has {handles} clones")]
+    SharedHandle {
+        /// The operation that was refused.
+        op: &'static str,
+        /// How many handles exist.
+        handles: usize,
+    },
+    /// Setting up or running a file watch failed.
+    #[error("watching {} failed: {message}", path.display())]
+    WatchFailed {
+        /// The watched file.
+        path: PathBuf,
+        /// What the watcher reported.
+        message: String,
+    },
 }
 
 impl MmapIoError {

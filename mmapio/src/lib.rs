@@ -69,29 +69,68 @@
 //! ## Cargo features
 //! * `iterator` (default): `MemoryMappedFile::chunks`, `pages`,
 //!   `chunks_owned`, `pages_owned`, `chunks_mut`.
-//! * `cow`: copy-on-write mappings (`MemoryMappedFile::open_cow`).
+//! * `cow`: copy-on-write mappings (`MemoryMappedFile::open_cow`) and their
+//!   private writes (`cow_update_region`, `cow_slice_mut`).
+//! * `advise` (default): `advise` (`madvise` over page-rounded ranges) and
+//!   `prefetch_range` (`posix_fadvise`).
+//! * `locking`: `lock`, `unlock`, `lock_all`, `unlock_all` (`mlock`).
+//! * `atomic`: `atomic_u64`, `atomic_u32` and their slice forms, under the
+//!   atomic-mode rule described on `AtomicView`.
+//! * `hugepages`: `huge_page_report`, which measures from
+//!   `/proc/self/smaps` what a `huge_pages(true)` request obtained.
+//! * `bytes`: `MemoryMappedFile::read_bytes` and `From<MappedSlice>` for
+//!   `bytes::Bytes` (both copy, since `Bytes` is `'static`).
+//! * `watch`: `MemoryMappedFile::watch` calls back when others change the
+//!   file (`Modified`, `Metadata`, `Removed`), through the `notify` crate
+//!   (inotify on Linux), until the returned `WatchHandle` is dropped.
+//! * `async`: `MemoryMappedFile::update_region_async`, `flush_async` and
+//!   `flush_range_async`: `Send + 'static` futures that run the blocking
+//!   methods on the `blocking` crate's thread pool, on any executor.
+//!
+//! On Unix, `MemoryMappedFile` implements `AsFd` and `AsRawFd`.
 
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms, unreachable_pub)]
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
+#[cfg(feature = "advise")]
+mod advice;
+#[cfg(feature = "async")]
+mod async_ops;
+#[cfg(feature = "atomic")]
+mod atomic;
 mod bounds;
 mod builder;
+#[cfg(feature = "bytes")]
+mod bytes_support;
+#[cfg(feature = "cow")]
+mod cow;
 mod error;
 mod flush;
 mod flusher;
+#[cfg(feature = "hugepages")]
+mod huge_pages;
 #[cfg(feature = "iterator")]
 mod iter;
+#[cfg(feature = "locking")]
+mod locking;
+pub mod manager;
 mod mapped_file;
 mod mode;
 mod os;
+mod reader;
 mod region;
+mod segment;
 mod touch;
 mod views;
+#[cfg(feature = "watch")]
+mod watch;
 
 #[cfg(test)]
 mod miri_tests;
 
+#[cfg(feature = "advise")]
+pub use advice::MmapAdvice;
 pub use bounds::validate_range;
 pub use builder::MmapBuilder;
 pub use error::{MmapIoError, Result};
@@ -102,6 +141,18 @@ pub use mapped_file::MemoryMappedFile;
 pub use mode::MmapMode;
 pub use touch::TouchHint;
 pub use views::{MappedSlice, MappedSliceMut};
+// async_ops adds inherent methods only: nothing to re-export.
+#[cfg(feature = "atomic")]
+pub use atomic::{AtomicSliceView, AtomicView};
+#[cfg(feature = "hugepages")]
+pub use huge_pages::HugePageReport;
+pub use manager::{
+    copy_mmap, create_mmap, delete_mmap, flush, load_mmap, update_region, write_mmap,
+};
+pub use reader::MmapReader;
+pub use segment::{Segment, SegmentMut};
+#[cfg(feature = "watch")]
+pub use watch::{ChangeEvent, ChangeKind, WatchHandle};
 
 /// The OS page size: the step of [`MemoryMappedFile::touch_pages`] and,
 /// with the `iterator` feature, of `pages()`.

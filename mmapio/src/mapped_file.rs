@@ -50,6 +50,10 @@ pub(crate) struct Shared {
     /// the write lock by `resize`.
     len: AtomicUsize,
     huge_pages_advised: std::sync::atomic::AtomicBool,
+    /// Live atomic views; while non-zero, the write lock is held on their
+    /// behalf (see `atomic.rs`).
+    #[cfg(feature = "atomic")]
+    pub(crate) atomic_views: parking_lot::Mutex<usize>,
 }
 
 /// What must happen when the last handle goes away: stop the background
@@ -117,6 +121,14 @@ pub struct MemoryMappedFile {
     // reference keeps the mapping alive.
     pub(crate) shared: Arc<Shared>,
     lifecycle: Arc<Lifecycle>,
+}
+
+impl MemoryMappedFile {
+    /// How many handles (clones) share this mapping.
+    #[cfg_attr(not(feature = "cow"), allow(dead_code))]
+    pub(crate) fn handle_count(&self) -> usize {
+        Arc::strong_count(&self.lifecycle)
+    }
 }
 
 /// Checks a requested mapping length: non-zero and mappable.
@@ -222,6 +234,8 @@ impl MemoryMappedFile {
             options,
             len: AtomicUsize::new(len),
             huge_pages_advised: Default::default(),
+            #[cfg(feature = "atomic")]
+            atomic_views: parking_lot::Mutex::new(0),
         });
         shared.apply_region_options();
         let flusher = match (mode, options.flush_policy) {
@@ -568,10 +582,9 @@ impl MemoryMappedFile {
     pub fn flush_range(&self, offset: u64, len: u64) -> Result<()> {
         match &self.shared.storage {
             Storage::Unlocked(region) => check_range(offset, len, region.len()).map(drop),
-            Storage::Locked(lock) => {
-                let guard = lock.read_recursive();
-                let range = check_range(offset, len, guard.len())?;
-                guard
+            Storage::Locked(lock) => self.shared.with_locked_region(lock, |region| {
+                let range = check_range(offset, len, region.len())?;
+                region
                     .flush_range(range.start, range.len())
                     .map_err(|source| MmapIoError::FlushFailed {
                         path: self.shared.path.clone(),
@@ -579,7 +592,7 @@ impl MemoryMappedFile {
                     })?;
                 self.shared.flush.count_range_flush();
                 Ok(())
-            }
+            }),
         }
     }
 
@@ -650,6 +663,22 @@ impl MemoryMappedFile {
         }
     }
 
+    /// Runs `f` over the mapped region, holding the read lock (on
+    /// read-write mappings) so it is not replaced by `resize` meanwhile.
+    /// Only for operations that never form references to the bytes
+    /// (system calls such as `msync`, `madvise`, `mlock`), which is why it
+    /// may also run while atomic views exist.
+    #[cfg_attr(
+        not(any(feature = "advise", feature = "locking", feature = "hugepages")),
+        allow(dead_code)
+    )]
+    pub(crate) fn with_region<R>(&self, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
+        match &self.shared.storage {
+            Storage::Unlocked(region) => f(region),
+            Storage::Locked(lock) => self.shared.with_locked_region(lock, f),
+        }
+    }
+
     /// The read-write lock, or `InvalidMode` for the lock-free modes.
     pub(crate) fn write_lock(&self, op: &'static str) -> Result<&RwLock<Region>> {
         match &self.shared.storage {
@@ -698,7 +727,7 @@ impl Shared {
             return Ok(());
         };
         let taken = self.flush.take_pending();
-        let result = lock.read_recursive().flush();
+        let result = self.with_locked_region(lock, Region::flush);
         match result {
             Ok(()) => {
                 self.flush.count_flush();
@@ -712,6 +741,30 @@ impl Shared {
                 })
             }
         }
+    }
+
+    /// Runs `f` over the read-write region while it cannot be replaced:
+    /// under the read lock, or — while atomic views hold the write lock on
+    /// their behalf — under the atomic-view count's mutex, which keeps that
+    /// write lock held. `f` must not form references to the bytes (atomic
+    /// views may be writing them); it is for system calls over the memory.
+    pub(crate) fn with_locked_region<R>(
+        &self,
+        lock: &RwLock<Region>,
+        f: impl FnOnce(&Region) -> R,
+    ) -> R {
+        #[cfg(feature = "atomic")]
+        {
+            let views = self.atomic_views.lock();
+            if *views > 0 {
+                // SAFETY: atomic views hold the write lock (see atomic.rs)
+                // and cannot release it while we hold their count's mutex,
+                // so no `resize` or writer can mutate the `Region`; we only
+                // read it.
+                return f(unsafe { &*lock.data_ptr() });
+            }
+        }
+        f(&lock.read_recursive())
     }
 
     fn apply_region_options(&self) {
@@ -734,6 +787,29 @@ impl Shared {
             }
             TouchHint::Lazy => region.advise_will_need(),
         }
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsFd for MemoryMappedFile {
+    /// The mapped file's descriptor, for calls this crate does not wrap
+    /// (`fstat`, advisory locks, ...). Do not truncate the file through it
+    /// (see the crate docs, "External modification").
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        match &self.shared.file {
+            Some(file) => file.as_fd(),
+            // Every public constructor maps a real file; only unit tests
+            // build file-less (heap) mappings, and they never ask for a fd.
+            None => unreachable!("heap-backed mappings exist only in unit tests"),
+        }
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for MemoryMappedFile {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsFd;
+        self.as_fd().as_raw_fd()
     }
 }
 

@@ -207,3 +207,45 @@ fn every_millis_flusher_stops_on_drop() {
     clone.update_region(0, b"x").unwrap();
     drop(clone); // joins the flusher; a hang here fails the test run
 }
+
+#[test]
+#[cfg(feature = "atomic")]
+fn atomic_views_count_exactly_and_exclude_byte_views() {
+    use std::sync::atomic::Ordering;
+    let map = MemoryMappedFile::heap_rw(vec![0; 64], FlushPolicy::Manual);
+    {
+        let counter = map.atomic_u64(8).unwrap();
+        let second = map.atomic_u32_slice(16, 2).unwrap(); // same thread: no deadlock
+        std::thread::scope(|s| {
+            for _ in 0..3 {
+                s.spawn(|| {
+                    for _ in 0..10 {
+                        counter.fetch_add(1, Ordering::Relaxed);
+                        second[1].fetch_add(2, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        assert_eq!(counter.load(Ordering::Relaxed), 30);
+        // Flushing needs no byte access, so it works in atomic mode (and on
+        // the thread holding the views).
+        map.flush().unwrap();
+        map.flush_range(8, 8).unwrap();
+        assert_eq!(map.flush_stats().flushes, 1);
+        assert!(matches!(
+            map.atomic_u64(4),
+            Err(MmapIoError::Misaligned {
+                required: 8,
+                offset: 4
+            })
+        ));
+        assert!(matches!(
+            map.atomic_u64_slice(0, usize::MAX),
+            Err(MmapIoError::OutOfBounds { len: u64::MAX, .. })
+        ));
+    }
+    // Atomic mode is over: byte access works and sees the stored values.
+    assert_eq!(map.as_slice(8, 8).unwrap(), 30u64.to_le_bytes());
+    assert_eq!(map.as_slice(20, 4).unwrap(), 60u32.to_le_bytes());
+    map.resize(128).unwrap();
+}

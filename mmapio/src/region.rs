@@ -118,6 +118,7 @@ impl Region {
     }
 
     /// Base address, valid for reads of `len()` bytes while `self` lives.
+    #[cfg_attr(not(feature = "iterator"), allow(dead_code))]
     #[inline]
     pub(crate) fn as_ptr(&self) -> *const u8 {
         self.ptr.as_ptr()
@@ -143,6 +144,26 @@ impl Region {
         // SAFETY: the backing is writable (or empty, where `len` is 0 and the
         // dangling pointer is fine for an empty slice); `&mut self` proves no
         // other borrow of these bytes exists for the returned lifetime.
+        Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) })
+    }
+
+    /// The whole region as mutable bytes through a shared reference, or
+    /// `None` when it is mapped read-only.
+    ///
+    /// # Safety
+    /// The caller must guarantee that no other reference to these bytes
+    /// exists or is created for the returned lifetime (copy-on-write
+    /// mappings prove it with `&mut` on the only handle).
+    #[cfg(feature = "cow")]
+    // `&self -> &mut` is the point: exclusivity is proven by the caller
+    // (see `# Safety`), not by the borrow of the `Region`.
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn bytes_mut_unchecked(&self) -> Option<&mut [u8]> {
+        if matches!(self.backing, Backing::ReadOnly(_)) {
+            return None;
+        }
+        // SAFETY: the backing is writable and `ptr..ptr + len` is valid;
+        // exclusivity is the caller's promise above.
         Some(unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) })
     }
 

@@ -18,3 +18,92 @@ pub(crate) fn page_size() -> usize {
     PAGE_SIZE.store(size, Ordering::Relaxed);
     size
 }
+
+/// Advice for [`madvise`], mirroring the public `MmapAdvice`.
+#[cfg_attr(not(feature = "advise"), allow(dead_code))]
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Advice {
+    Normal,
+    Random,
+    Sequential,
+    WillNeed,
+    DontNeed,
+}
+
+/// `madvise(addr, len, advice)`.
+///
+/// # Safety
+/// `addr` must be page-aligned and `addr..addr + len` must lie within pages
+/// of a mapping the caller owns and keeps mapped for the call. `DontNeed`
+/// may change what a private mapping's bytes read as; the caller must make
+/// sure nothing observes that (it is only used on shared or read-only
+/// mappings, whose bytes it does not change).
+#[cfg_attr(not(feature = "advise"), allow(dead_code))]
+pub(crate) unsafe fn madvise(addr: *const u8, len: usize, advice: Advice) -> std::io::Result<()> {
+    let flag = match advice {
+        Advice::Normal => libc::MADV_NORMAL,
+        Advice::Random => libc::MADV_RANDOM,
+        Advice::Sequential => libc::MADV_SEQUENTIAL,
+        Advice::WillNeed => libc::MADV_WILLNEED,
+        Advice::DontNeed => libc::MADV_DONTNEED,
+    };
+    // SAFETY: forwarded under the caller's guarantees above.
+    let rc = unsafe { libc::madvise(addr as *mut libc::c_void, len, flag) };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
+/// `posix_fadvise(fd, offset, len, POSIX_FADV_WILLNEED)`: start reading the
+/// file range into the page cache. A no-op where the call does not exist.
+#[cfg_attr(not(feature = "advise"), allow(dead_code))]
+pub(crate) fn fadvise_will_need(
+    file: &std::fs::File,
+    offset: u64,
+    len: u64,
+) -> std::io::Result<()> {
+    #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+    {
+        use std::os::fd::AsRawFd;
+        let (Ok(offset), Ok(len)) = (libc::off_t::try_from(offset), libc::off_t::try_from(len))
+        else {
+            return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+        };
+        // SAFETY: posix_fadvise only reads its integer arguments; the fd is
+        // owned by `file`, which is borrowed for the call.
+        let rc = unsafe {
+            libc::posix_fadvise(file.as_raw_fd(), offset, len, libc::POSIX_FADV_WILLNEED)
+        };
+        // posix_fadvise returns the error number instead of setting errno.
+        if rc != 0 {
+            return Err(std::io::Error::from_raw_os_error(rc));
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+    let _ = (file, offset, len);
+    Ok(())
+}
+
+/// `mlock(addr, len)` (`lock == true`) or `munlock(addr, len)`.
+///
+/// # Safety
+/// `addr..addr + len` must lie within pages of a mapping the caller owns and
+/// keeps mapped for the call. Locking never changes memory contents.
+#[cfg_attr(not(feature = "locking"), allow(dead_code))]
+pub(crate) unsafe fn mlock(addr: *const u8, len: usize, lock: bool) -> std::io::Result<()> {
+    // SAFETY: forwarded under the caller's guarantees above.
+    let rc = unsafe {
+        if lock {
+            libc::mlock(addr as *const libc::c_void, len)
+        } else {
+            libc::munlock(addr as *const libc::c_void, len)
+        }
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}

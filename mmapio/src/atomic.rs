@@ -1,0 +1,268 @@
+//! Atomic views into a read-write mapping (feature `atomic`).
+//!
+//! See [`AtomicView`] for the rule that keeps atomic and byte access apart.
+
+use std::marker::PhantomData;
+use std::mem::{align_of, size_of};
+use std::ops::Deref;
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU32, AtomicU64};
+
+use parking_lot::RwLock;
+
+use crate::bounds::check_range;
+use crate::mapped_file::Shared;
+use crate::region::Region;
+use crate::{MemoryMappedFile, MmapIoError, Result};
+
+/// Membership in the mapping's atomic mode; see the module docs.
+struct AtomicSession<'a> {
+    shared: &'a Shared,
+    lock: &'a RwLock<Region>,
+}
+
+impl<'a> AtomicSession<'a> {
+    fn begin(shared: &'a Shared, lock: &'a RwLock<Region>) -> Self {
+        let mut views = shared.atomic_views.lock();
+        if *views == 0 {
+            // Held on behalf of every atomic view until the last one drops.
+            std::mem::forget(lock.write());
+        }
+        *views += 1;
+        AtomicSession { shared, lock }
+    }
+
+    /// The region, readable because the session holds the write lock.
+    fn region(&self) -> &Region {
+        // SAFETY: while any session lives the write lock is held on the
+        // sessions' behalf, so nothing can replace or mutate the `Region`
+        // (only `resize` and write guards do, and they need that lock).
+        // Sessions only read it, so shared references are fine.
+        unsafe { &*self.lock.data_ptr() }
+    }
+}
+
+impl Drop for AtomicSession<'_> {
+    fn drop(&mut self) {
+        let mut views = self.shared.atomic_views.lock();
+        *views -= 1;
+        if *views == 0 {
+            // SAFETY: the first session forgot a write guard of this lock and
+            // no other code unlocks it; this is the last session, so the
+            // lock is released exactly once. parking_lot locks are not tied
+            // to the thread that acquired them.
+            unsafe { self.lock.force_unlock_write() };
+        }
+    }
+}
+
+/// One atomic value inside a read-write mapping; dereferences to `T`
+/// (`AtomicU64` or `AtomicU32`).
+///
+/// # Atomic mode: the rule that keeps atomics and bytes apart
+/// Mixing atomic and non-atomic access to the same bytes is a data race, and
+/// a `&[u8]` promises its bytes do not change. So a mapping is, at any
+/// moment, either in *byte mode* (byte views, copies, writes, resize) or in
+/// *atomic mode* (any number of atomic views), never both. The first atomic
+/// view takes the mapping's write lock on behalf of all atomic views and the
+/// last one to drop releases it; meanwhile every byte view, `read_into`,
+/// `update_region` and `resize` waits, and a new atomic view waits for live
+/// byte views to be dropped. Atomic views are `Send + Sync`: share one
+/// across threads (for example with `std::thread::scope`) or take one per
+/// thread. Do not ask for an atomic view from a thread that holds a byte
+/// view of the same mapping, or the reverse: it would wait for itself.
+///
+/// Operations that never touch the bytes from Rust — `flush`, `flush_range`,
+/// `advise`, `prefetch_range`, `lock`/`unlock` — run in either mode, so a
+/// counter can be made durable while its views are alive.
+pub struct AtomicView<'a, T> {
+    ptr: NonNull<T>,
+    _session: AtomicSession<'a>,
+    _value: PhantomData<&'a T>,
+}
+
+/// A slice of atomic values inside a read-write mapping; dereferences to
+/// `[T]`. Keeps the mapping in atomic mode until dropped.
+pub struct AtomicSliceView<'a, T> {
+    ptr: NonNull<T>,
+    len: usize,
+    _session: AtomicSession<'a>,
+    _value: PhantomData<&'a [T]>,
+}
+
+// SAFETY: a view is a shared reference to atomics (which are `Sync`) plus a
+// session whose drop only touches a mutex and a parking_lot lock, both of
+// which may be used from any thread.
+unsafe impl<T: Sync> Send for AtomicView<'_, T> {}
+// SAFETY: as above; `&AtomicView` only yields `&T`.
+unsafe impl<T: Sync> Sync for AtomicView<'_, T> {}
+// SAFETY: as for `AtomicView`.
+unsafe impl<T: Sync> Send for AtomicSliceView<'_, T> {}
+// SAFETY: as for `AtomicView`.
+unsafe impl<T: Sync> Sync for AtomicSliceView<'_, T> {}
+
+impl<T> Deref for AtomicView<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: `ptr` is aligned for `T` and its `size_of::<T>()` bytes lie
+        // inside the region (both checked at creation); the session keeps the
+        // region mapped and free of non-atomic access for the view's life.
+        unsafe { self.ptr.as_ref() }
+    }
+}
+
+impl<T> Deref for AtomicSliceView<'_, T> {
+    type Target = [T];
+
+    #[inline]
+    fn deref(&self) -> &[T] {
+        // SAFETY: as for `AtomicView`, for `len` consecutive values.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+}
+
+impl<T: std::fmt::Debug> std::fmt::Debug for AtomicView<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("AtomicView").field(&**self).finish()
+    }
+}
+
+impl<T> std::fmt::Debug for AtomicSliceView<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AtomicSliceView")
+            .field("len", &self.len)
+            .finish()
+    }
+}
+
+/// Marker for the atomic types a mapping can hold: plain integers in
+/// memory, valid for any bit pattern.
+///
+/// # Safety
+/// `Self` must have the size and bit validity of its integer and no
+/// invariants beyond them, so any aligned bytes of the mapping are a valid
+/// value.
+unsafe trait MappedAtomic: Sync {}
+// SAFETY: `AtomicU64` has the in-memory representation of `u64`.
+unsafe impl MappedAtomic for AtomicU64 {}
+// SAFETY: `AtomicU32` has the in-memory representation of `u32`.
+unsafe impl MappedAtomic for AtomicU32 {}
+
+impl MemoryMappedFile {
+    /// An `AtomicU64` at `offset` of a read-write mapping.
+    ///
+    /// Errors, in this order: [`MmapIoError::InvalidMode`] unless the
+    /// mapping is read-write (a store into a read-only page would kill the
+    /// process; copy-on-write views are lock-free and cannot be excluded);
+    /// [`MmapIoError::Misaligned`] unless `offset` is a multiple of 8;
+    /// [`MmapIoError::OutOfBounds`] unless the 8 bytes fit. The view puts the
+    /// mapping in atomic mode (see [atomic mode](AtomicView#atomic-mode-the-rule-that-keeps-atomics-and-bytes-apart)).
+    ///
+    /// ```
+    /// use std::sync::atomic::Ordering;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("counter.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 64)?;
+    /// let counter = map.atomic_u64(8)?;
+    /// std::thread::scope(|s| {
+    ///     for _ in 0..4 {
+    ///         s.spawn(|| counter.fetch_add(1, Ordering::Relaxed));
+    ///     }
+    /// });
+    /// assert_eq!(counter.load(Ordering::Relaxed), 4);
+    /// assert!(matches!(map.atomic_u64(4), Err(mmapio::MmapIoError::Misaligned { required: 8, offset: 4 })));
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn atomic_u64(&self, offset: u64) -> Result<AtomicView<'_, AtomicU64>> {
+        self.atomic_view("atomic_u64", offset)
+    }
+
+    /// An `AtomicU32` at `offset` (a multiple of 4); as
+    /// [`atomic_u64`](Self::atomic_u64).
+    pub fn atomic_u32(&self, offset: u64) -> Result<AtomicView<'_, AtomicU32>> {
+        self.atomic_view("atomic_u32", offset)
+    }
+
+    /// `count` consecutive `AtomicU64`s starting at `offset`; errors as for
+    /// [`atomic_u64`](Self::atomic_u64), with `OutOfBounds { len: count * 8 }`
+    /// (saturating at `u64::MAX` if that overflows). `count == 0` gives an
+    /// empty slice at any aligned offset up to the length.
+    ///
+    /// ```
+    /// use std::sync::atomic::Ordering;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("slots.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 4096)?;
+    /// let slots = map.atomic_u64_slice(0, 8)?;
+    /// slots[3].store(7, Ordering::Release);
+    /// assert_eq!(slots.iter().map(|s| s.load(Ordering::Acquire)).sum::<u64>(), 7);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn atomic_u64_slice(
+        &self,
+        offset: u64,
+        count: usize,
+    ) -> Result<AtomicSliceView<'_, AtomicU64>> {
+        self.atomic_slice("atomic_u64_slice", offset, count)
+    }
+
+    /// `count` consecutive `AtomicU32`s starting at `offset`; as
+    /// [`atomic_u64_slice`](Self::atomic_u64_slice).
+    pub fn atomic_u32_slice(
+        &self,
+        offset: u64,
+        count: usize,
+    ) -> Result<AtomicSliceView<'_, AtomicU32>> {
+        self.atomic_slice("atomic_u32_slice", offset, count)
+    }
+
+    fn atomic_view<T: MappedAtomic>(
+        &self,
+        op: &'static str,
+        offset: u64,
+    ) -> Result<AtomicView<'_, T>> {
+        let slice = self.atomic_slice::<T>(op, offset, 1)?;
+        let AtomicSliceView { ptr, _session, .. } = slice;
+        Ok(AtomicView {
+            ptr,
+            _session,
+            _value: PhantomData,
+        })
+    }
+
+    fn atomic_slice<T: MappedAtomic>(
+        &self,
+        op: &'static str,
+        offset: u64,
+        count: usize,
+    ) -> Result<AtomicSliceView<'_, T>> {
+        let lock = self.write_lock(op)?;
+        let required = align_of::<T>() as u64;
+        // The region starts on a page boundary, so an aligned offset is an
+        // aligned address.
+        if offset % required != 0 {
+            return Err(MmapIoError::Misaligned { required, offset });
+        }
+        let len = (count as u64).saturating_mul(size_of::<T>() as u64);
+        let session = AtomicSession::begin(&self.shared, lock);
+        let region = session.region();
+        let range = check_range(offset, len, region.len())?;
+        // SAFETY: `range` was checked against the region's length, so the
+        // offset stays inside (or one past the end of) the region.
+        let start = unsafe { region.as_ptr().add(range.start) };
+        // An empty slice may sit at an empty region's dangling base, which is
+        // not aligned for `T`; it needs no address at all, only alignment.
+        let ptr = match NonNull::new(start as *mut T) {
+            Some(ptr) if count > 0 => ptr,
+            _ => NonNull::dangling(),
+        };
+        Ok(AtomicSliceView {
+            ptr,
+            len: count,
+            _session: session,
+            _value: PhantomData,
+        })
+    }
+}
