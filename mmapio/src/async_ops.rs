@@ -180,6 +180,10 @@ mod tests {
     fn assert_send_static<T: Send + 'static>(_: &T) {}
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "the blocking crate's pool threads outlive the test, which Miri reports as a leak"
+    )]
     fn futures_are_send_and_static_even_for_borrowed_input() {
         let map = MemoryMappedFile::heap_rw(vec![0; 16], FlushPolicy::Manual);
         let bytes = [1u8, 2, 3];
@@ -192,6 +196,10 @@ mod tests {
     }
 
     #[test]
+    #[cfg_attr(
+        miri,
+        ignore = "the blocking crate's pool threads outlive the test, which Miri reports as a leak"
+    )]
     fn dropped_after_first_poll_still_runs() {
         use std::task::Waker;
         let map = MemoryMappedFile::heap_rw(vec![0; 16], FlushPolicy::Manual);

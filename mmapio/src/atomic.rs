@@ -258,6 +258,11 @@ impl MemoryMappedFile {
             Some(ptr) if count > 0 => ptr,
             _ => NonNull::dangling(),
         };
+        // Mappings start on a page boundary, so an aligned offset gives an
+        // aligned address; check the address anyway rather than trust it.
+        if ptr.as_ptr() as usize % align_of::<T>() != 0 {
+            return Err(MmapIoError::Misaligned { required, offset });
+        }
         Ok(AtomicSliceView {
             ptr,
             len: count,

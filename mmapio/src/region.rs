@@ -28,8 +28,8 @@ enum Backing {
     Empty,
     ReadOnly(#[allow(dead_code)] Mmap),
     Writable(MmapMut),
-    /// A heap buffer standing in for a mapping, so unit tests can run under
-    /// Miri. `ptr`/`len` own it (created by `Box::into_raw`).
+    /// A page-aligned heap buffer standing in for a mapping, so unit tests
+    /// can run under Miri. `ptr`/`len` own it (see `Region::heap`).
     #[cfg(test)]
     Heap,
 }
@@ -102,14 +102,30 @@ impl Region {
     /// A heap-backed, writable region holding `bytes` (unit tests only).
     #[cfg(test)]
     pub(crate) fn heap(bytes: Vec<u8>) -> Region {
-        let len = bytes.len();
-        let raw: *mut [u8] = Box::into_raw(bytes.into_boxed_slice());
-        let ptr = NonNull::new(raw as *mut u8).expect("Box::into_raw is never null");
+        if bytes.is_empty() {
+            return Region::empty();
+        }
+        // Page-aligned like a real mapping, so alignment checks that rely on
+        // the base being aligned hold here too.
+        let layout = Self::heap_layout(bytes.len());
+        // SAFETY: the layout has a non-zero size (checked above).
+        let raw = unsafe { std::alloc::alloc(layout) };
+        let Some(ptr) = NonNull::new(raw) else {
+            std::alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `ptr` is a fresh allocation of `bytes.len()` bytes, which
+        // cannot overlap `bytes`.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), ptr.as_ptr(), bytes.len()) };
         Region {
             ptr,
-            len,
+            len: bytes.len(),
             backing: Backing::Heap,
         }
+    }
+
+    #[cfg(test)]
+    fn heap_layout(len: usize) -> std::alloc::Layout {
+        std::alloc::Layout::from_size_align(len, 4096).expect("test regions are small")
     }
 
     #[inline]
@@ -221,10 +237,9 @@ impl Drop for Region {
     fn drop(&mut self) {
         #[cfg(test)]
         if matches!(self.backing, Backing::Heap) {
-            let raw = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr(), self.len);
-            // SAFETY: `ptr`/`len` came from `Box::into_raw` in `Region::heap`
-            // and are released exactly once, here.
-            drop(unsafe { Box::from_raw(raw) });
+            // SAFETY: `ptr` was allocated in `Region::heap` with exactly this
+            // layout and is released exactly once, here.
+            unsafe { std::alloc::dealloc(self.ptr.as_ptr(), Self::heap_layout(self.len)) };
         }
         // Mapped backings unmap themselves when dropped.
     }
