@@ -1,5 +1,74 @@
-//! Benchmark suite for `mmapio`.
+//! Benchmark suite for `mmapio`: six workloads measured side by side with
+//! their floor (raw `memmap2`) and their peers (the published `mmap-io`
+//! crate and `std::fs`), plus deterministic instruction counts.
 //!
-//! The workloads, shared fixtures and the regression-gate tool live here.
-//! This crate is a placeholder until the bench-suite issue lands: it only
-//! exists so the workspace layout is in place from the start.
+//! # Running it
+//!
+//! ```sh
+//! scripts/bench.sh quick   # every workload at reduced sizes: ~1.5 min of benches
+//! scripts/bench.sh full    # the specified sizes (the default): ~15 min of benches
+//! ```
+//!
+//! The script installs the pinned `iai-callgrind-runner` when it is missing
+//! (`scripts/install-iai-runner.sh`), builds, runs `cargo bench -p
+//! bench-suite` with the profile and `IAI_CALLGRIND_SAVE_SUMMARY=json`, then
+//! prints the target ratios of that run. Without the script:
+//!
+//! ```sh
+//! MMAPIO_BENCH_PROFILE=quick cargo bench -p bench-suite --bench random_read
+//! cargo bench -p bench-suite --bench instruction_counts -- --save-summary=json
+//! cargo run -p bench-suite --profile bench --bin bench-ratios -- --since UNIX_SECONDS
+//! ```
+//!
+//! The profile comes from the environment variable `MMAPIO_BENCH_PROFILE`:
+//! `quick` or `full` (the default when unset); any other value is an error.
+//! Criterion's own arguments still work after `--` (for example a filter:
+//! `cargo bench -p bench-suite --bench sequential_read -- as_slice`).
+//!
+//! # Workloads
+//!
+//! One bench file and one criterion group per workload, each variant named
+//! `<implementation>_<operation>[_ro|_rw]/<parameter>`:
+//!
+//! | group | full profile | quick profile |
+//! |---|---|---|
+//! | `sequential_read` | 1, 16, 256 MiB | 1, 16 MiB |
+//! | `random_read` | 256 MiB file; 64 B, 256 B, 4 KiB, 64 KiB requests | 16 MiB file |
+//! | `sequential_write` | 64 KiB writes filling 64 MiB | 8 MiB |
+//! | `iterator_throughput` | 1 GiB (and 1 MiB for the per-item loop) | 64 MiB |
+//! | `touch_pages_large` | 1 GiB, warm and fresh | 64 MiB |
+//! | `atomic_contention` | 1, 2, 4, 8 threads, one line or separate lines | same, fewer samples |
+//!
+//! `instruction_counts` (iai-callgrind) measures the user-space hot paths
+//! at small, cache-resident sizes; its counts repeat exactly from run to
+//! run, so it is the same in both profiles.
+//!
+//! Every read variant reads every byte through one shared, never-inlined
+//! [`fixtures::checksum`], and its result is checked against raw `memmap2`
+//! (every write variant's bytes, every atomic run's count) so a variant
+//! that skips work fails instead of looking fast. Where two raw loops
+//! exist (`chunks_exact` and `chunks`, which compile differently), the
+//! ratio report compares with the faster one. Variants that touch one byte per page (`touch_pages`) or
+//! two bytes per chunk (the per-item iterator loop) carry that in their
+//! parameter and are only compared with variants doing the same.
+//!
+//! # Results
+//!
+//! * criterion: `target/criterion/<group>/<function>/<parameter>/new/estimates.json`;
+//! * iai-callgrind: `target/iai/bench-suite/instruction_counts/**/summary.json`;
+//! * allocations (and, for `sequential_write`, flushes) per iteration:
+//!   `target/bench-suite/allocations/<group>.json`, also printed after each
+//!   group;
+//! * target ratios of the last run: `target/bench-suite/ratios.json`, printed
+//!   by the `bench-ratios` binary ([`ratios`]).
+//!
+//! Allocations are counted by [`fixtures::CountingAllocator`] (the global
+//! allocator of every criterion bench) in one extra pass per variant,
+//! outside criterion's timed loop, over exactly the timed region.
+//!
+//! Input files are generated once, deterministically (xorshift64), into
+//! `target/bench-data/` and reused.
+
+pub mod fixtures;
+pub mod gate;
+pub mod ratios;

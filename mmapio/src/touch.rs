@@ -30,18 +30,20 @@ pub(crate) fn touch_bytes(bytes: &[u8], page_size: usize, first_page_offset: usi
     let base = bytes.as_ptr();
     let mut touched = 0;
     let mut at = 0usize;
-    while at < bytes.len() {
-        // SAFETY: `at < bytes.len()`, so `base + at` is inside `bytes`, which
-        // is valid for reads for the whole call.
+    // The first step reaches the next page boundary (short when the range
+    // starts mid-page); every later step is one whole page.
+    let mut step = page_size - first_page_offset % page_size;
+    loop {
+        // SAFETY: `at < bytes.len()` (checked before every step below, and
+        // 0 < len here), so `base + at` is inside `bytes`, which is valid
+        // for reads for the whole call.
         std::hint::black_box(unsafe { std::ptr::read_volatile(base.add(at)) });
         touched += 1;
-        // Step to the start of the next page; the first step may be short
-        // when the range starts mid-page.
-        let to_next_page = page_size - (first_page_offset + at) % page_size;
-        at = match at.checked_add(to_next_page) {
-            Some(next) => next,
-            None => break,
+        at = match at.checked_add(step) {
+            Some(next) if next < bytes.len() => next,
+            _ => break,
         };
+        step = page_size;
     }
     touched
 }

@@ -1,0 +1,107 @@
+//! `sequential_read`: read a whole file (1, 16 and 256 MiB) and checksum
+//! every byte, through `mmapio` `as_slice` (read-only and read-write
+//! mappings) and `read_into`, the same three through the published
+//! `mmap-io`, raw `memmap2` slicing (the floor) and `std::fs` positional
+//! reads. Copying variants go through one reused 1 MiB buffer.
+
+use std::hint::black_box;
+
+use bench_suite::fixtures::{
+    checksum_whole_file, input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, Access,
+    CountingAllocator, Memmap2Slices, MmapIoCopies, MmapIoSlices, MmapioCopies, MmapioSlices,
+    Profile, RangeReader, StdFsReads, TimedRegion, WorkloadReport, COPY_BUFFER_SIZE, MIB,
+};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, Throughput};
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const WORKLOAD: &str = "sequential_read";
+
+fn main() {
+    let profile = Profile::from_env();
+    let mut criterion = profile.criterion();
+    let mut report = WorkloadReport::new(WORKLOAD, profile);
+    let mut group = criterion.benchmark_group(WORKLOAD);
+    for file_len in profile.sequential_read_sizes() {
+        let path = input_file(file_len);
+        group.throughput(Throughput::Bytes(file_len as u64));
+        group.sample_size(if file_len >= 64 * MIB {
+            profile.large_sample_size()
+        } else {
+            profile.sample_size()
+        });
+        let expected = checksum_whole_file(&mut Memmap2Slices(map_memmap2(&path)), file_len);
+        let buffer_len = COPY_BUFFER_SIZE.min(file_len);
+        let mut variant = Variant {
+            report: &mut report,
+            group: &mut group,
+            file_len,
+            expected,
+        };
+        variant.run("memmap2_slice", Memmap2Slices(map_memmap2(&path)));
+        variant.run(
+            "mmapio_as_slice_ro",
+            MmapioSlices(open_mmapio(&path, Access::ReadOnly)),
+        );
+        variant.run(
+            "mmap_io_as_slice_ro",
+            MmapIoSlices(open_mmap_io(&path, Access::ReadOnly)),
+        );
+        variant.run(
+            "mmapio_as_slice_rw",
+            MmapioSlices(open_mmapio(&path, Access::ReadWrite)),
+        );
+        variant.run(
+            "mmap_io_as_slice_rw",
+            MmapIoSlices(open_mmap_io(&path, Access::ReadWrite)),
+        );
+        variant.run(
+            "mmapio_read_into_ro",
+            MmapioCopies::new(open_mmapio(&path, Access::ReadOnly), buffer_len),
+        );
+        variant.run(
+            "mmap_io_read_into_ro",
+            MmapIoCopies::new(open_mmap_io(&path, Access::ReadOnly), buffer_len),
+        );
+        variant.run("std_fs_read_at", StdFsReads::open(&path, buffer_len));
+    }
+    group.finish();
+    report.finish();
+    criterion.final_summary();
+}
+
+/// One file size: every variant is checked against `expected` and timed.
+struct Variant<'r, 'g, 'c> {
+    report: &'r mut WorkloadReport,
+    group: &'g mut BenchmarkGroup<'c, WallTime>,
+    file_len: usize,
+    expected: u64,
+}
+
+impl Variant<'_, '_, '_> {
+    fn run(&mut self, function: &str, mut reader: impl RangeReader) {
+        let file_len = self.file_len;
+        assert_eq!(
+            checksum_whole_file(&mut reader, file_len),
+            self.expected,
+            "{function} read other bytes than memmap2"
+        );
+        let expected = self.expected;
+        self.report.bench(
+            self.group,
+            function,
+            &size_label(file_len),
+            1,
+            |iterations| {
+                let region = TimedRegion::start();
+                for _ in 0..iterations {
+                    let sum = checksum_whole_file(&mut reader, file_len);
+                    assert_eq!(black_box(sum), expected);
+                }
+                region.stop()
+            },
+        );
+    }
+}

@@ -1,0 +1,151 @@
+//! `sequential_write`: 64 KiB writes filling a 64 MiB mapped file, through
+//! `mmapio` `update_region` under three flush policies (`Manual`,
+//! `EveryBytes(1 MiB)`, `EveryMillis(10)`), the same through the published
+//! `mmap-io`, and raw `memmap2` `copy_from_slice` (the floor). Flushes per
+//! iteration come from `mmapio`'s `flush_stats()`; `mmap-io` has no flush
+//! counter.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use bench_suite::fixtures::{
+    map_memmap2_mut, open_mmap_io_with_policy, open_mmapio_with_policy, scratch_file, size_label,
+    CountingAllocator, Profile, TimedRegion, WorkloadReport, Xorshift64, DATA_SEED, MIB,
+    SEQUENTIAL_WRITE_SIZE,
+};
+use criterion::Throughput;
+use mmap_io::flush::FlushPolicy as MmapIoPolicy;
+use mmapio::FlushPolicy;
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const WORKLOAD: &str = "sequential_write";
+
+/// Iterations of the allocation-counting pass: several, because the
+/// `EveryMillis` flusher thread allocates now and then.
+const COUNTED_ITERATIONS: u64 = 4;
+
+/// The three policies, as (id suffix, mmapio policy, mmap-io policy).
+const POLICIES: [(&str, FlushPolicy, MmapIoPolicy); 3] = [
+    ("manual", FlushPolicy::Manual, MmapIoPolicy::Manual),
+    (
+        "every_bytes_1MiB",
+        FlushPolicy::EveryBytes(MIB as u64),
+        MmapIoPolicy::EveryBytes(MIB),
+    ),
+    (
+        "every_millis_10",
+        FlushPolicy::EveryMillis(10),
+        MmapIoPolicy::EveryMillis(10),
+    ),
+];
+
+fn main() {
+    let profile = Profile::from_env();
+    let mut criterion = profile.criterion();
+    let mut report = WorkloadReport::new(WORKLOAD, profile);
+    let mut group = criterion.benchmark_group(WORKLOAD);
+    let total = profile.sequential_write_total();
+    let path = scratch_file(WORKLOAD, total);
+    let mut source = vec![0u8; SEQUENTIAL_WRITE_SIZE];
+    Xorshift64::new(DATA_SEED ^ 0x5772_6974_6573).fill(&mut source);
+    let source = source.as_slice();
+    let parameter = size_label(total);
+    let offsets = move || (0..total).step_by(SEQUENTIAL_WRITE_SIZE);
+    group.throughput(Throughput::Bytes(total as u64));
+    group.sample_size(profile.large_sample_size());
+
+    {
+        let mut map = map_memmap2_mut(&path);
+        map[..SEQUENTIAL_WRITE_SIZE].fill(0);
+        let ran = report.bench(
+            &mut group,
+            "memmap2_copy_from_slice",
+            &parameter,
+            COUNTED_ITERATIONS,
+            |iterations| {
+                let region = TimedRegion::start();
+                for _ in 0..iterations {
+                    for offset in offsets() {
+                        map[offset..offset + SEQUENTIAL_WRITE_SIZE]
+                            .copy_from_slice(black_box(source));
+                    }
+                }
+                region.stop()
+            },
+        );
+        if ran {
+            assert_written(&map, source, "memmap2_copy_from_slice");
+        }
+    }
+
+    for (suffix, policy, mmap_io_policy) in POLICIES {
+        {
+            let function = format!("mmapio_{suffix}");
+            let map = open_mmapio_with_policy(&path, policy);
+            map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
+                .expect("in range");
+            let routine = |iterations| -> Duration {
+                let region = TimedRegion::start();
+                for _ in 0..iterations {
+                    for offset in offsets() {
+                        map.update_region(offset as u64, black_box(source))
+                            .expect("write");
+                    }
+                }
+                region.stop()
+            };
+            let ran = report.bench_counting_flushes(
+                &mut group,
+                &function,
+                &parameter,
+                COUNTED_ITERATIONS,
+                routine,
+                || map.flush_stats().flushes,
+            );
+            if ran {
+                let written = map.as_slice(0, total as u64).expect("in range");
+                assert_written(&written, source, &function);
+            }
+        }
+        {
+            let function = format!("mmap_io_{suffix}");
+            let map = open_mmap_io_with_policy(&path, mmap_io_policy);
+            map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
+                .expect("in range");
+            let ran = report.bench(
+                &mut group,
+                &function,
+                &parameter,
+                COUNTED_ITERATIONS,
+                |iterations| {
+                    let region = TimedRegion::start();
+                    for _ in 0..iterations {
+                        for offset in offsets() {
+                            map.update_region(offset as u64, black_box(source))
+                                .expect("write");
+                        }
+                    }
+                    region.stop()
+                },
+            );
+            if ran {
+                let written = map.as_slice(0, total as u64).expect("in range");
+                assert_written(&written, source, &function);
+            }
+        }
+    }
+    group.finish();
+    report.finish();
+    criterion.final_summary();
+}
+
+/// Checks that every 64 KiB block of `mapped` holds `source` (each variant
+/// zeroes the first block before it runs, so a variant that wrote nothing
+/// fails here).
+fn assert_written(mapped: &[u8], source: &[u8], function: &str) {
+    for (i, block) in mapped.chunks(SEQUENTIAL_WRITE_SIZE).enumerate() {
+        assert!(block == source, "{function}: block {i} was not written");
+    }
+}

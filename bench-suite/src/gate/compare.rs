@@ -1,0 +1,421 @@
+//! Judging new results against a baseline: a pure function, tested with
+//! synthetic inputs.
+//!
+//! Rules, for a threshold `t` (10% in the gate):
+//! * exact metrics (instruction counts, allocations) regress when
+//!   `new > baseline × (1 + t)`; a baseline of 0 allocations therefore
+//!   fails on any allocation;
+//! * noisy metrics (same-run ratios; wall-clock times on the same machine)
+//!   regress when even the favourable ends of both 95% ranges are more than
+//!   `t` apart: `new.low > baseline.high × (1 + t)`;
+//! * wall-clock times measured on a machine with another fingerprint are
+//!   printed, not gated;
+//! * a baseline metric missing from the new results fails (a renamed or
+//!   deleted bench must not pass silently); new metrics are reported.
+
+use std::fmt::Write as _;
+
+use super::results::{Metric, MetricKind, Results, SCHEMA};
+
+/// What the comparison found for one metric (or for the run as a whole).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FindingKind {
+    /// Worse than the baseline by more than the threshold: fails the gate.
+    Regression,
+    /// In the baseline but not in the new results: fails the gate.
+    Missing,
+    /// The two result files cannot be compared (schema or profile differ):
+    /// fails the gate.
+    Incomparable,
+    /// Within the threshold.
+    Pass,
+    /// Better than the baseline by more than the threshold.
+    Improvement,
+    /// Only in the new results: reported, not gated.
+    New,
+    /// Wall-clock time from a different machine: reported, not gated.
+    NotGated,
+}
+
+impl FindingKind {
+    /// Whether this finding fails the gate.
+    pub fn fails(self) -> bool {
+        matches!(
+            self,
+            FindingKind::Regression | FindingKind::Missing | FindingKind::Incomparable
+        )
+    }
+}
+
+/// One metric's verdict.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// Metric name (or `results` for whole-file problems).
+    pub name: String,
+    /// The verdict.
+    pub kind: FindingKind,
+    /// The baseline value, when there is one.
+    pub baseline: Option<Metric>,
+    /// The new value, when there is one.
+    pub new: Option<Metric>,
+    /// Relative change of the value, `new / baseline - 1`.
+    pub change: Option<f64>,
+    /// Why, in words, for failures and unusual cases.
+    pub note: String,
+}
+
+/// Every finding of one comparison.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Comparison {
+    /// One entry per metric, sorted by name.
+    pub findings: Vec<Finding>,
+    /// Whether wall-clock times were gated (same machine fingerprint).
+    pub same_machine: bool,
+    /// The threshold used.
+    pub threshold: f64,
+}
+
+impl Comparison {
+    /// Whether any finding fails the gate.
+    pub fn failed(&self) -> bool {
+        self.findings.iter().any(|f| f.kind.fails())
+    }
+
+    /// How many findings have `kind`.
+    pub fn count(&self, kind: FindingKind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    /// A plain-text report: failures first, then new metrics, then a summary.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let order = [
+            FindingKind::Incomparable,
+            FindingKind::Missing,
+            FindingKind::Regression,
+            FindingKind::Improvement,
+            FindingKind::New,
+            FindingKind::NotGated,
+        ];
+        for kind in order {
+            for f in self.findings.iter().filter(|f| f.kind == kind) {
+                let values = match (&f.baseline, &f.new) {
+                    (Some(b), Some(n)) => format!(
+                        "{:.4} -> {:.4} ({:+.1}%)",
+                        b.value,
+                        n.value,
+                        f.change.unwrap_or(0.0) * 100.0
+                    ),
+                    (Some(b), None) => format!("baseline {:.4}, now absent", b.value),
+                    (None, Some(n)) => format!("{:.4}", n.value),
+                    (None, None) => String::new(),
+                };
+                let _ = writeln!(
+                    out,
+                    "{:<12} {:<72} {} {}",
+                    label(kind),
+                    f.name,
+                    values,
+                    f.note
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "gate: {} metrics, {} regressions, {} missing, {} improvements, {} new, {} not gated (threshold {:.0}%, wall-clock {})",
+            self.findings.len(),
+            self.count(FindingKind::Regression),
+            self.count(FindingKind::Missing),
+            self.count(FindingKind::Improvement),
+            self.count(FindingKind::New),
+            self.count(FindingKind::NotGated),
+            self.threshold * 100.0,
+            if self.same_machine {
+                "gated: same machine as the baseline"
+            } else {
+                "not gated: the baseline was measured on another machine"
+            }
+        );
+        let _ = writeln!(out, "gate: {}", if self.failed() { "FAIL" } else { "PASS" });
+        out
+    }
+}
+
+fn label(kind: FindingKind) -> &'static str {
+    match kind {
+        FindingKind::Regression => "REGRESSION",
+        FindingKind::Missing => "MISSING",
+        FindingKind::Incomparable => "INCOMPARABLE",
+        FindingKind::Pass => "ok",
+        FindingKind::Improvement => "improved",
+        FindingKind::New => "new",
+        FindingKind::NotGated => "not gated",
+    }
+}
+
+/// Judges `new` against `baseline` with the relative `threshold` (0.10 for
+/// 10%). See the module docs for the rules.
+pub fn compare(baseline: &Results, new: &Results, threshold: f64) -> Comparison {
+    let same_machine = baseline.machine.same_fingerprint(&new.machine);
+    let mut findings = Vec::new();
+    let incomparable = if baseline.schema != new.schema || new.schema != SCHEMA {
+        Some(format!(
+            "schema {} vs {} (this tool reads {SCHEMA})",
+            baseline.schema, new.schema
+        ))
+    } else if baseline.profile != new.profile {
+        Some(format!(
+            "profile {:?} vs {:?}",
+            baseline.profile, new.profile
+        ))
+    } else {
+        None
+    };
+    if let Some(note) = incomparable {
+        findings.push(Finding {
+            name: "results".to_owned(),
+            kind: FindingKind::Incomparable,
+            baseline: None,
+            new: None,
+            change: None,
+            note,
+        });
+    }
+    for (name, base) in &baseline.metrics {
+        let Some(now) = new.metrics.get(name) else {
+            findings.push(Finding {
+                name: name.clone(),
+                kind: FindingKind::Missing,
+                baseline: Some(base.clone()),
+                new: None,
+                change: None,
+                note: "(renamed or deleted bench?)".to_owned(),
+            });
+            continue;
+        };
+        let (kind, note) = judge(base, now, threshold, same_machine);
+        findings.push(Finding {
+            name: name.clone(),
+            kind,
+            baseline: Some(base.clone()),
+            new: Some(now.clone()),
+            change: relative_change(base.value, now.value),
+            note,
+        });
+    }
+    for (name, now) in &new.metrics {
+        if !baseline.metrics.contains_key(name) {
+            findings.push(Finding {
+                name: name.clone(),
+                kind: FindingKind::New,
+                baseline: None,
+                new: Some(now.clone()),
+                change: None,
+                note: String::new(),
+            });
+        }
+    }
+    findings.sort_by(|a, b| a.name.cmp(&b.name));
+    Comparison {
+        findings,
+        same_machine,
+        threshold,
+    }
+}
+
+fn relative_change(base: f64, now: f64) -> Option<f64> {
+    (base != 0.0).then(|| now / base - 1.0)
+}
+
+fn judge(base: &Metric, now: &Metric, t: f64, same_machine: bool) -> (FindingKind, String) {
+    if base.kind != now.kind {
+        return (
+            FindingKind::Incomparable,
+            format!("kind changed from {:?} to {:?}", base.kind, now.kind),
+        );
+    }
+    let limit = 1.0 + t;
+    let (worse, better) = match base.kind {
+        MetricKind::Instructions | MetricKind::Allocations => (
+            now.value > base.value * limit,
+            now.value * limit < base.value,
+        ),
+        MetricKind::WallNs if !same_machine => {
+            return (FindingKind::NotGated, "(different machine)".to_owned());
+        }
+        MetricKind::Ratio | MetricKind::WallNs => {
+            (now.low > base.high * limit, now.high * limit < base.low)
+        }
+    };
+    if worse {
+        let note = match base.kind {
+            MetricKind::Ratio | MetricKind::WallNs => format!(
+                "(95% ranges {:.4}..{:.4} -> {:.4}..{:.4})",
+                base.low, base.high, now.low, now.high
+            ),
+            _ => String::new(),
+        };
+        (FindingKind::Regression, note)
+    } else if better {
+        (FindingKind::Improvement, String::new())
+    } else {
+        (FindingKind::Pass, String::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use crate::gate::results::Machine;
+
+    fn machine(cpu: &str) -> Machine {
+        Machine {
+            cpu: cpu.to_owned(),
+            cores: 2,
+            kernel: "6.1".to_owned(),
+            rustc: "rustc 1.95.0".to_owned(),
+            valgrind: "valgrind-3.19.0".to_owned(),
+        }
+    }
+
+    fn results(cpu: &str, metrics: &[(&str, Metric)]) -> Results {
+        Results {
+            schema: SCHEMA,
+            profile: "quick".to_owned(),
+            commit: "abc".to_owned(),
+            date: "today".to_owned(),
+            machine: machine(cpu),
+            metrics: metrics
+                .iter()
+                .map(|(n, m)| ((*n).to_owned(), m.clone()))
+                .collect::<BTreeMap<_, _>>(),
+            variants: BTreeMap::new(),
+        }
+    }
+
+    fn exact(kind: MetricKind, v: f64) -> Metric {
+        Metric::exact(kind, v)
+    }
+
+    fn kind_of(c: &Comparison, name: &str) -> FindingKind {
+        c.findings.iter().find(|f| f.name == name).unwrap().kind
+    }
+
+    #[test]
+    fn eleven_percent_worse_fails_and_nine_percent_passes_for_every_kind() {
+        for kind in [
+            MetricKind::Instructions,
+            MetricKind::Allocations,
+            MetricKind::Ratio,
+            MetricKind::WallNs,
+        ] {
+            let base = results("cpu", &[("m", exact(kind, 1000.0))]);
+            let worse = results("cpu", &[("m", exact(kind, 1110.0))]);
+            let slightly = results("cpu", &[("m", exact(kind, 1090.0))]);
+            let c = compare(&base, &worse, 0.10);
+            assert!(c.failed(), "{kind:?}: 11% worse must fail");
+            assert_eq!(kind_of(&c, "m"), FindingKind::Regression);
+            let c = compare(&base, &slightly, 0.10);
+            assert!(!c.failed(), "{kind:?}: 9% worse must pass");
+            assert_eq!(kind_of(&c, "m"), FindingKind::Pass);
+        }
+    }
+
+    #[test]
+    fn missing_metric_fails_and_new_metric_is_reported() {
+        let base = results(
+            "cpu",
+            &[
+                ("ir/a", exact(MetricKind::Instructions, 10.0)),
+                ("ir/b", exact(MetricKind::Instructions, 10.0)),
+            ],
+        );
+        let renamed = results(
+            "cpu",
+            &[
+                ("ir/a", exact(MetricKind::Instructions, 10.0)),
+                ("ir/b2", exact(MetricKind::Instructions, 10.0)),
+            ],
+        );
+        let c = compare(&base, &renamed, 0.10);
+        assert!(c.failed());
+        assert_eq!(kind_of(&c, "ir/b"), FindingKind::Missing);
+        assert_eq!(kind_of(&c, "ir/b2"), FindingKind::New);
+        let rendered = c.render();
+        assert!(rendered.contains("MISSING"), "{rendered}");
+        assert!(rendered.contains("ir/b2"), "{rendered}");
+        assert!(rendered.ends_with("gate: FAIL\n"), "{rendered}");
+
+        let added = results(
+            "cpu",
+            &[
+                ("ir/a", exact(MetricKind::Instructions, 10.0)),
+                ("ir/b", exact(MetricKind::Instructions, 10.0)),
+                ("ir/c", exact(MetricKind::Instructions, 99.0)),
+            ],
+        );
+        let c = compare(&base, &added, 0.10);
+        assert!(!c.failed(), "a new bench passes");
+        assert_eq!(c.count(FindingKind::New), 1);
+        assert!(c.render().contains("new          ir/c"));
+    }
+
+    #[test]
+    fn allocations_from_zero_fail() {
+        let base = results("cpu", &[("allocs/x", exact(MetricKind::Allocations, 0.0))]);
+        let now = results("cpu", &[("allocs/x", exact(MetricKind::Allocations, 1.0))]);
+        assert!(compare(&base, &now, 0.10).failed());
+    }
+
+    #[test]
+    fn noisy_metrics_need_separated_ranges() {
+        let ranged = |v: f64, low: f64, high: f64| Metric {
+            kind: MetricKind::Ratio,
+            value: v,
+            low,
+            high,
+        };
+        let base = results("cpu", &[("ratio/x", ranged(1.00, 0.98, 1.02))]);
+        // Median 12% worse, but the ranges overlap within 10%: not proven.
+        let overlapping = results("cpu", &[("ratio/x", ranged(1.12, 1.10, 1.14))]);
+        assert!(!compare(&base, &overlapping, 0.10).failed());
+        // Whole range beyond baseline.high * 1.1 = 1.122: a regression.
+        let separated = results("cpu", &[("ratio/x", ranged(1.16, 1.13, 1.19))]);
+        assert!(compare(&base, &separated, 0.10).failed());
+    }
+
+    #[test]
+    fn wall_clock_is_only_gated_on_the_same_machine() {
+        let base = results("cpu A", &[("wall/x", exact(MetricKind::WallNs, 100.0))]);
+        let elsewhere = results("cpu B", &[("wall/x", exact(MetricKind::WallNs, 500.0))]);
+        let c = compare(&base, &elsewhere, 0.10);
+        assert!(!c.failed());
+        assert_eq!(kind_of(&c, "wall/x"), FindingKind::NotGated);
+        assert!(c
+            .render()
+            .contains("not gated: the baseline was measured on another machine"));
+        let here = results("cpu A", &[("wall/x", exact(MetricKind::WallNs, 500.0))]);
+        assert!(compare(&base, &here, 0.10).failed());
+    }
+
+    #[test]
+    fn different_profiles_cannot_be_compared() {
+        let base = results("cpu", &[]);
+        let mut full = results("cpu", &[]);
+        full.profile = "full".to_owned();
+        let c = compare(&base, &full, 0.10);
+        assert!(c.failed());
+        assert_eq!(kind_of(&c, "results"), FindingKind::Incomparable);
+    }
+
+    #[test]
+    fn improvements_are_reported_and_pass() {
+        let base = results("cpu", &[("ir/a", exact(MetricKind::Instructions, 100.0))]);
+        let now = results("cpu", &[("ir/a", exact(MetricKind::Instructions, 50.0))]);
+        let c = compare(&base, &now, 0.10);
+        assert!(!c.failed());
+        assert_eq!(kind_of(&c, "ir/a"), FindingKind::Improvement);
+    }
+}

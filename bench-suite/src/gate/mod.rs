@@ -1,0 +1,21 @@
+//! The regression gate and the performance report.
+//!
+//! Measuring and judging are separate steps with a plain JSON file between
+//! them, so a report or a verdict can be recomputed without re-running
+//! anything:
+//!
+//! 1. [`collect`] turns a bench run (criterion's JSON, iai-callgrind's
+//!    summaries, the allocation counts) into one [`Results`] file, stamped
+//!    with the machine and the commit.
+//! 2. [`compare()`] — a pure function — judges new results against a
+//!    baseline `Results` (`baselines/<profile>.json`).
+//! 3. [`report`] renders `docs/PERFORMANCE.md` and its SVG chart from a full
+//!    run's `Results`.
+
+pub mod collect;
+pub mod compare;
+pub mod report;
+pub mod results;
+
+pub use compare::{compare, Comparison, Finding, FindingKind};
+pub use results::{Machine, Metric, MetricKind, Results, VariantStats};

@@ -1,0 +1,111 @@
+//! The results file: what one bench run measured, on which machine.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Version of the results format; bumped when fields change meaning.
+pub const SCHEMA: u32 = 1;
+
+/// One bench run, normalised.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Results {
+    /// [`SCHEMA`] when written.
+    pub schema: u32,
+    /// `quick` or `full`.
+    pub profile: String,
+    /// The commit measured.
+    pub commit: String,
+    /// When it was measured (UTC, `date -u` format).
+    pub date: String,
+    /// Where it was measured.
+    pub machine: Machine,
+    /// Gated and reported metrics, by name (`ir/...`, `ratio/...`,
+    /// `allocs/...`, `wall/...`).
+    pub metrics: BTreeMap<String, Metric>,
+    /// Per-variant timing statistics for the report, by
+    /// `group/function/parameter`.
+    #[serde(default)]
+    pub variants: BTreeMap<String, VariantStats>,
+}
+
+/// The machine a run was measured on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Machine {
+    /// CPU model name.
+    pub cpu: String,
+    /// Logical cores available.
+    pub cores: usize,
+    /// Kernel release.
+    pub kernel: String,
+    /// `rustc --version`.
+    pub rustc: String,
+    /// `valgrind --version`.
+    pub valgrind: String,
+}
+
+impl Machine {
+    /// Whether absolute times from `other` can be compared with ours: same
+    /// CPU, core count, kernel and compiler.
+    pub fn same_fingerprint(&self, other: &Machine) -> bool {
+        self.cpu == other.cpu
+            && self.cores == other.cores
+            && self.kernel == other.kernel
+            && self.rustc == other.rustc
+    }
+}
+
+/// What a metric measures, which decides how it is gated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    /// Instructions executed (iai-callgrind `Ir`): exact and repeatable.
+    Instructions,
+    /// An mmapio variant's median time over its raw floor's, same run.
+    Ratio,
+    /// Heap allocations per iteration: exact.
+    Allocations,
+    /// Median wall-clock time per iteration in ns: machine-dependent.
+    WallNs,
+}
+
+/// One measured value; lower is better for every kind. `low..high` is its
+/// 95% confidence range (equal to `value` for exact metrics).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Metric {
+    /// What it measures.
+    pub kind: MetricKind,
+    /// The value.
+    pub value: f64,
+    /// Lower end of the confidence range.
+    pub low: f64,
+    /// Upper end of the confidence range.
+    pub high: f64,
+}
+
+impl Metric {
+    /// An exactly measured value (no confidence range).
+    pub fn exact(kind: MetricKind, value: f64) -> Metric {
+        Metric {
+            kind,
+            value,
+            low: value,
+            high: value,
+        }
+    }
+}
+
+/// Timing statistics of one criterion variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct VariantStats {
+    /// Median of criterion's per-sample mean time per iteration, ns.
+    pub p50_ns: f64,
+    /// 99th percentile (nearest rank) of the same per-sample means, ns.
+    pub p99_ns: f64,
+    /// Bytes processed per iteration, when the bench declares it.
+    pub bytes_per_iteration: Option<u64>,
+    /// Heap allocations per iteration, when counted.
+    pub allocations: Option<f64>,
+    /// Flushes per iteration (sequential_write), when counted.
+    pub flushes: Option<f64>,
+}

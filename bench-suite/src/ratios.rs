@@ -1,0 +1,462 @@
+//! The target ratios, computed from criterion's results of the last run.
+//!
+//! Each ratio divides one variant's median time per iteration by another's
+//! measured in the same group of the same run (criterion's
+//! `new/estimates.json`), with the range obtained by dividing the ends of
+//! the two 95% confidence intervals. A ratio above its limit whose range
+//! still reaches the limit is reported as "within noise", not as met.
+//!
+//! Criterion keeps the results of every parameter it ever measured, so a
+//! quick run leaves its smaller sizes beside a full run's. [`Since`] keeps
+//! a report to one run: results written before the run started are ignored.
+
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::fixtures::{read_allocation_report, results_dir, target_dir, VariantRecord};
+
+/// The start of the run to report on, in seconds since the Unix epoch
+/// (`0`: every result on disk).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Since(pub u64);
+
+impl Since {
+    fn includes_file(self, path: &Path) -> bool {
+        let modified = fs::metadata(path)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_secs());
+        modified >= self.0
+    }
+
+    fn includes_record(self, record: &VariantRecord) -> bool {
+        record.measured_unix_seconds >= self.0
+    }
+}
+
+/// The six criterion groups, in the order they are reported.
+pub const WORKLOADS: [&str; 6] = [
+    "sequential_read",
+    "random_read",
+    "sequential_write",
+    "iterator_throughput",
+    "touch_pages_large",
+    "atomic_contention",
+];
+
+/// A median time per iteration and its confidence interval, in ns.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Estimate {
+    /// The point estimate.
+    pub point: f64,
+    /// Lower end of the confidence interval.
+    pub lower: f64,
+    /// Upper end of the confidence interval.
+    pub upper: f64,
+}
+
+#[derive(Deserialize)]
+struct Interval {
+    lower_bound: f64,
+    upper_bound: f64,
+}
+
+#[derive(Deserialize)]
+struct Statistic {
+    point_estimate: f64,
+    confidence_interval: Interval,
+}
+
+#[derive(Deserialize)]
+struct Estimates {
+    median: Statistic,
+}
+
+/// `target/criterion`.
+pub fn criterion_dir() -> PathBuf {
+    target_dir().join("criterion")
+}
+
+/// The median of `group/function/parameter` from the last run, if it was
+/// measured `since`.
+pub fn read_estimate(
+    since: Since,
+    group: &str,
+    function: &str,
+    parameter: &str,
+) -> Option<Estimate> {
+    let path = criterion_dir()
+        .join(group)
+        .join(function)
+        .join(parameter)
+        .join("new")
+        .join("estimates.json");
+    if !since.includes_file(&path) {
+        return None;
+    }
+    let text = fs::read_to_string(path).ok()?;
+    let estimates: Estimates = serde_json::from_str(&text).ok()?;
+    let median = estimates.median;
+    Some(Estimate {
+        point: median.point_estimate,
+        lower: median.confidence_interval.lower_bound,
+        upper: median.confidence_interval.upper_bound,
+    })
+}
+
+fn subdirectories(path: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(path)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| name != "report")
+        .collect();
+    names.sort();
+    names
+}
+
+/// The parameters measured for `group/function` (the directories criterion
+/// made for it).
+pub fn parameters(group: &str, function: &str) -> Vec<String> {
+    subdirectories(&criterion_dir().join(group).join(function))
+}
+
+/// The functions measured in `group`.
+pub fn functions(group: &str) -> Vec<String> {
+    subdirectories(&criterion_dir().join(group))
+}
+
+/// How a ratio compares with its limit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Verdict {
+    /// At or below the limit.
+    Met,
+    /// Above the limit, but the confidence range reaches it.
+    WithinNoise,
+    /// Above the limit, confidence range included.
+    Missed,
+}
+
+impl fmt::Display for Verdict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Verdict::Met => "met",
+            Verdict::WithinNoise => "within noise",
+            Verdict::Missed => "MISSED",
+        })
+    }
+}
+
+/// One measured ratio.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Ratio {
+    /// What is compared, in words.
+    pub target: String,
+    /// The criterion group.
+    pub group: String,
+    /// `function/parameter` of the numerator.
+    pub numerator: String,
+    /// `function/parameter` of the denominator.
+    pub denominator: String,
+    /// Median ratio.
+    pub ratio: f64,
+    /// Ratio of the confidence intervals' facing ends.
+    pub low: f64,
+    /// Ratio of the confidence intervals' far ends.
+    pub high: f64,
+    /// The target's upper limit.
+    pub limit: f64,
+    /// How `ratio` compares with `limit`.
+    pub verdict: Verdict,
+}
+
+/// A target: `numerator / floor <= limit` for every measured parameter
+/// that `parameters` accepts, where the floor is the fastest of the
+/// `floors` at that parameter.
+struct Target {
+    target: &'static str,
+    group: &'static str,
+    numerator: &'static str,
+    floors: &'static [&'static str],
+    parameters: fn(&str) -> bool,
+    limit: f64,
+}
+
+const TARGETS: &[Target] = &[
+    Target {
+        target: "as_slice RO vs raw memmap2",
+        group: "sequential_read",
+        numerator: "mmapio_as_slice_ro",
+        floors: &["memmap2_slice"],
+        parameters: |p| p == "16MiB" || p == "256MiB",
+        limit: 1.05,
+    },
+    Target {
+        target: "as_slice RW vs raw memmap2",
+        group: "sequential_read",
+        numerator: "mmapio_as_slice_rw",
+        floors: &["memmap2_slice"],
+        parameters: |p| p == "16MiB" || p == "256MiB",
+        limit: 1.05,
+    },
+    Target {
+        target: "chunks(4096) RO vs fastest raw loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_chunks_4096_ro",
+        floors: &["memmap2_chunks_exact_4096", "memmap2_chunks_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    Target {
+        target: "chunks(4096) RW vs fastest raw loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_chunks_4096_rw",
+        floors: &["memmap2_chunks_exact_4096", "memmap2_chunks_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    Target {
+        target: "warm touch_pages RO vs raw volatile loop",
+        group: "touch_pages_large",
+        numerator: "mmapio_touch_pages_ro",
+        floors: &["memmap2_volatile_loop"],
+        parameters: |p| p.starts_with("warm_"),
+        limit: 1.2,
+    },
+    Target {
+        target: "warm touch_pages RW vs raw volatile loop",
+        group: "touch_pages_large",
+        numerator: "mmapio_touch_pages_rw",
+        floors: &["memmap2_volatile_loop"],
+        parameters: |p| p.starts_with("warm_"),
+        limit: 1.2,
+    },
+    Target {
+        target: "atomic_u64 fetch_add vs raw AtomicU64",
+        group: "atomic_contention",
+        numerator: "mmapio_atomic_u64",
+        floors: &["memmap2_raw_atomic_u64"],
+        parameters: |_| true,
+        limit: 1.05,
+    },
+    Target {
+        target: "Manual sequential_write vs raw copy_from_slice",
+        group: "sequential_write",
+        numerator: "mmapio_manual",
+        floors: &["memmap2_copy_from_slice"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    Target {
+        target: "random_read 64 B as_slice RO vs raw indexing",
+        group: "random_read",
+        numerator: "mmapio_as_slice_ro",
+        floors: &["memmap2_slice"],
+        parameters: |p| p == "64B",
+        limit: 1.5,
+    },
+    Target {
+        target: "random_read 64 B as_slice RW vs raw indexing",
+        group: "random_read",
+        numerator: "mmapio_as_slice_rw",
+        floors: &["memmap2_slice"],
+        parameters: |p| p == "64B",
+        limit: 4.0,
+    },
+];
+
+fn ratio(
+    since: Since,
+    target: String,
+    group: &str,
+    numerator: (&str, &str),
+    denominator: (&str, &str),
+    limit: f64,
+) -> Option<Ratio> {
+    let num = read_estimate(since, group, numerator.0, numerator.1)?;
+    let den = read_estimate(since, group, denominator.0, denominator.1)?;
+    let value = num.point / den.point;
+    let low = num.lower / den.upper;
+    let high = num.upper / den.lower;
+    let verdict = if value <= limit {
+        Verdict::Met
+    } else if low <= limit {
+        Verdict::WithinNoise
+    } else {
+        Verdict::Missed
+    };
+    Some(Ratio {
+        target,
+        group: group.to_owned(),
+        numerator: format!("{}/{}", numerator.0, numerator.1),
+        denominator: format!("{}/{}", denominator.0, denominator.1),
+        ratio: value,
+        low,
+        high,
+        limit,
+        verdict,
+    })
+}
+
+/// The targets (against raw memmap2), for every parameter measured.
+pub fn target_ratios(since: Since) -> Vec<Ratio> {
+    let mut ratios = Vec::new();
+    for t in TARGETS {
+        for parameter in parameters(t.group, t.numerator) {
+            if !(t.parameters)(&parameter) {
+                continue;
+            }
+            let fastest_floor = t
+                .floors
+                .iter()
+                .filter_map(|&floor| {
+                    Some((floor, read_estimate(since, t.group, floor, &parameter)?))
+                })
+                .min_by(|a, b| a.1.point.total_cmp(&b.1.point));
+            let Some((floor, _)) = fastest_floor else {
+                continue;
+            };
+            ratios.extend(ratio(
+                since,
+                t.target.to_owned(),
+                t.group,
+                (t.numerator, &parameter),
+                (floor, &parameter),
+                t.limit,
+            ));
+        }
+    }
+    ratios
+}
+
+/// Every `mmapio_*` variant against its `mmap_io_*` twin (limit 1.0).
+pub fn peer_ratios(since: Since) -> Vec<Ratio> {
+    let mut ratios = Vec::new();
+    for group in WORKLOADS {
+        for function in functions(group) {
+            let Some(operation) = function.strip_prefix("mmapio_") else {
+                continue;
+            };
+            let peer = format!("mmap_io_{operation}");
+            for parameter in parameters(group, &function) {
+                ratios.extend(ratio(
+                    since,
+                    "mmapio vs mmap-io".to_owned(),
+                    group,
+                    (&function, &parameter),
+                    (&peer, &parameter),
+                    1.0,
+                ));
+            }
+        }
+    }
+    ratios
+}
+
+/// Zero-copy iterator variants must not allocate: every `mmapio_chunks_*`
+/// and `mmapio_pages_*` (not `_owned`) record with a non-zero allocation
+/// count, as `(id, allocations per iteration)`.
+pub fn allocating_zero_copy_iterators(since: Since) -> Vec<(String, f64)> {
+    read_allocation_report("iterator_throughput")
+        .into_iter()
+        .filter(|r| since.includes_record(r))
+        .filter(|r| {
+            (r.id.starts_with("mmapio_chunks_") || r.id.starts_with("mmapio_pages_"))
+                && !r.id.contains("owned")
+        })
+        .filter(|r| r.allocations_per_iteration != 0.0)
+        .map(|r| (r.id, r.allocations_per_iteration))
+        .collect()
+}
+
+fn print_ratios(title: &str, ratios: &[Ratio]) {
+    println!("{title}");
+    println!(
+        "  {:<46} {:<58} {:<34} {:>7} {:>15} {:>6}  verdict",
+        "target", "numerator", "denominator", "ratio", "95% range", "limit"
+    );
+    for r in ratios {
+        println!(
+            "  {:<46} {:<58} {:<34} {:>7.3} {:>7.3}-{:<7.3} {:>6.2}  {}",
+            r.target,
+            format!("{}/{}", r.group, r.numerator),
+            r.denominator,
+            r.ratio,
+            r.low,
+            r.high,
+            r.limit,
+            r.verdict
+        );
+    }
+}
+
+/// Prints the target ratios, the peer ratios and every variant's
+/// allocations, and writes the ratios to `target/bench-suite/ratios.json`.
+/// Returns the number of ratios whose verdict is [`Verdict::Missed`].
+pub fn report(since: Since) -> usize {
+    let targets = target_ratios(since);
+    let peers = peer_ratios(since);
+    if targets.is_empty() && peers.is_empty() {
+        println!(
+            "no criterion results under {}: run the benches first",
+            criterion_dir().display()
+        );
+        return 0;
+    }
+    print_ratios("Targets (median time per iteration, same run):", &targets);
+    println!();
+    print_ratios("mmapio vs mmap-io (below 1.0: mmapio is faster):", &peers);
+    let allocating = allocating_zero_copy_iterators(since);
+    println!();
+    if allocating.is_empty() {
+        println!("Zero-copy iterators (chunks, pages): 0 allocations per iteration");
+    } else {
+        for (id, n) in &allocating {
+            println!("MISSED: iterator_throughput/{id} allocates {n} times per iteration");
+        }
+    }
+    println!();
+    println!("Allocations per iteration (flushes per iteration for sequential_write):");
+    for group in WORKLOADS {
+        for r in read_allocation_report(group)
+            .into_iter()
+            .filter(|r| since.includes_record(r))
+        {
+            let flushes = r
+                .flushes_per_iteration
+                .map_or_else(String::new, |f| format!("  flushes {f:.2}"));
+            println!(
+                "  {:<72} {:>12.3} allocations {:>14.1} bytes{flushes}",
+                format!("{group}/{}", r.id),
+                r.allocations_per_iteration,
+                r.allocated_bytes_per_iteration
+            );
+        }
+    }
+    #[derive(Serialize)]
+    struct Saved<'a> {
+        targets: &'a [Ratio],
+        peers: &'a [Ratio],
+    }
+    let path = results_dir().join("ratios.json");
+    let json = serde_json::to_string_pretty(&Saved {
+        targets: &targets,
+        peers: &peers,
+    })
+    .expect("ratios serialize");
+    fs::write(&path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    println!();
+    println!("(written to {})", path.display());
+    targets
+        .iter()
+        .chain(&peers)
+        .filter(|r| r.verdict == Verdict::Missed)
+        .count()
+        + allocating.len()
+}
