@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! bench-gate collect --profile quick|full --out FILE [--since UNIX_SECONDS]
-//! bench-gate compare --baseline FILE --results FILE [--threshold 0.10]
+//! bench-gate compare --baseline FILE --results FILE [--threshold 0.10] [--gate-wall-clock]
 //! bench-gate report  --results FILE --out docs/PERFORMANCE.md
 //! ```
 //!
@@ -12,7 +12,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bench_suite::gate::{collect::collect, compare, report, Results};
+use bench_suite::gate::{collect::collect, compare, report, Options, Results};
 use bench_suite::ratios::Since;
 
 fn main() -> ExitCode {
@@ -75,7 +75,11 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
                 Some(t) => t.parse::<f64>().map_err(|e| format!("--threshold: {e}"))?,
                 None => 0.10,
             };
-            let comparison = compare(&baseline, &results, threshold);
+            let options = Options {
+                threshold,
+                gate_wall_clock: args.iter().any(|a| a == "--gate-wall-clock"),
+            };
+            let comparison = compare(&baseline, &results, options);
             print!("{}", comparison.render());
             Ok(if comparison.failed() {
                 ExitCode::from(1)

@@ -8,11 +8,17 @@
 //!   baseline of 0 fails on any allocation, while a background thread's
 //!   occasional allocation (an average such as 0.75 moving to 0.875) is not
 //!   mistaken for a regression;
-//! * noisy metrics (same-run ratios; wall-clock times on the same machine)
-//!   regress when even the favourable ends of both 95% ranges are more than
-//!   `t` apart: `new.low > baseline.high × (1 + t)`;
-//! * wall-clock times measured on a machine with another fingerprint are
-//!   printed, not gated;
+//! * noisy metrics (same-run ratios; wall-clock times when gated) regress
+//!   when even the favourable ends of both 95% ranges are more than `t`
+//!   apart: `new.low > baseline.high × (1 + t)`. A noisy metric whose
+//!   baseline range is itself wider than `t` of its value cannot support a
+//!   `t` verdict, so it is printed, not gated;
+//! * wall-clock times are gated only when asked (`gate_wall_clock`) and the
+//!   baseline was recorded on a machine with the same fingerprint;
+//!   otherwise they are printed with the reason. On this project's shared
+//!   2-core machines three runs with no code change moved wall-clock
+//!   medians by +20% to +120% (13 to 27 false alarms per run), which is why
+//!   the scripts leave it off;
 //! * a baseline metric missing from the new results fails (a renamed or
 //!   deleted bench must not pass silently); new metrics are reported.
 
@@ -72,7 +78,8 @@ pub struct Finding {
 pub struct Comparison {
     /// One entry per metric, sorted by name.
     pub findings: Vec<Finding>,
-    /// Whether wall-clock times were gated (same machine fingerprint).
+    /// Whether wall-clock times were gated (asked for, and the same
+    /// machine fingerprint).
     pub same_machine: bool,
     /// The threshold used.
     pub threshold: f64,
@@ -136,7 +143,7 @@ impl Comparison {
             if self.same_machine {
                 "gated: same machine as the baseline"
             } else {
-                "not gated: the baseline was measured on another machine"
+                "not gated: not asked for (--gate-wall-clock) or another machine"
             }
         );
         let _ = writeln!(out, "gate: {}", if self.failed() { "FAIL" } else { "PASS" });
@@ -156,10 +163,28 @@ fn label(kind: FindingKind) -> &'static str {
     }
 }
 
-/// Judges `new` against `baseline` with the relative `threshold` (0.10 for
-/// 10%). See the module docs for the rules.
-pub fn compare(baseline: &Results, new: &Results, threshold: f64) -> Comparison {
-    let same_machine = baseline.machine.same_fingerprint(&new.machine);
+/// How strictly to compare.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Options {
+    /// Relative threshold (0.10 for 10%).
+    pub threshold: f64,
+    /// Gate wall-clock times (still only on the same machine fingerprint).
+    pub gate_wall_clock: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            threshold: 0.10,
+            gate_wall_clock: false,
+        }
+    }
+}
+
+/// Judges `new` against `baseline`. See the module docs for the rules.
+pub fn compare(baseline: &Results, new: &Results, options: Options) -> Comparison {
+    let threshold = options.threshold;
+    let same_machine = baseline.machine.same_fingerprint(&new.machine) && options.gate_wall_clock;
     let mut findings = Vec::new();
     let incomparable = if baseline.schema != new.schema || new.schema != SCHEMA {
         Some(format!(
@@ -248,7 +273,21 @@ fn judge(base: &Metric, now: &Metric, t: f64, same_machine: bool) -> (FindingKin
             now.value * limit < base.value && base.value - now.value >= 1.0,
         ),
         MetricKind::WallNs if !same_machine => {
-            return (FindingKind::NotGated, "(different machine)".to_owned());
+            return (
+                FindingKind::NotGated,
+                "(wall-clock: not asked for, or another machine)".to_owned(),
+            );
+        }
+        MetricKind::Ratio | MetricKind::WallNs if base.high - base.low > t * base.value => {
+            return (
+                FindingKind::NotGated,
+                format!(
+                    "(baseline 95% range {:.4}..{:.4} is wider than {:.0}%)",
+                    base.low,
+                    base.high,
+                    t * 100.0
+                ),
+            );
         }
         MetricKind::Ratio | MetricKind::WallNs => {
             (now.low > base.high * limit, now.high * limit < base.low)
@@ -306,6 +345,13 @@ mod tests {
         Metric::exact(kind, v)
     }
 
+    fn wall_on() -> Options {
+        Options {
+            gate_wall_clock: true,
+            ..Options::default()
+        }
+    }
+
     fn kind_of(c: &Comparison, name: &str) -> FindingKind {
         c.findings.iter().find(|f| f.name == name).unwrap().kind
     }
@@ -321,10 +367,10 @@ mod tests {
             let base = results("cpu", &[("m", exact(kind, 1000.0))]);
             let worse = results("cpu", &[("m", exact(kind, 1110.0))]);
             let slightly = results("cpu", &[("m", exact(kind, 1090.0))]);
-            let c = compare(&base, &worse, 0.10);
+            let c = compare(&base, &worse, wall_on());
             assert!(c.failed(), "{kind:?}: 11% worse must fail");
             assert_eq!(kind_of(&c, "m"), FindingKind::Regression);
-            let c = compare(&base, &slightly, 0.10);
+            let c = compare(&base, &slightly, wall_on());
             assert!(!c.failed(), "{kind:?}: 9% worse must pass");
             assert_eq!(kind_of(&c, "m"), FindingKind::Pass);
         }
@@ -346,7 +392,7 @@ mod tests {
                 ("ir/b2", exact(MetricKind::Instructions, 10.0)),
             ],
         );
-        let c = compare(&base, &renamed, 0.10);
+        let c = compare(&base, &renamed, Options::default());
         assert!(c.failed());
         assert_eq!(kind_of(&c, "ir/b"), FindingKind::Missing);
         assert_eq!(kind_of(&c, "ir/b2"), FindingKind::New);
@@ -363,7 +409,7 @@ mod tests {
                 ("ir/c", exact(MetricKind::Instructions, 99.0)),
             ],
         );
-        let c = compare(&base, &added, 0.10);
+        let c = compare(&base, &added, Options::default());
         assert!(!c.failed(), "a new bench passes");
         assert_eq!(c.count(FindingKind::New), 1);
         assert!(c.render().contains("new          ir/c"));
@@ -372,10 +418,10 @@ mod tests {
     #[test]
     fn allocations_fail_on_a_whole_extra_allocation() {
         let allocs = |v| results("cpu", &[("allocs/x", exact(MetricKind::Allocations, v))]);
-        assert!(compare(&allocs(0.0), &allocs(1.0), 0.10).failed());
-        assert!(compare(&allocs(1.0), &allocs(2.0), 0.10).failed());
+        assert!(compare(&allocs(0.0), &allocs(1.0), Options::default()).failed());
+        assert!(compare(&allocs(1.0), &allocs(2.0), Options::default()).failed());
         // A background thread's averaged allocations jitter below one.
-        assert!(!compare(&allocs(0.75), &allocs(0.875), 0.10).failed());
+        assert!(!compare(&allocs(0.75), &allocs(0.875), Options::default()).failed());
     }
 
     #[test]
@@ -389,24 +435,45 @@ mod tests {
         let base = results("cpu", &[("ratio/x", ranged(1.00, 0.98, 1.02))]);
         // Median 12% worse, but the ranges overlap within 10%: not proven.
         let overlapping = results("cpu", &[("ratio/x", ranged(1.12, 1.10, 1.14))]);
-        assert!(!compare(&base, &overlapping, 0.10).failed());
+        assert!(!compare(&base, &overlapping, Options::default()).failed());
         // Whole range beyond baseline.high * 1.1 = 1.122: a regression.
         let separated = results("cpu", &[("ratio/x", ranged(1.16, 1.13, 1.19))]);
-        assert!(compare(&base, &separated, 0.10).failed());
+        assert!(compare(&base, &separated, Options::default()).failed());
     }
 
     #[test]
     fn wall_clock_is_only_gated_on_the_same_machine() {
         let base = results("cpu A", &[("wall/x", exact(MetricKind::WallNs, 100.0))]);
         let elsewhere = results("cpu B", &[("wall/x", exact(MetricKind::WallNs, 500.0))]);
-        let c = compare(&base, &elsewhere, 0.10);
+        let c = compare(&base, &elsewhere, Options::default());
         assert!(!c.failed());
         assert_eq!(kind_of(&c, "wall/x"), FindingKind::NotGated);
-        assert!(c
-            .render()
-            .contains("not gated: the baseline was measured on another machine"));
+        assert!(c.render().contains("not gated: not asked for"));
         let here = results("cpu A", &[("wall/x", exact(MetricKind::WallNs, 500.0))]);
-        assert!(compare(&base, &here, 0.10).failed());
+        assert!(
+            !compare(&base, &here, Options::default()).failed(),
+            "off by default"
+        );
+        assert!(compare(&base, &here, wall_on()).failed());
+        assert!(
+            !compare(&base, &elsewhere, wall_on()).failed(),
+            "other machine"
+        );
+    }
+
+    #[test]
+    fn noisy_baselines_are_not_gated() {
+        let wide = Metric {
+            kind: MetricKind::Ratio,
+            value: 1.0,
+            low: 0.8,
+            high: 1.3,
+        };
+        let base = results("cpu", &[("ratio/x", wide)]);
+        let now = results("cpu", &[("ratio/x", exact(MetricKind::Ratio, 2.0))]);
+        let c = compare(&base, &now, Options::default());
+        assert!(!c.failed());
+        assert_eq!(kind_of(&c, "ratio/x"), FindingKind::NotGated);
     }
 
     #[test]
@@ -414,7 +481,7 @@ mod tests {
         let base = results("cpu", &[]);
         let mut full = results("cpu", &[]);
         full.profile = "full".to_owned();
-        let c = compare(&base, &full, 0.10);
+        let c = compare(&base, &full, Options::default());
         assert!(c.failed());
         assert_eq!(kind_of(&c, "results"), FindingKind::Incomparable);
     }
@@ -423,7 +490,7 @@ mod tests {
     fn improvements_are_reported_and_pass() {
         let base = results("cpu", &[("ir/a", exact(MetricKind::Instructions, 100.0))]);
         let now = results("cpu", &[("ir/a", exact(MetricKind::Instructions, 50.0))]);
-        let c = compare(&base, &now, 0.10);
+        let c = compare(&base, &now, Options::default());
         assert!(!c.failed());
         assert_eq!(kind_of(&c, "ir/a"), FindingKind::Improvement);
     }

@@ -17,5 +17,5 @@ pub mod compare;
 pub mod report;
 pub mod results;
 
-pub use compare::{compare, Comparison, Finding, FindingKind};
+pub use compare::{compare, Comparison, Finding, FindingKind, Options};
 pub use results::{Machine, Metric, MetricKind, Results, VariantStats};
