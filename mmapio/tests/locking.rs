@@ -81,7 +81,7 @@ fn vma_at(addr: usize) -> (u64, u64) {
 
 #[cfg(not(target_os = "linux"))]
 fn vma_at(_addr: usize) -> (u64, u64) {
-    unimplemented!("only called on Linux")
+    unreachable!("only called on Linux")
 }
 
 const LINUX: bool = cfg!(target_os = "linux");
@@ -450,6 +450,7 @@ mod refused {
         // The parent itself is unaffected by the child's limits.
         let dir = tempfile::tempdir().unwrap();
         let map = MemoryMappedFile::create_rw(dir.path().join("parent.bin"), 4096).unwrap();
+        // SAFETY: geteuid has no preconditions and cannot fail.
         if unsafe { libc::geteuid() } == 0 {
             map.lock_all().expect("root can still lock in the parent");
             map.unlock_all().unwrap();
