@@ -24,11 +24,17 @@ feature_sets=(
   ""
   "--all-features"
 )
+# `-p mmapio`, not `--workspace`: bench-suite depends on mmapio with its
+# default features and `atomic`, and cargo unifies features across the
+# packages it builds, so a workspace-wide --no-default-features run would
+# quietly test mmapio with features on.
 for features in "${feature_sets[@]}"; do
-  echo "== cargo test --workspace ${features:-(default features)}"
+  echo "== cargo test -p mmapio ${features:-(default features)}"
   # shellcheck disable=SC2086
-  cargo test --workspace $features
+  cargo test -p mmapio $features
 done
+echo "== cargo test -p bench-suite"
+cargo test -p bench-suite
 
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps

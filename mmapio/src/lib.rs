@@ -160,7 +160,8 @@ pub fn page_size() -> usize {
     os::page_size()
 }
 
-// Compiles and runs the README's examples as doctests, so they cannot rot.
-#[cfg(doctest)]
+// Compiles and runs the README's examples as doctests, so they cannot rot
+// (they use the default `iterator` feature).
+#[cfg(all(doctest, feature = "iterator"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
