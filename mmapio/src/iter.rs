@@ -3,20 +3,21 @@
 //! [`Chunks`] yields [`MappedSlice`]s cut straight from the mapping: pointer
 //! arithmetic only, no allocation and no lock operation per item. On a
 //! read-write mapping the iterator takes the read lock once and shares it
-//! with every item through a non-atomic reference count, so an item that
-//! outlives its iterator still holds the lock and `resize` keeps waiting for
-//! it. [`ChunksMut::for_each_mut`] takes the write lock once for a whole walk
-//! and lends each chunk to a closure, which cannot keep it.
+//! with every item through a thread-local count ([`SharedRead`]), so an item
+//! that outlives its iterator still holds the lock and `resize` keeps
+//! waiting for it. [`ChunksMut::for_each_mut`] takes the write lock once for
+//! a whole walk and lends each chunk to a closure, which cannot keep it.
 
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
-use std::rc::Rc;
+use std::num::NonZeroUsize;
 
 use parking_lot::RwLockReadGuard;
 
 use crate::bounds::check_range;
 use crate::mapped_file::Storage;
 use crate::region::Region;
+use crate::shared_read::SharedRead;
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 
@@ -24,47 +25,91 @@ use crate::{os, MemoryMappedFile, MmapIoError, Result};
 /// may be shorter. Created by [`MemoryMappedFile::chunks`] and
 /// [`MemoryMappedFile::pages`].
 ///
-/// Items are `!Send`: on read-write mappings they share the iterator's lock
-/// guard through an `Rc`.
+/// Items are `!Send`: on read-write mappings they share the iterator's read
+/// lock through a count kept by the current thread.
 pub struct Chunks<'a> {
     base: *const u8,
     len: usize,
     pos: usize,
-    chunk_size: usize,
-    /// The read-write mapping's read lock, shared with every yielded item;
-    /// `None` for lock-free modes.
-    guard: Option<Rc<RwLockReadGuard<'a, Region>>>,
+    chunk_size: NonZeroUsize,
+    hold: Hold<'a>,
     _bytes: PhantomData<&'a [u8]>,
 }
 
+/// What keeps the iterated bytes valid.
+enum Hold<'a> {
+    /// A read-only or copy-on-write mapping: items borrow it.
+    Nothing,
+    /// A read-write mapping's read lock, shared with every item.
+    Shared(SharedRead<'a>),
+    /// A read-write mapping on a thread whose shared-lock slots are all in
+    /// use: the iterator holds a guard and each item takes its own
+    /// (recursive, so never blocking) read lock. Slower, still allocation-free.
+    PerItem(RwLockReadGuard<'a, Region>),
+}
+
 impl<'a> Chunks<'a> {
-    fn new(map: &'a MemoryMappedFile, chunk_size: usize) -> Self {
-        match &map.shared.storage {
-            Storage::Unlocked(region) => Chunks {
-                base: region.as_ptr(),
-                len: region.len(),
-                pos: 0,
-                chunk_size,
-                guard: None,
-                _bytes: PhantomData,
-            },
-            Storage::Locked(lock) => {
-                let guard = lock.read_recursive();
-                Chunks {
-                    base: guard.as_ptr(),
-                    len: guard.len(),
-                    pos: 0,
-                    chunk_size,
-                    guard: Some(Rc::new(guard)),
-                    _bytes: PhantomData,
+    fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Self {
+        let (base, len, hold) = match &map.shared.storage {
+            Storage::Unlocked(region) => (region.as_ptr(), region.len(), Hold::Nothing),
+            Storage::Locked(lock) => match SharedRead::acquire(lock) {
+                Some((share, base, len)) => (base, len, Hold::Shared(share)),
+                None => {
+                    let guard = lock.read_recursive();
+                    (guard.as_ptr(), guard.len(), Hold::PerItem(guard))
                 }
-            }
+            },
+        };
+        Chunks {
+            base,
+            len,
+            pos: 0,
+            chunk_size,
+            hold,
+            _bytes: PhantomData,
         }
     }
 
     fn remaining(&self) -> usize {
         let rest = self.len - self.pos;
-        rest / self.chunk_size + usize::from(rest % self.chunk_size != 0)
+        let chunk_size = self.chunk_size.get();
+        rest / chunk_size + usize::from(rest % chunk_size != 0)
+    }
+
+    /// Whether the items share the iterator's read lock (the usual case on
+    /// read-write mappings) rather than taking one each.
+    #[cfg(test)]
+    pub(crate) fn shares_its_lock(&self) -> bool {
+        matches!(self.hold, Hold::Shared(_))
+    }
+
+    /// The item for `offset..offset + n`.
+    ///
+    /// # Safety
+    /// `offset + n <= self.len`.
+    #[inline(always)]
+    unsafe fn item(&self, offset: usize, n: usize) -> MappedSlice<'a> {
+        // SAFETY: `offset + n <= len` (the caller's promise), so the pointer
+        // stays inside the `len`-byte region `base` points at.
+        let ptr = unsafe { self.base.add(offset) };
+        match &self.hold {
+            // SAFETY: lock-free regions are borrowed from `&'a
+            // MemoryMappedFile` and are never written or resized while
+            // shared, so `ptr..ptr + n` stays valid and unchanged for `'a`.
+            Hold::Nothing => {
+                MappedSlice::borrowed(unsafe { std::slice::from_raw_parts(ptr, n) }, offset as u64)
+            }
+            // SAFETY: `ptr..ptr + n` lies in the region locked by `share`
+            // and `offset` is its distance from the start; the item keeps a
+            // share of the lock for as long as it lives.
+            Hold::Shared(share) => unsafe {
+                MappedSlice::shared(share.clone(), ptr, n, offset as u64)
+            },
+            Hold::PerItem(guard) => {
+                let lock = RwLockReadGuard::rwlock(guard);
+                MappedSlice::guarded(lock.read_recursive(), offset..offset + n)
+            }
+        }
     }
 }
 
@@ -77,24 +122,11 @@ impl<'a> Iterator for Chunks<'a> {
         if rest == 0 {
             return None;
         }
-        let n = rest.min(self.chunk_size);
+        let n = rest.min(self.chunk_size.get());
         let offset = self.pos;
-        // SAFETY: `offset + n <= len`, so the pointer stays inside the
-        // `len`-byte region `base` points at.
-        let ptr = unsafe { self.base.add(offset) };
         self.pos = offset + n;
-        Some(match &self.guard {
-            // SAFETY: lock-free regions are borrowed from `&'a
-            // MemoryMappedFile` and are never written or resized while
-            // shared, so `ptr..ptr + n` stays valid and unchanged for `'a`.
-            None => {
-                MappedSlice::borrowed(unsafe { std::slice::from_raw_parts(ptr, n) }, offset as u64)
-            }
-            // SAFETY: `ptr..ptr + n` lies in the region behind `guard` and
-            // `offset` is its distance from the start; the item keeps the
-            // guard alive for as long as it lives.
-            Some(guard) => unsafe { MappedSlice::shared(Rc::clone(guard), ptr, n, offset as u64) },
-        })
+        // SAFETY: `n <= rest`, so `offset + n <= len`.
+        Some(unsafe { self.item(offset, n) })
     }
 
     #[inline]
@@ -102,6 +134,96 @@ impl<'a> Iterator for Chunks<'a> {
         let n = self.remaining();
         (n, Some(n))
     }
+
+    /// Whole chunks first, in a counted loop whose item length is the same
+    /// every time (it compiles like `slice::chunks_exact`), then the short
+    /// tail, if any. The kind of item is chosen once, outside the loop.
+    #[inline]
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, MappedSlice<'a>) -> B,
+    {
+        let (base, len, pos, chunk_size) = (self.base, self.len, self.pos, self.chunk_size);
+        match &self.hold {
+            Hold::Nothing => fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
+                // SAFETY: `fold_chunks` only asks for ranges inside
+                // `pos..len` of the region at `base`, which is borrowed for
+                // `'a` and never written or resized while shared.
+                let bytes = unsafe { std::slice::from_raw_parts(base.add(offset), n) };
+                MappedSlice::borrowed(bytes, offset as u64)
+            }),
+            Hold::Shared(share) => fold_shared(pos, len, chunk_size, init, f, base, share),
+            Hold::PerItem(guard) => {
+                let lock = RwLockReadGuard::rwlock(guard);
+                fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
+                    MappedSlice::guarded(lock.read_recursive(), offset..offset + n)
+                })
+            }
+        }
+    }
+}
+
+/// [`fold_chunks`] for items that share a read lock: the whole chunks are
+/// counted once, up front, and the loop counter is the number of prepaid
+/// shares left, so making an item costs no count update.
+#[inline(always)]
+fn fold_shared<'a, B>(
+    pos: usize,
+    len: usize,
+    chunk_size: NonZeroUsize,
+    init: B,
+    mut f: impl FnMut(B, MappedSlice<'a>) -> B,
+    base: *const u8,
+    share: &SharedRead<'a>,
+) -> B {
+    let chunk_size = chunk_size.get();
+    let mut prepaid = share.handle().prepay((len - pos) / chunk_size);
+    let mut acc = init;
+    let mut offset = pos;
+    while prepaid.left() != 0 {
+        // SAFETY: one share was prepaid per whole chunk from `pos`, so a
+        // whole chunk is left at `offset`, inside the region locked by
+        // `share`; the item keeps its share for as long as it lives.
+        let item = unsafe {
+            MappedSlice::shared(prepaid.take(), base.add(offset), chunk_size, offset as u64)
+        };
+        acc = f(acc, item);
+        offset += chunk_size;
+    }
+    if offset != len {
+        // SAFETY: `offset..len` is the tail, inside the locked region.
+        let item = unsafe {
+            MappedSlice::shared(share.clone(), base.add(offset), len - offset, offset as u64)
+        };
+        acc = f(acc, item);
+    }
+    acc
+}
+
+/// Folds `f` over the chunks of `pos..len`: whole `chunk_size` chunks in a
+/// counted loop, then the remainder. `make(offset, n)` builds each item and
+/// is only called with `offset + n <= len`.
+#[inline(always)]
+fn fold_chunks<'a, B>(
+    pos: usize,
+    len: usize,
+    chunk_size: NonZeroUsize,
+    init: B,
+    mut f: impl FnMut(B, MappedSlice<'a>) -> B,
+    make: impl Fn(usize, usize) -> MappedSlice<'a>,
+) -> B {
+    let chunk_size = chunk_size.get();
+    let whole = (len - pos) / chunk_size;
+    let mut acc = init;
+    let mut offset = pos;
+    for _ in 0..whole {
+        acc = f(acc, make(offset, chunk_size));
+        offset += chunk_size;
+    }
+    if offset != len {
+        acc = f(acc, make(offset, len - offset));
+    }
+    acc
 }
 
 impl ExactSizeIterator for Chunks<'_> {}
@@ -248,16 +370,16 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn chunks(&self, chunk_size: usize) -> Result<Chunks<'_>> {
-        if chunk_size == 0 {
-            return Err(MmapIoError::InvalidChunkSize);
-        }
+        let chunk_size = NonZeroUsize::new(chunk_size).ok_or(MmapIoError::InvalidChunkSize)?;
         Ok(Chunks::new(self, chunk_size))
     }
 
     /// Zero-copy chunks of exactly one OS page (the real page size; the
     /// last may be shorter).
     pub fn pages(&self) -> Chunks<'_> {
-        Chunks::new(self, os::page_size())
+        // `os::page_size` is never 0; the fallback only avoids a panic path.
+        let page_size = NonZeroUsize::new(os::page_size()).unwrap_or(NonZeroUsize::MIN);
+        Chunks::new(self, page_size)
     }
 
     /// Owned copies of `chunk_size`-byte chunks, one allocation per item.

@@ -121,6 +121,8 @@ mod os;
 mod reader;
 mod region;
 mod segment;
+#[cfg(feature = "iterator")]
+mod shared_read;
 mod touch;
 mod views;
 #[cfg(feature = "watch")]

@@ -115,6 +115,40 @@ fn chunk_items_keep_blocking_resize() {
 
 #[test]
 #[cfg(feature = "iterator")]
+fn fold_and_the_per_item_fallback_yield_the_same_views() {
+    let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
+    let collect = |iter: crate::Chunks<'_>| -> Vec<(u64, Vec<u8>)> {
+        iter.fold(Vec::new(), |mut all, c| {
+            all.push((c.offset(), c.to_vec()));
+            all
+        })
+    };
+    let expected: Vec<(u64, Vec<u8>)> = pattern(1000)
+        .chunks(300)
+        .enumerate()
+        .map(|(i, c)| (i as u64 * 300, c.to_vec()))
+        .collect();
+    let shared = map.chunks(300).unwrap();
+    assert!(shared.shares_its_lock());
+    assert_eq!(collect(shared), expected);
+
+    // Use up this thread's shared-lock slots; later iterators fall back to
+    // a guard per item.
+    let hoard: Vec<_> = std::iter::repeat_with(|| map.chunks(1).unwrap())
+        .take_while(|iter| iter.shares_its_lock())
+        .collect();
+    let fallback = map.chunks(300).unwrap();
+    assert!(!fallback.shares_its_lock());
+    let mut items: Vec<_> = fallback.collect();
+    let last = items.pop().unwrap();
+    assert_eq!((last.offset(), &*last), (900, &pattern(1000)[900..]));
+    drop((items, hoard));
+    assert!(map.chunks(300).unwrap().shares_its_lock());
+    assert_eq!(&*last, &pattern(1000)[900..]);
+}
+
+#[test]
+#[cfg(feature = "iterator")]
 fn for_each_mut_offsets_and_errors() {
     let map = MemoryMappedFile::heap_rw(vec![0; 10], FlushPolicy::Always);
     let mut seen = Vec::new();

@@ -8,13 +8,13 @@
 use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut, Range};
-#[cfg(feature = "iterator")]
-use std::rc::Rc;
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
 use crate::flush::FlushAccounting;
 use crate::region::Region;
+#[cfg(feature = "iterator")]
+use crate::shared_read::SharedRead;
 
 /// What keeps a [`MappedSlice`]'s bytes valid.
 pub(crate) enum Keep<'a> {
@@ -22,10 +22,10 @@ pub(crate) enum Keep<'a> {
     Borrowed(PhantomData<&'a [u8]>),
     /// The read-write mapping's read lock, held by this view alone.
     Guard(#[allow(dead_code)] RwLockReadGuard<'a, Region>),
-    /// The read lock shared by an iterator and every item it yielded: one
-    /// non-atomic reference count instead of a lock operation per item.
+    /// The read lock shared by an iterator and every item it yielded: a
+    /// thread-local count instead of a lock operation per item.
     #[cfg(feature = "iterator")]
-    Shared(#[allow(dead_code)] Rc<RwLockReadGuard<'a, Region>>),
+    Shared(#[allow(dead_code)] SharedRead<'a>),
 }
 
 /// A zero-copy, read-only view of part of a mapping.
@@ -85,15 +85,15 @@ impl<'a> MappedSlice<'a> {
         }
     }
 
-    /// A view of `len` bytes at `ptr`, kept valid by a shared guard.
+    /// A view of `len` bytes at `ptr`, kept valid by a shared read lock.
     ///
     /// # Safety
-    /// `ptr..ptr + len` must lie inside the region behind `guard`, and
+    /// `ptr..ptr + len` must lie inside the region locked by `share`, and
     /// `offset` must be `ptr`'s distance from that region's start.
     #[cfg(feature = "iterator")]
     #[inline]
     pub(crate) unsafe fn shared(
-        guard: Rc<RwLockReadGuard<'a, Region>>,
+        share: SharedRead<'a>,
         ptr: *const u8,
         len: usize,
         offset: u64,
@@ -102,7 +102,7 @@ impl<'a> MappedSlice<'a> {
             ptr,
             len,
             offset,
-            _keep: Keep::Shared(guard),
+            _keep: Keep::Shared(share),
         }
     }
 

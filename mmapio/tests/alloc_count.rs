@@ -101,29 +101,55 @@ fn expected_sum() -> u64 {
 }
 
 #[test]
-fn borrowed_iterators_allocate_nothing_per_item() {
+fn borrowed_iterators_allocate_nothing() {
     let (_dir, ro, rw) = maps();
     let page = mmapio::page_size() as u64;
-    for (name, map, creation_allocs) in [("ro", &ro, 0), ("rw", &rw, 1)] {
-        // Creating the iterator: nothing on RO; on RW one `Rc` that shares
-        // the read guard with every item.
-        let (chunks, made) = count_allocs(|| map.chunks(4096).unwrap());
-        assert_eq!(made, creation_allocs, "{name}: chunks() creation");
-        let ((items, sum), during) = count_allocs(|| consume(chunks));
-        assert_eq!(
-            during, 0,
-            "{name}: allocations while iterating chunks(4096)"
-        );
+    for (name, map) in [("ro", &ro), ("rw", &rw)] {
+        // Creation and the whole walk, through `next` (a `for` loop) and
+        // through `fold`, which has its own loop.
+        let ((items, sum), allocs) = count_allocs(|| consume(map.chunks(4096).unwrap()));
+        assert_eq!(allocs, 0, "{name}: allocations by chunks(4096)");
         assert_eq!(items, FILE_LEN / 4096);
         assert_eq!(sum, expected_sum());
 
-        let pages = map.pages();
-        let ((items, sum), during) = count_allocs(|| consume(pages));
-        assert_eq!(during, 0, "{name}: allocations while iterating pages()");
+        let (sum, allocs) = count_allocs(|| {
+            map.chunks(4096).unwrap().fold(0u64, |sum, chunk| {
+                sum + chunk.iter().map(|&b| u64::from(b)).sum::<u64>()
+            })
+        });
+        assert_eq!(allocs, 0, "{name}: allocations by chunks(4096).fold");
+        assert_eq!(sum, expected_sum());
+
+        let ((items, sum), allocs) = count_allocs(|| consume(map.pages()));
+        assert_eq!(allocs, 0, "{name}: allocations by pages()");
         assert_eq!(items, FILE_LEN.div_ceil(page));
         assert_eq!(sum, expected_sum());
-        println!("{name}: chunks(4096) and pages() over 64 MiB: {creation_allocs} allocation(s) at creation, 0 while iterating");
+        println!("{name}: chunks(4096) and pages() over 64 MiB: 0 allocations");
     }
+}
+
+#[test]
+fn many_live_read_write_iterators_still_allocate_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let rw = MemoryMappedFile::create_rw(dir.path().join("small.bin"), 4 << 10).unwrap();
+    rw.update_region(0, &[7; 4 << 10]).unwrap();
+    // More live iterators than a thread has shared-lock slots (32): the
+    // later ones fall back to one guard per item, which allocates nothing
+    // either and yields the same bytes.
+    let (sums, allocs) = count_allocs(|| {
+        let mut iters: [Option<mmapio::Chunks<'_>>; 40] = std::array::from_fn(|_| None);
+        for iter in &mut iters {
+            *iter = Some(rw.chunks(1000).unwrap());
+        }
+        let mut sums = [0u64; 40];
+        for (iter, sum) in iters.iter_mut().zip(&mut sums) {
+            let (_, s) = consume(iter.take().unwrap());
+            *sum = s;
+        }
+        sums
+    });
+    assert_eq!(allocs, 0);
+    assert!(sums.iter().all(|&s| s == 7 * (4 << 10)), "{sums:?}");
 }
 
 #[test]

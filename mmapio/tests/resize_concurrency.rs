@@ -192,6 +192,37 @@ fn resize_waits_for_an_item_of_a_dropped_chunks_iterator() {
 
 #[cfg(feature = "iterator")]
 #[test]
+fn items_keep_the_lock_when_the_thread_has_no_free_shared_lock_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    // 32 live iterators over another mapping take every shared-lock slot of
+    // this thread, so the next iterators hold one guard per item instead.
+    let other = create(&dir.path().join("other.bin"), &pattern(100, 6));
+    let hoarded: Vec<_> = (0..32).map(|_| other.chunks(10).unwrap()).collect();
+    let data = pattern(10_000, 7);
+    let map = create(&dir.path().join("f.bin"), &data);
+
+    let (item, folded) = {
+        let chunks = map.chunks(1000).unwrap();
+        let mut items: Vec<_> = chunks.fold(Vec::new(), |mut items, c| {
+            items.push(c);
+            items
+        });
+        (items.swap_remove(5), items)
+    };
+    assert_eq!(folded.len(), 9);
+    drop(folded);
+    let pending = spawn_resize(&map, 2000);
+    pending.assert_blocked("an item of a dropped fallback chunks() iterator");
+    assert_eq!(item, &data[5000..6000]);
+    drop(hoarded);
+    pending.assert_blocked("the same item after the slots were freed");
+    drop(item);
+    pending.finish("the fallback chunk item");
+    assert_eq!(map.as_slice(0, 2000).unwrap(), &data[..2000]);
+}
+
+#[cfg(feature = "iterator")]
+#[test]
 fn resize_waits_for_an_item_of_a_dropped_pages_iterator() {
     let dir = tempfile::tempdir().unwrap();
     let page = mmapio::page_size();
