@@ -206,6 +206,16 @@ const TARGETS: &[Target] = &[
         limit: 1.05,
     },
     Target {
+        target: "chunks(4096) RO vs raw chunks_exact loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_chunks_4096_ro",
+        floors: &["memmap2_chunks_exact_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    // Stricter than the floor: where `slice::chunks` beats
+    // `chunks_exact` (the cache-resident two-bytes loop), it is the floor.
+    Target {
         target: "chunks(4096) RO vs fastest raw loop",
         group: "iterator_throughput",
         numerator: "mmapio_chunks_4096_ro",
@@ -213,6 +223,16 @@ const TARGETS: &[Target] = &[
         parameters: |_| true,
         limit: 1.10,
     },
+    Target {
+        target: "chunks(4096) RW vs raw chunks_exact loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_chunks_4096_rw",
+        floors: &["memmap2_chunks_exact_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    // Stricter than the floor: where `slice::chunks` beats
+    // `chunks_exact` (the cache-resident two-bytes loop), it is the floor.
     Target {
         target: "chunks(4096) RW vs fastest raw loop",
         group: "iterator_throughput",

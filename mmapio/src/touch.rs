@@ -24,25 +24,21 @@ pub enum TouchHint {
 /// distance to a page boundary is `first_page_offset`. Returns the number of
 /// pages touched.
 pub(crate) fn touch_bytes(bytes: &[u8], page_size: usize, first_page_offset: usize) -> usize {
-    if bytes.is_empty() {
-        return 0;
-    }
     let base = bytes.as_ptr();
     let mut touched = 0;
     let mut at = 0usize;
     // The first step reaches the next page boundary (short when the range
     // starts mid-page); every later step is one whole page.
     let mut step = page_size - first_page_offset % page_size;
-    loop {
-        // SAFETY: `at < bytes.len()` (checked before every step below, and
-        // 0 < len here), so `base + at` is inside `bytes`, which is valid
-        // for reads for the whole call.
-        std::hint::black_box(unsafe { std::ptr::read_volatile(base.add(at)) });
+    while at < bytes.len() {
+        // SAFETY: `at < bytes.len()`, so `base + at` is inside `bytes`,
+        // which is valid for reads for the whole call. A volatile read is
+        // never optimised away, so the page really is faulted in.
+        unsafe { std::ptr::read_volatile(base.add(at)) };
         touched += 1;
-        at = match at.checked_add(step) {
-            Some(next) if next < bytes.len() => next,
-            _ => break,
-        };
+        // Cannot overflow: `at < bytes.len() <= isize::MAX` (a slice's
+        // length) and `step <= page_size`, far below `usize::MAX / 2`.
+        at += step;
         step = page_size;
     }
     touched
