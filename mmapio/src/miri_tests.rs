@@ -147,6 +147,41 @@ fn fold_and_the_per_item_fallback_yield_the_same_views() {
     assert_eq!(&*last, &pattern(1000)[900..]);
 }
 
+/// Whether a writer could take the read-write mapping's lock right now.
+#[cfg(feature = "iterator")]
+fn lock_is_free(map: &MemoryMappedFile) -> bool {
+    match &map.shared.storage {
+        crate::mapped_file::Storage::Locked(lock) => lock.try_write().is_some(),
+        crate::mapped_file::Storage::Unlocked(_) => unreachable!("a read-write mapping"),
+    }
+}
+
+#[test]
+#[cfg(feature = "iterator")]
+fn a_panic_inside_fold_keeps_exactly_the_live_items_locked() {
+    let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
+    let kept = std::cell::RefCell::new(Vec::new());
+    let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        map.chunks(100).unwrap().fold(0, |n, chunk| {
+            if n == 3 {
+                panic!("stop the walk");
+            }
+            kept.borrow_mut().push(chunk);
+            n + 1
+        })
+    }));
+    assert!(walk.is_err());
+    let kept = kept.into_inner();
+    assert_eq!(kept.len(), 3);
+    assert_eq!(&*kept[2], &pattern(1000)[200..300]);
+    assert!(!lock_is_free(&map), "the kept items still hold the lock");
+    drop(kept);
+    assert!(
+        lock_is_free(&map),
+        "nothing else may hold it after the unwind"
+    );
+}
+
 #[test]
 #[cfg(feature = "iterator")]
 fn for_each_mut_offsets_and_errors() {
