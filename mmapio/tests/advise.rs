@@ -4,11 +4,15 @@
 //! refused on copy-on-write mappings.
 #![cfg(feature = "advise")]
 
-use std::fmt::Debug;
-use std::path::PathBuf;
+mod common;
 
-use mmapio::{MemoryMappedFile, MmapAdvice, MmapIoError};
-use tempfile::TempDir;
+#[cfg(feature = "cow")]
+use mmapio::MmapIoError;
+use mmapio::{MemoryMappedFile, MmapAdvice};
+
+#[cfg(target_os = "linux")]
+use common::base_addr;
+use common::{assert_oob, contents, file_with};
 
 const ALL: [MmapAdvice; 5] = [
     MmapAdvice::Normal,
@@ -25,27 +29,6 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed) ^ (i >> 8) as u8)
         .collect()
-}
-
-fn file_with(dir: &TempDir, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn contents(map: &MemoryMappedFile) -> Vec<u8> {
-    map.as_slice(0, map.len()).unwrap().to_vec()
-}
-
-fn assert_oob<T: Debug>(result: mmapio::Result<T>, offset: u64, len: u64, total: u64) {
-    match result {
-        Err(MmapIoError::OutOfBounds {
-            offset: o,
-            len: l,
-            total: t,
-        }) => assert_eq!((o, l, t), (offset, len, total), "wrong OutOfBounds fields"),
-        other => panic!("expected OutOfBounds({offset}, {len}, {total}), got {other:?}"),
-    }
 }
 
 /// Unaligned, page-straddling, whole, tail and empty ranges of a mapping of
@@ -89,11 +72,6 @@ fn smaps_field(addr: usize, field: &str) -> Option<u64> {
         }
     }
     None
-}
-
-#[cfg(target_os = "linux")]
-fn base_addr(map: &MemoryMappedFile) -> usize {
-    map.as_slice(0, 1).unwrap().as_ptr() as usize
 }
 
 #[test]

@@ -5,8 +5,9 @@
 //! checked with bounded waits on other threads.
 #![cfg(feature = "atomic")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
@@ -686,41 +687,11 @@ const EMPTY_MARKER: &str = "MMAPIO-CHILD: empty atomic slices checked";
 /// Runs `test_name` of this binary in a child process with `CHILD_ENV` set,
 /// bounded in time; returns (success, stdout, stderr).
 fn run_in_child(test_name: &str) -> (bool, String, String) {
-    use std::io::Read;
-    let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", test_name, "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+    let child = common::child_test_command(test_name, CHILD_ENV)
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > PROCEED_WITHIN {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("child test {test_name} did not finish within {PROCEED_WITHIN:?}");
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    };
-    let mut out = String::new();
-    let mut err = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut err)
-        .unwrap();
+    let (status, out, err) =
+        common::wait_with_output_within(child, PROCEED_WITHIN, &format!("child test {test_name}"));
     (status.success(), out, err)
 }
 

@@ -8,46 +8,18 @@
 //! cache that `read(2)` goes through.
 #![cfg(feature = "cow")]
 
+mod common;
+
 use std::fmt::Debug;
-use std::path::PathBuf;
 
 use mmapio::{MemoryMappedFile, MmapIoError, MmapMode};
-use tempfile::TempDir;
+
+use common::{assert_invalid_mode, assert_oob, contents, file_with};
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(13).wrapping_add(seed) ^ (i >> 9) as u8)
         .collect()
-}
-
-fn file_with(dir: &TempDir, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn contents(map: &MemoryMappedFile) -> Vec<u8> {
-    map.as_slice(0, map.len()).unwrap().to_vec()
-}
-
-fn assert_oob<T: Debug>(result: mmapio::Result<T>, offset: u64, len: u64, total: u64) {
-    match result {
-        Err(MmapIoError::OutOfBounds {
-            offset: o,
-            len: l,
-            total: t,
-        }) => assert_eq!((o, l, t), (offset, len, total), "wrong OutOfBounds fields"),
-        other => panic!("expected OutOfBounds({offset}, {len}, {total}), got {other:?}"),
-    }
-}
-
-fn assert_invalid_mode<T: Debug>(result: mmapio::Result<T>, op: &str, mode: MmapMode) {
-    match result {
-        Err(MmapIoError::InvalidMode { op: o, mode: m }) => {
-            assert_eq!((o, m), (op, mode), "wrong InvalidMode fields");
-        }
-        other => panic!("expected InvalidMode {{ op: {op:?}, mode: {mode:?} }}, got {other:?}"),
-    }
 }
 
 /// `SharedHandle` with the given handle count; returns the reported op.

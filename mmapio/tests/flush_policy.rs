@@ -19,7 +19,7 @@
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use mmapio::{FlushPolicy, FlushStats, MemoryMappedFile, MmapIoError, MmapMode};
+use mmapio::{FlushPolicy, FlushStats, MemoryMappedFile, MmapBuilder, MmapIoError, MmapMode};
 use tempfile::TempDir;
 
 const LEN: u64 = 4096;
@@ -28,10 +28,15 @@ fn path_in(dir: &TempDir, name: &str) -> PathBuf {
     dir.path().join(name)
 }
 
-fn rw_with(path: &Path, len: u64, policy: FlushPolicy) -> MemoryMappedFile {
+/// A builder for `path` with size `len` and flush policy `policy`.
+fn sized_builder(path: &Path, len: u64, policy: FlushPolicy) -> MmapBuilder {
     MemoryMappedFile::builder(path)
         .size(len)
         .flush_policy(policy)
+}
+
+fn rw_with(path: &Path, len: u64, policy: FlushPolicy) -> MemoryMappedFile {
+    sized_builder(path, len, policy)
         .create()
         .expect("create mapping")
 }
@@ -593,21 +598,9 @@ fn zero_policies_are_refused_before_any_file_is_created() {
     let dir = tempfile::tempdir().unwrap();
     for policy in ZERO_POLICIES {
         let path = path_in(&dir, "never-created.bin");
-        assert_invalid_policy(
-            MemoryMappedFile::builder(&path)
-                .size(LEN)
-                .flush_policy(policy)
-                .create(),
-            policy,
-        );
+        assert_invalid_policy(sized_builder(&path, LEN, policy).create(), policy);
         assert!(!path.exists(), "create with {policy:?} left a file");
-        assert_invalid_policy(
-            MemoryMappedFile::builder(&path)
-                .size(LEN)
-                .flush_policy(policy)
-                .open_or_create(),
-            policy,
-        );
+        assert_invalid_policy(sized_builder(&path, LEN, policy).open_or_create(), policy);
         assert!(!path.exists(), "open_or_create with {policy:?} left a file");
     }
 }
@@ -628,13 +621,7 @@ fn zero_policies_are_refused_on_open_of_an_existing_file() {
             );
         }
         // Even with a size that would grow the file: nothing is touched.
-        assert_invalid_policy(
-            MemoryMappedFile::builder(&path)
-                .size(LEN)
-                .flush_policy(policy)
-                .open_or_create(),
-            policy,
-        );
+        assert_invalid_policy(sized_builder(&path, LEN, policy).open_or_create(), policy);
         assert_eq!(std::fs::metadata(&path).unwrap().len(), 7);
     }
 }

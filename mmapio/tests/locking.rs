@@ -5,39 +5,18 @@
 //! a child process that has lost `CAP_IPC_LOCK` (root bypasses the limit).
 #![cfg(feature = "locking")]
 
-use std::fmt::Debug;
-use std::path::PathBuf;
+mod common;
 
-use mmapio::{MemoryMappedFile, MmapIoError};
-use tempfile::TempDir;
+use mmapio::MemoryMappedFile;
+
+use common::{assert_oob, base_addr, file_with};
 
 fn page() -> u64 {
     mmapio::page_size() as u64
 }
 
-fn file_with(dir: &TempDir, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 253) as u8).collect()
-}
-
-fn assert_oob<T: Debug>(result: mmapio::Result<T>, offset: u64, len: u64, total: u64) {
-    match result {
-        Err(MmapIoError::OutOfBounds {
-            offset: o,
-            len: l,
-            total: t,
-        }) => assert_eq!((o, l, t), (offset, len, total), "wrong OutOfBounds fields"),
-        other => panic!("expected OutOfBounds({offset}, {len}, {total}), got {other:?}"),
-    }
-}
-
-fn base_addr(map: &MemoryMappedFile) -> usize {
-    map.as_slice(0, 1).unwrap().as_ptr() as usize
 }
 
 /// The fields of the `/proc/self/smaps` entry (VMA) containing `addr`:
@@ -263,10 +242,8 @@ fn resize_drops_the_locks_of_the_old_mapping() {
 
 #[cfg(target_os = "linux")]
 mod refused {
-    use std::io::Read;
     use std::os::unix::process::CommandExt;
-    use std::process::{Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use mmapio::{MemoryMappedFile, MmapIoError};
 
@@ -360,18 +337,10 @@ mod refused {
             child();
             return;
         }
-        let mut command = Command::new(std::env::current_exe().unwrap());
-        command
-            .args([
-                "--exact",
-                "refused::lock_failed_when_rlimit_memlock_refuses",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_ENV, "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        let mut command = crate::common::child_test_command(
+            "refused::lock_failed_when_rlimit_memlock_refuses",
+            CHILD_ENV,
+        );
         // SAFETY: the hook runs between fork and exec and only makes raw
         // system calls (prctl, setrlimit) and builds `io::Error`s from error
         // numbers, none of which allocate or take locks.
@@ -413,33 +382,9 @@ mod refused {
                 Ok(())
             });
         }
-        let mut child = command.spawn().expect("spawn the child test process");
-        let start = Instant::now();
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break status;
-            }
-            if start.elapsed() > CHILD_WITHIN {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the child test did not finish within {CHILD_WITHIN:?}");
-            }
-            std::thread::sleep(Duration::from_millis(5));
-        };
-        let mut out = String::new();
-        let mut err = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut out)
-            .unwrap();
-        child
-            .stderr
-            .take()
-            .unwrap()
-            .read_to_string(&mut err)
-            .unwrap();
+        let child = command.spawn().expect("spawn the child test process");
+        let (status, out, err) =
+            crate::common::wait_with_output_within(child, CHILD_WITHIN, "the child test");
         println!("--- child stdout\n{out}--- child stderr\n{err}---");
         assert!(status.success(), "child failed ({status}):\n{out}\n{err}");
         assert!(

@@ -2,14 +2,17 @@
 //! builder options, empty and externally truncated files, `unmap`, and the
 //! trait implementations of handles and views.
 
+mod common;
+
 use std::error::Error as _;
 use std::fmt::Debug;
 use std::fs::{File, OpenOptions};
 use std::io::{ErrorKind, Read};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use mmapio::{FlushPolicy, MappedSlice, MemoryMappedFile, MmapIoError, MmapMode, TouchHint};
-use tempfile::TempDir;
+
+use common::{assert_invalid_mode, assert_oob, file_with};
 
 // Compile-time: handles can be shared across threads.
 const _: () = {
@@ -19,32 +22,6 @@ const _: () = {
 
 fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 251) as u8 ^ 0x5A).collect()
-}
-
-fn file_with(dir: &TempDir, name: &str, content: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, content).unwrap();
-    path
-}
-
-fn assert_invalid_mode<T: Debug>(result: mmapio::Result<T>, op: &str, mode: MmapMode) {
-    match result {
-        Err(MmapIoError::InvalidMode { op: o, mode: m }) => {
-            assert_eq!((o, m), (op, mode), "wrong InvalidMode fields");
-        }
-        other => panic!("expected InvalidMode {{ op: {op:?}, mode: {mode:?} }}, got {other:?}"),
-    }
-}
-
-fn assert_oob<T: Debug>(result: mmapio::Result<T>, offset: u64, len: u64, total: u64) {
-    match result {
-        Err(MmapIoError::OutOfBounds {
-            offset: o,
-            len: l,
-            total: t,
-        }) => assert_eq!((o, l, t), (offset, len, total), "wrong OutOfBounds fields"),
-        other => panic!("expected OutOfBounds({offset}, {len}, {total}), got {other:?}"),
-    }
 }
 
 fn assert_io_kind<T: Debug>(result: mmapio::Result<T>, kind: ErrorKind) -> MmapIoError {

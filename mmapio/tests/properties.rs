@@ -24,6 +24,8 @@
 //! File sizes are small (at most a few pages, deliberately not only page
 //! multiples) so the whole binary runs in seconds even in debug builds.
 
+mod common;
+
 use std::cell::Cell;
 #[cfg(feature = "iterator")]
 use std::cell::RefCell;
@@ -37,6 +39,8 @@ use proptest::prelude::*;
 use proptest::sample::{select, Index};
 use proptest::test_runner::{TestCaseError, TestCaseResult, TestRunner};
 use tempfile::TempDir;
+
+use common::in_bounds;
 
 // ---------------------------------------------------------------------------
 // Harness
@@ -108,11 +112,6 @@ fn pattern(seed: u64, len: usize) -> Vec<u8> {
             (x >> 24) as u8
         })
         .collect()
-}
-
-/// The checked-arithmetic model of every ranged method.
-fn in_bounds(offset: u64, len: u64, total: u64) -> bool {
-    offset.checked_add(len).is_some_and(|end| end <= total)
 }
 
 /// Checks `res` against the bounds model: `Ok` exactly when in bounds,

@@ -1,13 +1,16 @@
 //! `resize` against live views and iterators, data across grow and shrink,
 //! and a bounded multi-threaded stress run of every reader and writer.
 
-use std::path::Path;
+mod common;
+
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError};
+
+use common::create_rw_with;
 
 /// How long a resize that should be blocked is given to (wrongly) finish.
 const BLOCKED_FOR: Duration = Duration::from_millis(150);
@@ -18,12 +21,6 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed))
         .collect()
-}
-
-fn create(path: &Path, data: &[u8]) -> MemoryMappedFile {
-    let map = MemoryMappedFile::create_rw(path, data.len() as u64).unwrap();
-    map.update_region(0, data).unwrap();
-    map
 }
 
 /// A `resize` running on another thread (through a clone of the handle).
@@ -75,7 +72,7 @@ impl PendingResize {
 fn resize_waits_for_a_mapped_slice() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(8192, 1);
-    let map = create(&dir.path().join("s.bin"), &data);
+    let map = create_rw_with(&dir.path().join("s.bin"), &data);
 
     let view = map.as_slice(100, 1000).unwrap();
     let pending = spawn_resize(&map, 16384);
@@ -101,7 +98,7 @@ fn resize_waits_for_a_mapped_slice() {
 fn resize_waits_for_a_mapped_slice_mut() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(8192, 2);
-    let map = create(&dir.path().join("m.bin"), &data);
+    let map = create_rw_with(&dir.path().join("m.bin"), &data);
 
     let mut view = map.as_slice_mut(0, 16).unwrap();
     let pending = spawn_resize(&map, 4096);
@@ -123,7 +120,7 @@ fn resize_waits_for_a_mapped_slice_mut() {
 #[test]
 fn writers_wait_for_a_mapped_slice_too() {
     let dir = tempfile::tempdir().unwrap();
-    let map = create(&dir.path().join("w.bin"), &[0; 64]);
+    let map = create_rw_with(&dir.path().join("w.bin"), &[0; 64]);
     let view = map.as_slice(0, 8).unwrap();
     let done = Arc::new(AtomicBool::new(false));
     let writer = {
@@ -147,7 +144,7 @@ fn writers_wait_for_a_mapped_slice_too() {
 fn resize_waits_for_a_live_chunks_iterator() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(10_000, 3);
-    let map = create(&dir.path().join("c.bin"), &data);
+    let map = create_rw_with(&dir.path().join("c.bin"), &data);
 
     let mut chunks = map.chunks(1000).unwrap();
     let first = chunks.next().unwrap();
@@ -172,7 +169,7 @@ fn resize_waits_for_a_live_chunks_iterator() {
 fn resize_waits_for_an_item_of_a_dropped_chunks_iterator() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(10_000, 4);
-    let map = create(&dir.path().join("i.bin"), &data);
+    let map = create_rw_with(&dir.path().join("i.bin"), &data);
 
     let item = {
         let mut chunks = map.chunks(1000).unwrap();
@@ -196,10 +193,10 @@ fn items_keep_the_lock_when_the_thread_has_no_free_shared_lock_slot() {
     let dir = tempfile::tempdir().unwrap();
     // 32 live iterators over another mapping take every shared-lock slot of
     // this thread, so the next iterators hold one guard per item instead.
-    let other = create(&dir.path().join("other.bin"), &pattern(100, 6));
+    let other = create_rw_with(&dir.path().join("other.bin"), &pattern(100, 6));
     let hoarded: Vec<_> = (0..32).map(|_| other.chunks(10).unwrap()).collect();
     let data = pattern(10_000, 7);
-    let map = create(&dir.path().join("f.bin"), &data);
+    let map = create_rw_with(&dir.path().join("f.bin"), &data);
 
     let (item, folded) = {
         let chunks = map.chunks(1000).unwrap();
@@ -227,7 +224,7 @@ fn resize_waits_for_an_item_of_a_dropped_pages_iterator() {
     let dir = tempfile::tempdir().unwrap();
     let page = mmapio::page_size();
     let data = pattern(3 * page, 5);
-    let map = create(&dir.path().join("p.bin"), &data);
+    let map = create_rw_with(&dir.path().join("p.bin"), &data);
 
     let items: Vec<_> = map.pages().collect();
     assert_eq!(items.len(), 3);
@@ -245,7 +242,7 @@ fn resize_waits_for_an_item_of_a_dropped_pages_iterator() {
 fn chunks_owned_does_not_block_resize_and_reports_vanished_items() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(4000, 6);
-    let map = create(&dir.path().join("o.bin"), &data);
+    let map = create_rw_with(&dir.path().join("o.bin"), &data);
 
     let mut owned = map.chunks_owned(1000).unwrap();
     assert_eq!(owned.len(), 4);
@@ -275,7 +272,7 @@ fn data_round_trips_across_grow_and_shrink() {
     let page = mmapio::page_size();
     let first_len = 3 * page + 123;
     let data = pattern(first_len, 7);
-    let map = create(&path, &data);
+    let map = create_rw_with(&path, &data);
 
     let check = |len: usize, prefix: &[u8]| {
         assert_eq!(map.len(), len as u64);
@@ -330,7 +327,7 @@ fn data_round_trips_across_grow_and_shrink() {
 fn failed_resize_keeps_length_and_contents() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(5000, 8);
-    let map = create(&dir.path().join("f.bin"), &data);
+    let map = create_rw_with(&dir.path().join("f.bin"), &data);
     for bad in [0, u64::MAX, isize::MAX as u64 + 1] {
         assert!(
             matches!(map.resize(bad), Err(MmapIoError::InvalidSize { size, .. }) if size == bad),

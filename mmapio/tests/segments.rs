@@ -7,13 +7,15 @@
 //! model: one over arbitrary `u64` offsets and lengths (`u64::MAX`
 //! included), one across a shrinking or growing `resize`.
 
+mod common;
+
 use std::fmt::Debug;
-use std::path::{Path, PathBuf};
 
 use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Segment, SegmentMut};
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
-use tempfile::TempDir;
+
+use common::{assert_oob, create_rw_with, file_with, in_bounds};
 
 // Compile-time: segments own their handle and can cross threads.
 const _: () = {
@@ -26,30 +28,6 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
         .map(|i| (i as u8).wrapping_mul(37).wrapping_add(seed) ^ (i >> 8) as u8)
         .collect()
-}
-
-fn rw_with(path: &Path, data: &[u8]) -> MemoryMappedFile {
-    let map = MemoryMappedFile::create_rw(path, data.len() as u64).unwrap();
-    map.update_region(0, data).unwrap();
-    map
-}
-
-fn file_with(dir: &TempDir, name: &str, data: &[u8]) -> PathBuf {
-    let path = dir.path().join(name);
-    std::fs::write(&path, data).unwrap();
-    path
-}
-
-#[track_caller]
-fn assert_oob<T: Debug>(result: mmapio::Result<T>, offset: u64, len: u64, total: u64) {
-    match result {
-        Err(MmapIoError::OutOfBounds {
-            offset: o,
-            len: l,
-            total: t,
-        }) => assert_eq!((o, l, t), (offset, len, total), "wrong OutOfBounds fields"),
-        other => panic!("expected OutOfBounds({offset}, {len}, {total}), got {other:?}"),
-    }
 }
 
 // ------------------------------------------------------------ construction
@@ -166,7 +144,7 @@ fn segments_outlive_the_handle_and_cross_threads() {
     let data = pattern(4096, 3);
     let path = dir.path().join("own.bin");
     let (seg, seg_mut) = {
-        let map = rw_with(&path, &data);
+        let map = create_rw_with(&path, &data);
         (
             map.segment(100, 200).unwrap(),
             map.segment_mut(1000, 16).unwrap(),
@@ -195,7 +173,7 @@ fn segments_outlive_the_handle_and_cross_threads() {
 #[test]
 fn clone_debug_and_conversion() {
     let dir = tempfile::tempdir().unwrap();
-    let map = rw_with(&dir.path().join("dbg.bin"), &pattern(64, 4));
+    let map = create_rw_with(&dir.path().join("dbg.bin"), &pattern(64, 4));
     let seg = map.segment(8, 16).unwrap();
     let copy = seg.clone();
     assert_eq!((copy.offset(), copy.len()), (8, 16));
@@ -230,7 +208,7 @@ fn segment_mut_writes_stay_inside_the_segment() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(256, 5);
     let path = dir.path().join("w.bin");
-    let map = rw_with(&path, &data);
+    let map = create_rw_with(&path, &data);
     map.flush().unwrap();
     let seg = map.segment_mut(100, 10).unwrap();
     assert_eq!((seg.offset(), seg.len(), seg.is_empty()), (100, 10, false));
@@ -288,7 +266,7 @@ fn segment_writes_follow_the_flush_policy() {
 #[test]
 fn writers_through_a_segment_wait_for_its_views() {
     let dir = tempfile::tempdir().unwrap();
-    let map = rw_with(&dir.path().join("lock.bin"), &[0; 64]);
+    let map = create_rw_with(&dir.path().join("lock.bin"), &[0; 64]);
     let seg = map.segment_mut(0, 8).unwrap();
     let view = seg.as_slice().unwrap();
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -314,7 +292,7 @@ fn writers_through_a_segment_wait_for_its_views() {
 fn segments_revalidate_after_resize() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(1000, 6);
-    let map = rw_with(&dir.path().join("r.bin"), &data);
+    let map = create_rw_with(&dir.path().join("r.bin"), &data);
     let seg = map.segment_mut(600, 300).unwrap();
     let read_only = map.segment(600, 300).unwrap();
 
@@ -349,11 +327,6 @@ fn segments_revalidate_after_resize() {
 }
 
 // -------------------------------------------------------------- properties
-
-/// The checked-arithmetic model of every ranged check.
-fn in_bounds(offset: u64, len: u64, total: u64) -> bool {
-    offset.checked_add(len).is_some_and(|end| end <= total)
-}
 
 /// `Ok` exactly when the model says so, otherwise `OutOfBounds` with exactly
 /// `(offset, len, total)`.
@@ -431,7 +404,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("b.bin");
         let mut model = pattern(total as usize, seed);
-        let map = rw_with(&path, &model);
+        let map = create_rw_with(&path, &model);
 
         let seg = expect_bounds(
             "segment", map.segment(seg_off, seg_len),
@@ -535,7 +508,7 @@ proptest! {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("r.bin");
         let mut model = pattern(total as usize, seed);
-        let map = rw_with(&path, &model);
+        let map = create_rw_with(&path, &model);
         let seg = map.segment_mut(seg_off, seg_len).unwrap();
         let read_only = map.segment(seg_off, seg_len).unwrap();
 
