@@ -89,28 +89,58 @@ impl<'a> Chunks<'a> {
     /// `offset + n <= self.len`.
     #[inline(always)]
     unsafe fn item(&self, offset: usize, n: usize) -> MappedSlice<'a> {
-        // SAFETY: `offset + n <= len` (the caller's promise), so the pointer
-        // stays inside the `len`-byte region `base` points at.
-        let ptr = unsafe { self.base.add(offset) };
+        let base = self.base;
         match &self.hold {
-            // SAFETY: lock-free regions are borrowed from `&'a
-            // MemoryMappedFile` and are never written or resized while
-            // shared, so `ptr..ptr + n` stays valid and unchanged for `'a`.
-            Hold::Nothing => {
-                MappedSlice::borrowed(unsafe { std::slice::from_raw_parts(ptr, n) }, offset as u64)
-            }
-            // SAFETY: `ptr..ptr + n` lies in the region locked by `share`
-            // and `offset` is its distance from the start; the item keeps a
-            // share of the lock for as long as it lives.
-            Hold::Shared(share) => unsafe {
-                MappedSlice::shared(share.clone(), ptr, n, offset as u64)
-            },
-            Hold::PerItem(guard) => {
-                let lock = RwLockReadGuard::rwlock(guard);
-                MappedSlice::guarded(lock.read_recursive(), offset..offset + n)
-            }
+            // SAFETY: `offset + n <= len` (the caller's promise), inside the
+            // lock-free region at `base`.
+            Hold::Nothing => unsafe { borrowed_item(base, offset, n) },
+            // SAFETY: `offset + n <= len`, inside the region `share` locks.
+            Hold::Shared(share) => unsafe { shared_item(share.clone(), base, offset, n) },
+            Hold::PerItem(guard) => guarded_item(guard, offset, n),
         }
     }
+}
+
+/// An item borrowing a lock-free region.
+///
+/// # Safety
+/// `base..base + offset + n` must lie in a region borrowed for `'a` that is
+/// never written or resized while shared (read-only and copy-on-write).
+#[inline(always)]
+unsafe fn borrowed_item<'a>(base: *const u8, offset: usize, n: usize) -> MappedSlice<'a> {
+    // SAFETY: the caller's promise: in bounds, valid and unchanged for `'a`.
+    let bytes = unsafe { std::slice::from_raw_parts(base.add(offset), n) };
+    MappedSlice::borrowed(bytes, offset as u64)
+}
+
+/// An item keeping `share` of the read lock.
+///
+/// # Safety
+/// `base` must be the start of the region locked by `share`, and
+/// `offset + n` at most its length.
+#[inline(always)]
+unsafe fn shared_item<'a>(
+    share: SharedRead<'a>,
+    base: *const u8,
+    offset: usize,
+    n: usize,
+) -> MappedSlice<'a> {
+    // SAFETY: the caller's promise: `base + offset .. + n` lies in the
+    // locked region and `offset` is its distance from the start; the item
+    // keeps its share of the lock for as long as it lives.
+    unsafe { MappedSlice::shared(share, base.add(offset), n, offset as u64) }
+}
+
+/// An item taking its own (recursive, so never blocking) read lock beside
+/// the iterator's `guard`. `MappedSlice::guarded` checks the range.
+#[inline(always)]
+fn guarded_item<'a>(
+    guard: &RwLockReadGuard<'a, Region>,
+    offset: usize,
+    n: usize,
+) -> MappedSlice<'a> {
+    let lock = RwLockReadGuard::rwlock(guard);
+    MappedSlice::guarded(lock.read_recursive(), offset..offset + n)
 }
 
 impl<'a> Iterator for Chunks<'a> {
@@ -145,20 +175,15 @@ impl<'a> Iterator for Chunks<'a> {
     {
         let (base, len, pos, chunk_size) = (self.base, self.len, self.pos, self.chunk_size);
         match &self.hold {
-            Hold::Nothing => fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
-                // SAFETY: `fold_chunks` only asks for ranges inside
-                // `pos..len` of the region at `base`, which is borrowed for
-                // `'a` and never written or resized while shared.
-                let bytes = unsafe { std::slice::from_raw_parts(base.add(offset), n) };
-                MappedSlice::borrowed(bytes, offset as u64)
+            // SAFETY: `fold_chunks` only asks for ranges inside `pos..len`
+            // of the lock-free region at `base`.
+            Hold::Nothing => fold_chunks(pos, len, chunk_size, init, f, |offset, n| unsafe {
+                borrowed_item(base, offset, n)
             }),
             Hold::Shared(share) => fold_shared(pos, len, chunk_size, init, f, base, share),
-            Hold::PerItem(guard) => {
-                let lock = RwLockReadGuard::rwlock(guard);
-                fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
-                    MappedSlice::guarded(lock.read_recursive(), offset..offset + n)
-                })
-            }
+            Hold::PerItem(guard) => fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
+                guarded_item(guard, offset, n)
+            }),
         }
     }
 }
@@ -184,17 +209,13 @@ fn fold_shared<'a, B>(
         // SAFETY: one share was prepaid per whole chunk from `pos`, so a
         // whole chunk is left at `offset`, inside the region locked by
         // `share`; the item keeps its share for as long as it lives.
-        let item = unsafe {
-            MappedSlice::shared(prepaid.take(), base.add(offset), chunk_size, offset as u64)
-        };
+        let item = unsafe { shared_item(prepaid.take(), base, offset, chunk_size) };
         acc = f(acc, item);
         offset += chunk_size;
     }
     if offset != len {
         // SAFETY: `offset..len` is the tail, inside the locked region.
-        let item = unsafe {
-            MappedSlice::shared(share.clone(), base.add(offset), len - offset, offset as u64)
-        };
+        let item = unsafe { shared_item(share.clone(), base, offset, len - offset) };
         acc = f(acc, item);
     }
     acc
