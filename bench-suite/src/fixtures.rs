@@ -480,99 +480,73 @@ pub trait RangeReader {
     fn block_size(&self, file_len: usize) -> usize;
 }
 
-/// `mmapio` `as_slice` views (zero-copy).
-pub struct MmapioSlices(pub mmapio::MemoryMappedFile);
+/// Defines the zero-copy (`$slices`) and copying (`$copies`) readers of one
+/// crate whose `MemoryMappedFile` has `as_slice` and `read_into`. mmapio and
+/// mmap-io share those names, so both get the same adapter code and the
+/// comparison differs only in the library called.
+macro_rules! peer_readers {
+    ($crate_name:literal, $map:ty, $slices:ident, $copies:ident) => {
+        #[doc = concat!("`", $crate_name, "` `as_slice` views (zero-copy).")]
+        pub struct $slices(pub $map);
 
-impl RangeReader for MmapioSlices {
-    #[inline]
-    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
-        let view = self
-            .0
-            .as_slice(offset as u64, len as u64)
-            .expect("in range");
-        checksum(std::hint::black_box(&view))
-    }
+        impl RangeReader for $slices {
+            #[inline]
+            fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
+                let view = self
+                    .0
+                    .as_slice(offset as u64, len as u64)
+                    .expect("in range");
+                checksum(std::hint::black_box(&view))
+            }
 
-    fn block_size(&self, file_len: usize) -> usize {
-        file_len
-    }
-}
-
-/// `mmapio` `read_into` copies into one reused buffer.
-pub struct MmapioCopies {
-    map: mmapio::MemoryMappedFile,
-    buffer: Vec<u8>,
-}
-
-impl MmapioCopies {
-    /// Copies from `map` through a buffer of `buffer_len` bytes.
-    pub fn new(map: mmapio::MemoryMappedFile, buffer_len: usize) -> Self {
-        MmapioCopies {
-            map,
-            buffer: vec![0; buffer_len],
+            fn block_size(&self, file_len: usize) -> usize {
+                file_len
+            }
         }
-    }
-}
 
-impl RangeReader for MmapioCopies {
-    #[inline]
-    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
-        let buffer = &mut self.buffer[..len];
-        self.map.read_into(offset as u64, buffer).expect("in range");
-        checksum(std::hint::black_box(buffer))
-    }
-
-    fn block_size(&self, _file_len: usize) -> usize {
-        self.buffer.len()
-    }
-}
-
-/// `mmap-io` `as_slice` views.
-pub struct MmapIoSlices(pub mmap_io::MemoryMappedFile);
-
-impl RangeReader for MmapIoSlices {
-    #[inline]
-    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
-        let view = self
-            .0
-            .as_slice(offset as u64, len as u64)
-            .expect("in range");
-        checksum(std::hint::black_box(&view))
-    }
-
-    fn block_size(&self, file_len: usize) -> usize {
-        file_len
-    }
-}
-
-/// `mmap-io` `read_into` copies into one reused buffer.
-pub struct MmapIoCopies {
-    map: mmap_io::MemoryMappedFile,
-    buffer: Vec<u8>,
-}
-
-impl MmapIoCopies {
-    /// Copies from `map` through a buffer of `buffer_len` bytes.
-    pub fn new(map: mmap_io::MemoryMappedFile, buffer_len: usize) -> Self {
-        MmapIoCopies {
-            map,
-            buffer: vec![0; buffer_len],
+        #[doc = concat!("`", $crate_name, "` `read_into` copies into one reused buffer.")]
+        pub struct $copies {
+            map: $map,
+            buffer: Vec<u8>,
         }
-    }
+
+        impl $copies {
+            /// Copies from `map` through a buffer of `buffer_len` bytes.
+            pub fn new(map: $map, buffer_len: usize) -> Self {
+                $copies {
+                    map,
+                    buffer: vec![0; buffer_len],
+                }
+            }
+        }
+
+        impl RangeReader for $copies {
+            #[inline]
+            fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
+                let buffer = &mut self.buffer[..len];
+                self.map.read_into(offset as u64, buffer).expect("in range");
+                checksum(std::hint::black_box(buffer))
+            }
+
+            fn block_size(&self, _file_len: usize) -> usize {
+                self.buffer.len()
+            }
+        }
+    };
 }
 
-impl RangeReader for MmapIoCopies {
-    #[inline]
-    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
-        let buffer = &mut self.buffer[..len];
-        self.map.read_into(offset as u64, buffer).expect("in range");
-        checksum(std::hint::black_box(buffer))
-    }
-
-    fn block_size(&self, _file_len: usize) -> usize {
-        self.buffer.len()
-    }
-}
+peer_readers!(
+    "mmapio",
+    mmapio::MemoryMappedFile,
+    MmapioSlices,
+    MmapioCopies
+);
+peer_readers!(
+    "mmap-io",
+    mmap_io::MemoryMappedFile,
+    MmapIoSlices,
+    MmapIoCopies
+);
 
 /// Raw `memmap2` slicing: the floor.
 pub struct Memmap2Slices(pub memmap2::Mmap);
