@@ -2,10 +2,10 @@
 //!
 //! [`Chunks`] yields [`MappedSlice`]s cut straight from the mapping: pointer
 //! arithmetic only, no allocation and no lock operation per item. On a
-//! read-write mapping the iterator takes the read lock once and shares it
-//! with every item through a thread-local count ([`SharedRead`]), so an item
-//! that outlives its iterator still holds the lock and `resize` keeps
-//! waiting for it. [`ChunksMut::for_each_mut`] takes the write lock once for
+//! read-write mapping the iterator takes the read lock once, counting one
+//! share of it per item up front ([`SharedReads`]), and hands a share to
+//! each item it yields, so an item that outlives its iterator still holds
+//! the lock and `resize` keeps waiting for it. [`ChunksMut::for_each_mut`] takes the write lock once for
 //! a whole walk and lends each chunk to a closure, which cannot keep it.
 
 use std::iter::FusedIterator;
@@ -17,7 +17,7 @@ use parking_lot::RwLockReadGuard;
 use crate::bounds::check_range;
 use crate::mapped_file::Storage;
 use crate::region::Region;
-use crate::shared_read::SharedRead;
+use crate::shared_read::{SharedRead, SharedReads};
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 
@@ -26,7 +26,9 @@ use crate::{os, MemoryMappedFile, MmapIoError, Result};
 /// [`MemoryMappedFile::pages`].
 ///
 /// Items are `!Send`: on read-write mappings they share the iterator's read
-/// lock through a count kept by the current thread.
+/// lock through a count kept by the current thread. The iterator holds that
+/// lock until it has yielded its last item, and each item holds it for as
+/// long as it lives.
 pub struct Chunks<'a> {
     base: *const u8,
     len: usize,
@@ -40,8 +42,9 @@ pub struct Chunks<'a> {
 enum Hold<'a> {
     /// A read-only or copy-on-write mapping: items borrow it.
     Nothing,
-    /// A read-write mapping's read lock, shared with every item.
-    Shared(SharedRead<'a>),
+    /// A read-write mapping's read lock: one counted share for each item
+    /// still to be yielded (so none once the walk is over).
+    Shared(SharedReads<'a>),
     /// A read-write mapping on a thread whose shared-lock slots are all in
     /// use: the iterator holds a guard and each item takes its own
     /// (recursive, so never blocking) read lock. Slower, still allocation-free.
@@ -52,13 +55,15 @@ impl<'a> Chunks<'a> {
     fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Self {
         let (base, len, hold) = match &map.shared.storage {
             Storage::Unlocked(region) => (region.as_ptr(), region.len(), Hold::Nothing),
-            Storage::Locked(lock) => match SharedRead::acquire(lock) {
-                Some((share, base, len)) => (base, len, Hold::Shared(share)),
-                None => {
-                    let guard = lock.read_recursive();
-                    (guard.as_ptr(), guard.len(), Hold::PerItem(guard))
+            Storage::Locked(lock) => {
+                match SharedReads::acquire(lock, |len| chunk_count(len, chunk_size)) {
+                    Some((shares, base, len)) => (base, len, Hold::Shared(shares)),
+                    None => {
+                        let guard = lock.read_recursive();
+                        (guard.as_ptr(), guard.len(), Hold::PerItem(guard))
+                    }
                 }
-            },
+            }
         };
         Chunks {
             base,
@@ -71,9 +76,7 @@ impl<'a> Chunks<'a> {
     }
 
     fn remaining(&self) -> usize {
-        let rest = self.len - self.pos;
-        let chunk_size = self.chunk_size.get();
-        rest / chunk_size + usize::from(rest % chunk_size != 0)
+        chunk_count(self.len - self.pos, self.chunk_size)
     }
 
     /// Whether the items share the iterator's read lock (the usual case on
@@ -82,23 +85,12 @@ impl<'a> Chunks<'a> {
     pub(crate) fn shares_its_lock(&self) -> bool {
         matches!(self.hold, Hold::Shared(_))
     }
+}
 
-    /// The item for `offset..offset + n`.
-    ///
-    /// # Safety
-    /// `offset + n <= self.len`.
-    #[inline(always)]
-    unsafe fn item(&self, offset: usize, n: usize) -> MappedSlice<'a> {
-        let base = self.base;
-        match &self.hold {
-            // SAFETY: `offset + n <= len` (the caller's promise), inside the
-            // lock-free region at `base`.
-            Hold::Nothing => unsafe { borrowed_item(base, offset, n) },
-            // SAFETY: `offset + n <= len`, inside the region `share` locks.
-            Hold::Shared(share) => unsafe { shared_item(share.clone(), base, offset, n) },
-            Hold::PerItem(guard) => guarded_item(guard, offset, n),
-        }
-    }
+/// Chunks of at most `chunk_size` bytes in `len` bytes.
+fn chunk_count(len: usize, chunk_size: NonZeroUsize) -> usize {
+    let chunk_size = chunk_size.get();
+    len / chunk_size + usize::from(len % chunk_size != 0)
 }
 
 /// An item borrowing a lock-free region.
@@ -153,10 +145,18 @@ impl<'a> Iterator for Chunks<'a> {
             return None;
         }
         let n = rest.min(self.chunk_size.get());
-        let offset = self.pos;
+        let (base, offset) = (self.base, self.pos);
+        // SAFETY (all three): `n <= rest`, so `offset + n <= len`, inside
+        // the region at `base` that `hold` keeps valid.
+        let item = match &mut self.hold {
+            Hold::Nothing => unsafe { borrowed_item(base, offset, n) },
+            // One share was counted for each item, so none is missing here;
+            // if one were, the walk would just end.
+            Hold::Shared(shares) => unsafe { shared_item(shares.take()?, base, offset, n) },
+            Hold::PerItem(guard) => guarded_item(guard, offset, n),
+        };
         self.pos = offset + n;
-        // SAFETY: `n <= rest`, so `offset + n <= len`.
-        Some(unsafe { self.item(offset, n) })
+        Some(item)
     }
 
     #[inline]
@@ -174,23 +174,23 @@ impl<'a> Iterator for Chunks<'a> {
         F: FnMut(B, MappedSlice<'a>) -> B,
     {
         let (base, len, pos, chunk_size) = (self.base, self.len, self.pos, self.chunk_size);
-        match &self.hold {
+        match self.hold {
             // SAFETY: `fold_chunks` only asks for ranges inside `pos..len`
             // of the lock-free region at `base`.
             Hold::Nothing => fold_chunks(pos, len, chunk_size, init, f, |offset, n| unsafe {
                 borrowed_item(base, offset, n)
             }),
-            Hold::Shared(share) => fold_shared(pos, len, chunk_size, init, f, base, share),
+            Hold::Shared(shares) => fold_shared(pos, len, chunk_size, init, f, base, shares),
             Hold::PerItem(guard) => fold_chunks(pos, len, chunk_size, init, f, |offset, n| {
-                guarded_item(guard, offset, n)
+                guarded_item(&guard, offset, n)
             }),
         }
     }
 }
 
-/// [`fold_chunks`] for items that share a read lock: the whole chunks are
-/// counted once, up front, and the loop counter is the number of prepaid
-/// shares left, so making an item costs no count update.
+/// [`fold_chunks`] for items that share a read lock: each item gets one of
+/// the shares the iterator counted up front, so the loop touches no shared
+/// state to make it.
 #[inline(always)]
 fn fold_shared<'a, B>(
     pos: usize,
@@ -199,24 +199,48 @@ fn fold_shared<'a, B>(
     init: B,
     mut f: impl FnMut(B, MappedSlice<'a>) -> B,
     base: *const u8,
-    share: &SharedRead<'a>,
+    mut shares: SharedReads<'a>,
 ) -> B {
     let chunk_size = chunk_size.get();
-    let mut prepaid = share.handle().prepay((len - pos) / chunk_size);
+    // One share was counted per item, so this moves one per whole chunk;
+    // the loop's only counter is the shares left in `whole`.
+    let mut whole = shares.split_off((len - pos) / chunk_size);
     let mut acc = init;
     let mut offset = pos;
-    while prepaid.left() != 0 {
-        // SAFETY: one share was prepaid per whole chunk from `pos`, so a
-        // whole chunk is left at `offset`, inside the region locked by
-        // `share`; the item keeps its share for as long as it lives.
-        let item = unsafe { shared_item(prepaid.take(), base, offset, chunk_size) };
+    // Four items per round: dropping an item may release the lock (a call),
+    // which stops the compiler from unrolling this loop itself, and with a
+    // trivial loop body the loop's own counting is a large part of the
+    // cost per item.
+    while let Some([a, b, c, d]) = whole.take_many::<4>() {
+        // SAFETY: as below, for four whole chunks in a row.
+        unsafe {
+            acc = f(acc, shared_item(a, base, offset, chunk_size));
+            acc = f(acc, shared_item(b, base, offset + chunk_size, chunk_size));
+            acc = f(
+                acc,
+                shared_item(c, base, offset + 2 * chunk_size, chunk_size),
+            );
+            acc = f(
+                acc,
+                shared_item(d, base, offset + 3 * chunk_size, chunk_size),
+            );
+        }
+        offset += 4 * chunk_size;
+    }
+    while let Some(share) = whole.take() {
+        // SAFETY: `whole` held at most `(len - pos) / chunk_size` shares, so
+        // a whole chunk is left at `offset`, inside the region the shares
+        // lock; the item keeps its share for as long as it lives.
+        let item = unsafe { shared_item(share, base, offset, chunk_size) };
         acc = f(acc, item);
         offset += chunk_size;
     }
     if offset != len {
-        // SAFETY: `offset..len` is the tail, inside the locked region.
-        let item = unsafe { shared_item(share.clone(), base, offset, len - offset) };
-        acc = f(acc, item);
+        if let Some(share) = shares.take() {
+            // SAFETY: `offset..len` is the tail, inside the locked region.
+            let item = unsafe { shared_item(share, base, offset, len - offset) };
+            acc = f(acc, item);
+        }
     }
     acc
 }
@@ -377,8 +401,15 @@ impl MemoryMappedFile {
     /// Zero-copy chunks of `chunk_size` bytes over the whole mapping; the
     /// last may be shorter, and an empty mapping yields none.
     ///
-    /// On a read-write mapping the iterator and its items hold the read lock
-    /// (taken once), so `resize` and writers wait until all are dropped.
+    /// On a read-write mapping the read lock is taken once and held by the
+    /// iterator until it has yielded its last item (or is dropped), and by
+    /// every item for as long as it lives, so `resize` and writers wait for
+    /// all of them.
+    ///
+    /// For hot loops prefer internal iteration (`for_each`, `fold`, `sum`,
+    /// `map(..).sum()`, ...) over a `for` loop: `fold` is specialised to
+    /// walk whole chunks in a counted loop, which a `for` loop driving
+    /// `next` one item at a time cannot do.
     /// A `chunk_size` of 0 is [`MmapIoError::InvalidChunkSize`].
     ///
     /// ```

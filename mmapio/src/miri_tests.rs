@@ -158,28 +158,62 @@ fn lock_is_free(map: &MemoryMappedFile) -> bool {
 
 #[test]
 #[cfg(feature = "iterator")]
+fn fold_yields_every_chunk_for_any_count_of_whole_chunks() {
+    // `fold` walks whole chunks four at a time, then one at a time, then
+    // the tail: lengths of 1 to 9 whole chunks of 10 bytes, with and
+    // without a tail, after 0, 1 or 5 items taken with `next`.
+    for len in [1, 9, 10, 11, 20, 29, 30, 40, 41, 50, 59, 60, 70, 80, 89, 90] {
+        let data = pattern(len);
+        let map = MemoryMappedFile::heap_rw(data.clone(), FlushPolicy::Manual);
+        let expected: Vec<(u64, Vec<u8>)> = data
+            .chunks(10)
+            .enumerate()
+            .map(|(i, c)| (i as u64 * 10, c.to_vec()))
+            .collect();
+        for skip in [0, 1, 5] {
+            let mut iter = map.chunks(10).unwrap();
+            let head: Vec<_> = iter.by_ref().take(skip).collect();
+            let items = iter.fold(head, |mut items, c| {
+                items.push(c);
+                items
+            });
+            let seen: Vec<(u64, Vec<u8>)> =
+                items.iter().map(|c| (c.offset(), c.to_vec())).collect();
+            assert_eq!(seen, expected, "{len} bytes after {skip} items");
+            assert!(!lock_is_free(&map), "the items hold the lock");
+            drop(items);
+            assert!(lock_is_free(&map), "{len} bytes: a share was not returned");
+        }
+    }
+}
+
+#[test]
+#[cfg(feature = "iterator")]
 fn a_panic_inside_fold_keeps_exactly_the_live_items_locked() {
-    let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
-    let kept = std::cell::RefCell::new(Vec::new());
-    let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        map.chunks(100).unwrap().fold(0, |n, chunk| {
-            if n == 3 {
-                panic!("stop the walk");
-            }
-            kept.borrow_mut().push(chunk);
-            n + 1
-        })
-    }));
-    assert!(walk.is_err());
-    let kept = kept.into_inner();
-    assert_eq!(kept.len(), 3);
-    assert_eq!(&*kept[2], &pattern(1000)[200..300]);
-    assert!(!lock_is_free(&map), "the kept items still hold the lock");
-    drop(kept);
-    assert!(
-        lock_is_free(&map),
-        "nothing else may hold it after the unwind"
-    );
+    // 10 chunks: a panic at every position, inside and after the groups
+    // of four that `fold` makes at once.
+    for stop in 0..10 {
+        let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
+        let kept = std::cell::RefCell::new(Vec::new());
+        let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            map.chunks(100).unwrap().fold(0, |n, chunk| {
+                if n == stop {
+                    panic!("stop the walk");
+                }
+                kept.borrow_mut().push(chunk);
+                n + 1
+            })
+        }));
+        assert!(walk.is_err());
+        let kept = kept.into_inner();
+        assert_eq!(kept.len(), stop);
+        if let Some(last) = kept.last() {
+            assert_eq!(&**last, &pattern(1000)[(stop - 1) * 100..stop * 100]);
+        }
+        assert_eq!(lock_is_free(&map), stop == 0, "only kept items hold it");
+        drop(kept);
+        assert!(lock_is_free(&map), "nothing may hold it after the unwind");
+    }
 }
 
 #[test]
