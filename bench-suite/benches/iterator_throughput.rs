@@ -8,7 +8,9 @@
 //! The per-item variants (parameter `two_bytes_*`) run a trivial loop body
 //! that reads the first and last byte of each 4 KiB chunk, so the cost per
 //! item shows; they run over the 1 GiB file and over a cache-resident
-//! 1 MiB file, and are only compared with each other.
+//! 1 MiB file, and are only compared with each other. They run once
+//! through `fold` and once as a `for` loop (`*_for_*`), which drives `next`
+//! one item at a time.
 
 use std::hint::black_box;
 
@@ -230,6 +232,55 @@ fn two_bytes_per_chunk(
         expected,
         || raw.chunks(CHUNK).fold(0, add_two_bytes),
     );
+    // The same walk written as a `for` loop, which drives `next` one item
+    // at a time instead of `fold`.
+    walk(
+        report,
+        group,
+        "memmap2_for_chunks_exact_4096",
+        &parameter,
+        expected,
+        || {
+            let mut sum = 0;
+            for chunk in raw.chunks_exact(CHUNK) {
+                sum = add_two_bytes(sum, chunk);
+            }
+            sum
+        },
+    );
+    for access in [Access::ReadOnly, Access::ReadWrite] {
+        let mode = access.suffix();
+        let map = open_mmapio(&path, access);
+        walk(
+            report,
+            group,
+            &format!("mmapio_for_chunks_4096_{mode}"),
+            &parameter,
+            expected,
+            || {
+                let mut sum = 0;
+                for chunk in map.chunks(CHUNK).expect("non-zero chunk size") {
+                    sum = add_two_bytes(sum, &chunk);
+                }
+                sum
+            },
+        );
+        let peer = open_mmap_io(&path, access);
+        walk(
+            report,
+            group,
+            &format!("mmap_io_for_chunks_4096_{mode}"),
+            &parameter,
+            expected,
+            || {
+                let mut sum = 0;
+                for chunk in peer.chunks(CHUNK) {
+                    sum = add_two_bytes(sum, &chunk);
+                }
+                sum
+            },
+        );
+    }
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
         let map = open_mmapio(&path, access);

@@ -241,6 +241,24 @@ const TARGETS: &[Target] = &[
         parameters: |_| true,
         limit: 1.10,
     },
+    // Not named by the issue: the same per-item walk written as a `for`
+    // loop, which cannot use `fold`'s whole-chunk loop.
+    Target {
+        target: "for loop over chunks(4096) RO vs raw for loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_for_chunks_4096_ro",
+        floors: &["memmap2_for_chunks_exact_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
+    Target {
+        target: "for loop over chunks(4096) RW vs raw for loop",
+        group: "iterator_throughput",
+        numerator: "mmapio_for_chunks_4096_rw",
+        floors: &["memmap2_for_chunks_exact_4096"],
+        parameters: |_| true,
+        limit: 1.10,
+    },
     Target {
         target: "warm touch_pages RO vs raw volatile loop",
         group: "touch_pages_large",
