@@ -5,8 +5,9 @@
 //! read-write mapping the iterator takes the read lock once, counting one
 //! share of it per item up front ([`SharedReads`]), and hands a share to
 //! each item it yields, so an item that outlives its iterator still holds
-//! the lock and `resize` keeps waiting for it. [`ChunksMut::for_each_mut`] takes the write lock once for
-//! a whole walk and lends each chunk to a closure, which cannot keep it.
+//! the lock and `resize` keeps waiting for it. [`ChunksMut::for_each_mut`]
+//! takes the write lock once for a whole walk and lends each chunk to a
+//! closure, which cannot keep it.
 
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
