@@ -1,18 +1,33 @@
 #!/usr/bin/env bash
-# Refreshes a checked-in baseline from a new run on this machine:
+# Refreshes a checked-in baseline from new runs on this machine:
 #
-#   scripts/update-baselines.sh quick   # baselines/quick.json
-#   scripts/update-baselines.sh full    # baselines/full.json + docs/PERFORMANCE.md
+#   scripts/update-baselines.sh quick [RUNS]   # baselines/quick.json (3 runs by default)
+#   scripts/update-baselines.sh full [RUNS]    # baselines/full.json + docs/PERFORMANCE.md (1 run)
 #
+# With several runs the baseline keeps each metric's median and a range
+# spanning every run (bench-gate merge), so ratios that move by more than
+# the gate's 10% between runs are reported instead of gated.
 # A refresh is a deliberate change: commit it on its own, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile=${1:?usage: scripts/update-baselines.sh quick|full}
-case "$profile" in quick | full) ;; *) echo "profile must be quick or full" >&2; exit 2 ;; esac
-started=$(date +%s)
-bash scripts/bench.sh "$profile"
-cargo run -q -p bench-suite --profile bench --bin bench-gate -- \
-  collect --profile "$profile" --since "$started" --out "baselines/$profile.json"
+profile=${1:?usage: scripts/update-baselines.sh quick|full [RUNS]}
+case "$profile" in
+  quick) runs=${2:-3} ;;
+  full) runs=${2:-1} ;;
+  *) echo "profile must be quick or full" >&2; exit 2 ;;
+esac
+gate() { cargo run -q -p bench-suite --profile bench --bin bench-gate -- "$@"; }
+
+collected=()
+for run in $(seq 1 "$runs"); do
+  echo "== baseline run $run of $runs ($profile)"
+  started=$(date +%s)
+  bash scripts/bench.sh "$profile"
+  out=target/bench-suite/baseline-$profile-run$run.json
+  gate collect --profile "$profile" --since "$started" --out "$out"
+  collected+=("$out")
+done
+gate merge --out "baselines/$profile.json" "${collected[@]}"
 if [ "$profile" = full ]; then
   bash scripts/perf-report.sh
 fi

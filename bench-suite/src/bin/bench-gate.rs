@@ -2,17 +2,23 @@
 //!
 //! ```text
 //! bench-gate collect --profile quick|full --out FILE [--since UNIX_SECONDS]
-//! bench-gate compare --baseline FILE --results FILE [--threshold 0.10] [--gate-wall-clock]
+//! bench-gate compare --baseline FILE --results FILE [--recheck FILE] [--threshold 0.10] [--gate-wall-clock]
+//! bench-gate groups-to-recheck --baseline FILE --results FILE [--threshold 0.10] [--gate-wall-clock]
+//! bench-gate merge   --out FILE RUN.json RUN.json...
 //! bench-gate report  --results FILE --out docs/PERFORMANCE.md
 //! ```
 //!
 //! `compare` exits with status 1 when the gate fails; 2 means bad usage or
-//! unreadable files.
+//! unreadable files. `groups-to-recheck` prints the bench groups whose timed
+//! metrics regressed, one per line, for `--recheck` (see
+//! `scripts/bench-gate.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use bench_suite::gate::{collect::collect, compare, report, Options, Results};
+use bench_suite::gate::{
+    collect::collect, compare, merge::merge_runs, report, Comparison, Options, Results,
+};
 use bench_suite::ratios::Since;
 
 fn main() -> ExitCode {
@@ -69,23 +75,46 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             Ok(ExitCode::SUCCESS)
         }
         Some("compare") => {
-            let baseline = read_results(required(args, "--baseline")?)?;
-            let results = read_results(required(args, "--results")?)?;
-            let threshold = match flag(args, "--threshold") {
-                Some(t) => t.parse::<f64>().map_err(|e| format!("--threshold: {e}"))?,
-                None => 0.10,
-            };
-            let options = Options {
-                threshold,
-                gate_wall_clock: args.iter().any(|a| a == "--gate-wall-clock"),
-            };
-            let comparison = compare(&baseline, &results, options);
+            let (baseline, mut comparison) = compare_files(args)?;
+            if let Some(path) = flag(args, "--recheck") {
+                comparison.recheck(&baseline, &read_results(path)?);
+            }
             print!("{}", comparison.render());
             Ok(if comparison.failed() {
                 ExitCode::from(1)
             } else {
                 ExitCode::SUCCESS
             })
+        }
+        Some("groups-to-recheck") => {
+            let (_, comparison) = compare_files(args)?;
+            for group in comparison.groups_to_recheck() {
+                println!("{group}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Some("merge") => {
+            let out = PathBuf::from(required(args, "--out")?);
+            // Every argument but `--out FILE` is a run to merge.
+            let mut runs = Vec::new();
+            let mut rest = args[1..].iter();
+            while let Some(arg) = rest.next() {
+                if arg == "--out" {
+                    rest.next();
+                } else {
+                    runs.push(read_results(arg)?);
+                }
+            }
+            let merged = merge_runs(&runs)?;
+            let json = serde_json::to_string_pretty(&merged).map_err(|e| e.to_string())?;
+            write(&out, &(json + "\n"))?;
+            println!(
+                "bench-gate: {} metrics measured in all {} runs written to {}",
+                merged.metrics.len(),
+                runs.len(),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Some("report") => {
             let results = read_results(required(args, "--results")?)?;
@@ -100,6 +129,25 @@ fn run(args: &[String]) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        _ => Err("usage: bench-gate collect|compare|report ... (see the crate docs)".to_owned()),
+        _ => Err(
+            "usage: bench-gate collect|compare|groups-to-recheck|merge|report ... (see the crate docs)"
+                .to_owned(),
+        ),
     }
+}
+
+/// The baseline and its comparison with the results, from the command line.
+fn compare_files(args: &[String]) -> Result<(Results, Comparison), String> {
+    let baseline = read_results(required(args, "--baseline")?)?;
+    let results = read_results(required(args, "--results")?)?;
+    let threshold = match flag(args, "--threshold") {
+        Some(t) => t.parse::<f64>().map_err(|e| format!("--threshold: {e}"))?,
+        None => 0.10,
+    };
+    let options = Options {
+        threshold,
+        gate_wall_clock: args.iter().any(|a| a == "--gate-wall-clock"),
+    };
+    let comparison = compare(&baseline, &results, options);
+    Ok((baseline, comparison))
 }

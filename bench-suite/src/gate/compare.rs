@@ -20,7 +20,15 @@
 //!   medians by +20% to +120% (13 to 27 false alarms per run), which is why
 //!   the scripts leave it off;
 //! * a baseline metric missing from the new results fails (a renamed or
-//!   deleted bench must not pass silently); new metrics are reported.
+//!   deleted bench must not pass silently); new metrics are reported;
+//! * a noisy metric's regression must repeat: [`Comparison::recheck`] takes
+//!   a second, independent run of the flagged bench groups
+//!   ([`Comparison::groups_to_recheck`]) and keeps the regression only if
+//!   the metric regresses there too. Criterion times one variant after
+//!   another, so a neighbour's burst of load during one of them moves a
+//!   ratio far outside its in-run 95% range (an unchanged ratio went from
+//!   0.97 to 1.31 between two runs here); a real regression repeats, such
+//!   a burst rarely does. Exact metrics are never rechecked.
 
 use std::fmt::Write as _;
 
@@ -44,6 +52,9 @@ pub enum FindingKind {
     New,
     /// Wall-clock time from a different machine: reported, not gated.
     NotGated,
+    /// A noisy metric that regressed once but not when its group was
+    /// measured again: reported, not failed.
+    NotRepeated,
 }
 
 impl FindingKind {
@@ -96,16 +107,65 @@ impl Comparison {
         self.findings.iter().filter(|f| f.kind == kind).count()
     }
 
-    /// A plain-text report: failures first, then new metrics, then a summary.
+    /// The criterion bench groups (bench file names) with a regression in
+    /// a noisy metric (ratio or wall-clock), each once, in name order: what
+    /// [`Comparison::recheck`] wants measured again.
+    pub fn groups_to_recheck(&self) -> Vec<String> {
+        let mut groups: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.kind == FindingKind::Regression && is_noisy(f))
+            .filter_map(|f| f.name.split('/').nth(1).map(str::to_owned))
+            .collect();
+        groups.dedup();
+        groups
+    }
+
+    /// Judges every noisy regression again against `recheck`, a second run
+    /// of the groups named by [`Comparison::groups_to_recheck`]. One that
+    /// does not regress there becomes [`FindingKind::NotRepeated`]; one
+    /// that does, or that `recheck` lacks, stays a regression. Exact
+    /// metrics (instructions, allocations) are left as they are.
+    pub fn recheck(&mut self, baseline: &Results, recheck: &Results) {
+        for finding in &mut self.findings {
+            if finding.kind != FindingKind::Regression || !is_noisy(finding) {
+                continue;
+            }
+            let (Some(base), Some(again)) = (
+                baseline.metrics.get(&finding.name),
+                recheck.metrics.get(&finding.name),
+            ) else {
+                finding.note.push_str(" (not in the recheck)");
+                continue;
+            };
+            let (kind, _) = judge(base, again, self.threshold, self.same_machine);
+            let verdict = if kind == FindingKind::Regression {
+                "repeated"
+            } else {
+                finding.kind = FindingKind::NotRepeated;
+                "did not repeat"
+            };
+            let _ = write!(
+                finding.note,
+                " {verdict} on recheck: {:.4} ({:.4}..{:.4})",
+                again.value, again.low, again.high
+            );
+        }
+    }
+
+    /// A plain-text report: passing findings that need a word first, then
+    /// failures, then the summary, so the end of a long log says what
+    /// failed.
     pub fn render(&self) -> String {
         let mut out = String::new();
         let order = [
+            FindingKind::NotGated,
+            FindingKind::New,
+            FindingKind::Improvement,
+            FindingKind::NotRepeated,
             FindingKind::Incomparable,
             FindingKind::Missing,
             FindingKind::Regression,
-            FindingKind::Improvement,
-            FindingKind::New,
-            FindingKind::NotGated,
         ];
         for kind in order {
             for f in self.findings.iter().filter(|f| f.kind == kind) {
@@ -132,9 +192,10 @@ impl Comparison {
         }
         let _ = writeln!(
             out,
-            "gate: {} metrics, {} regressions, {} missing, {} improvements, {} new, {} not gated (threshold {:.0}%, wall-clock {})",
+            "gate: {} metrics, {} regressions, {} not repeated on recheck, {} missing, {} improvements, {} new, {} not gated (threshold {:.0}%, wall-clock {})",
             self.findings.len(),
             self.count(FindingKind::Regression),
+            self.count(FindingKind::NotRepeated),
             self.count(FindingKind::Missing),
             self.count(FindingKind::Improvement),
             self.count(FindingKind::New),
@@ -160,7 +221,17 @@ fn label(kind: FindingKind) -> &'static str {
         FindingKind::Improvement => "improved",
         FindingKind::New => "new",
         FindingKind::NotGated => "not gated",
+        FindingKind::NotRepeated => "not repeated",
     }
+}
+
+/// Whether a finding is about a timed metric, whose regressions may be
+/// noise and are rechecked.
+fn is_noisy(finding: &Finding) -> bool {
+    finding
+        .baseline
+        .as_ref()
+        .is_some_and(|m| matches!(m.kind, MetricKind::Ratio | MetricKind::WallNs))
 }
 
 /// How strictly to compare.
@@ -474,6 +545,110 @@ mod tests {
         let c = compare(&base, &now, Options::default());
         assert!(!c.failed());
         assert_eq!(kind_of(&c, "ratio/x"), FindingKind::NotGated);
+    }
+
+    #[test]
+    fn a_noisy_regression_fails_only_if_the_recheck_repeats_it() {
+        let ranged = |v: f64| Metric {
+            kind: MetricKind::Ratio,
+            value: v,
+            low: v * 0.99,
+            high: v * 1.01,
+        };
+        let base = results(
+            "cpu",
+            &[
+                ("ir/g/x", exact(MetricKind::Instructions, 100.0)),
+                ("ratio/g/a/1", ranged(1.0)),
+                ("ratio/g/b/1", ranged(1.0)),
+                ("ratio/h/c/1", ranged(1.0)),
+                ("ratio/k/d/1", ranged(1.0)),
+            ],
+        );
+        let now = results(
+            "cpu",
+            &[
+                ("ir/g/x", exact(MetricKind::Instructions, 200.0)),
+                ("ratio/g/a/1", ranged(1.5)),
+                ("ratio/g/b/1", ranged(1.5)),
+                ("ratio/h/c/1", ranged(1.5)),
+                ("ratio/k/d/1", ranged(1.0)),
+            ],
+        );
+        let mut c = compare(&base, &now, Options::default());
+        assert_eq!(c.count(FindingKind::Regression), 4);
+        // Only timed metrics are rechecked, each group once.
+        assert_eq!(c.groups_to_recheck(), ["g", "h"]);
+
+        // `a` was noise, `b` repeats, `c` is absent from the recheck.
+        let again = results(
+            "cpu",
+            &[("ratio/g/a/1", ranged(1.02)), ("ratio/g/b/1", ranged(1.4))],
+        );
+        c.recheck(&base, &again);
+        assert_eq!(kind_of(&c, "ratio/g/a/1"), FindingKind::NotRepeated);
+        assert_eq!(kind_of(&c, "ratio/g/b/1"), FindingKind::Regression);
+        assert_eq!(kind_of(&c, "ratio/h/c/1"), FindingKind::Regression);
+        assert_eq!(
+            kind_of(&c, "ir/g/x"),
+            FindingKind::Regression,
+            "exact: kept"
+        );
+        assert_eq!(kind_of(&c, "ratio/k/d/1"), FindingKind::Pass);
+        assert!(c.failed());
+        let rendered = c.render();
+        assert!(
+            rendered.contains("did not repeat on recheck: 1.0200"),
+            "{rendered}"
+        );
+        assert!(
+            rendered.contains("repeated on recheck: 1.4000"),
+            "{rendered}"
+        );
+        assert!(rendered.contains("(not in the recheck)"), "{rendered}");
+
+        // With every timed regression gone on recheck, only the exact one
+        // fails; without it the gate passes.
+        let mut c = compare(&base, &now, Options::default());
+        let all_noise = results(
+            "cpu",
+            &[
+                ("ratio/g/a/1", ranged(1.0)),
+                ("ratio/g/b/1", ranged(1.0)),
+                ("ratio/h/c/1", ranged(1.0)),
+            ],
+        );
+        c.recheck(&base, &all_noise);
+        assert_eq!(c.count(FindingKind::Regression), 1);
+        c.findings.retain(|f| f.name != "ir/g/x");
+        assert!(!c.failed());
+        assert!(c.render().ends_with("gate: PASS\n"));
+    }
+
+    #[test]
+    fn failures_are_rendered_last_next_to_the_summary() {
+        let base = results(
+            "cpu",
+            &[
+                ("ir/a", exact(MetricKind::Instructions, 10.0)),
+                ("wall/z", exact(MetricKind::WallNs, 10.0)),
+            ],
+        );
+        let now = results(
+            "cpu B",
+            &[
+                ("ir/a", exact(MetricKind::Instructions, 20.0)),
+                ("wall/z", exact(MetricKind::WallNs, 10.0)),
+            ],
+        );
+        let rendered = compare(&base, &now, Options::default()).render();
+        let lines: Vec<&str> = rendered.lines().collect();
+        assert!(lines[0].starts_with("not gated"), "{rendered}");
+        assert!(lines[1].starts_with("REGRESSION   ir/a"), "{rendered}");
+        assert!(
+            lines[2].starts_with("gate: 2 metrics, 1 regressions"),
+            "{rendered}"
+        );
     }
 
     #[test]

@@ -9,11 +9,16 @@
 //!    with the machine and the commit.
 //! 2. [`compare()`] — a pure function — judges new results against a
 //!    baseline `Results` (`baselines/<profile>.json`).
-//! 3. [`report`] renders `docs/PERFORMANCE.md` and its SVG chart from a full
+//!    A noisy regression is measured again before it fails
+//!    ([`Comparison::recheck`]).
+//! 3. [`merge`] turns several runs into one baseline whose ranges cover
+//!    the spread between runs, not only within one.
+//! 4. [`report`] renders `docs/PERFORMANCE.md` and its SVG chart from a full
 //!    run's `Results`.
 
 pub mod collect;
 pub mod compare;
+pub mod merge;
 pub mod report;
 pub mod results;
 
