@@ -5,8 +5,8 @@
 #   scripts/update-baselines.sh full [RUNS]    # baselines/full.json + docs/PERFORMANCE.md (1 run)
 #
 # With several runs the baseline keeps each metric's median and a range
-# spanning every run (bench-gate merge), so ratios that move by more than
-# the gate's 10% between runs are reported instead of gated.
+# spanning every run (bench-gate merge): the gate fails a ratio only when it
+# is more than 10% beyond the worst of those runs, and again on a recheck.
 # A refresh is a deliberate change: commit it on its own, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."

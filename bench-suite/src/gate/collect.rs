@@ -17,6 +17,7 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::floor::is_floor_for;
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
 use crate::fixtures::{read_allocation_report, target_dir};
 use crate::ratios::{
@@ -25,8 +26,6 @@ use crate::ratios::{
 
 /// Prefix of the variants this crate is responsible for.
 const OURS: &str = "mmapio_";
-/// Prefix of the raw floor every `mmapio_` variant is divided by.
-const FLOOR: &str = "memmap2_";
 
 /// Reads everything the bench run of `profile` that started at `since` left
 /// under `target/` (older results of other runs are ignored).
@@ -111,7 +110,8 @@ fn collect_criterion(
                 let id = format!("{group}/{function}/{parameter}");
                 metrics.insert(format!("wall/{id}"), ranged(MetricKind::WallNs, estimate));
                 if function.starts_with(OURS) {
-                    if let Some(ratio) = floor_ratio(since, group, &parameter, estimate) {
+                    if let Some(ratio) = floor_ratio(since, group, &function, &parameter, estimate)
+                    {
                         metrics.insert(format!("ratio/{id}"), ratio);
                     }
                 }
@@ -128,13 +128,19 @@ fn collect_criterion(
     }
 }
 
-/// `estimate` over the fastest `memmap2_` variant measured at the same
-/// parameter of the same group (same run), with the range from the facing
-/// and far ends of the two confidence intervals.
-fn floor_ratio(since: Since, group: &str, parameter: &str, estimate: Estimate) -> Option<Metric> {
+/// `estimate` (of `function`) over its floor (see [`is_floor_for`]) at the
+/// same parameter of the same group (same run), with the range from the
+/// facing and far ends of the two confidence intervals.
+fn floor_ratio(
+    since: Since,
+    group: &str,
+    function: &str,
+    parameter: &str,
+    estimate: Estimate,
+) -> Option<Metric> {
     let floor = functions(group)
         .into_iter()
-        .filter(|f| f.starts_with(FLOOR))
+        .filter(|f| is_floor_for(function, f))
         .filter_map(|f| read_estimate(since, group, &f, parameter))
         .min_by(|a, b| a.point.total_cmp(&b.point))?;
     Some(Metric {

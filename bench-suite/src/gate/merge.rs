@@ -4,9 +4,9 @@
 //! how far the same ratio moves between two runs on a shared machine, and
 //! that is the spread the gate has to live with. A baseline merged from
 //! several runs keeps, for every metric, the median of the runs' values
-//! and a range from the lowest `low` to the highest `high`, so a ratio that
-//! moves by more than the gate's threshold between runs shows that in its
-//! range and is reported rather than gated (see [`super::compare`]).
+//! and a range from the lowest `low` to the highest `high`. The gate then
+//! fails a timed metric only when it is more than its threshold beyond the
+//! worst of those runs (see [`super::compare`]).
 
 use std::collections::BTreeMap;
 

@@ -18,6 +18,7 @@
 
 pub mod collect;
 pub mod compare;
+pub mod floor;
 pub mod merge;
 pub mod report;
 pub mod results;

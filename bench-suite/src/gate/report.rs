@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use super::floor::is_floor_for;
 use super::results::{MetricKind, Results, VariantStats};
 use crate::ratios::WORKLOADS;
 
@@ -49,8 +50,10 @@ pub fn render_markdown(results: &Results) -> String {
          99th percentile (nearest rank) of those per-sample means — so the P99 is of \
          sample means, not of single iterations, and hides outliers shorter than a sample.\n\
          * **Throughput**: bytes per iteration divided by P50, where the bench declares the bytes.\n\
-         * **× floor**: P50 over the P50 of the fastest raw `memmap2_*` variant at the same \
-         parameter, measured in the same run. **× mmap-io**: an `mmapio_*` variant's P50 over \
+         * **× floor**: P50 over the P50 of the fastest raw `memmap2_*` loop of the same shape \
+         at the same parameter, measured in the same run: `for` loops over the raw `for` loop, \
+         the rest over the other raw loops except `slice::chunks` (`memmap2_chunks_*`, shown \
+         for comparison; see `bench-suite/src/gate/floor.rs`). **× mmap-io**: an `mmapio_*` variant's P50 over \
          its `mmap_io_*` twin's. Below 1.00 means faster.\n\
          * **Allocs**: heap allocations per iteration (counting allocator, every thread). \
          **Flushes**: `flush_stats().flushes` per iteration.\n\
@@ -85,7 +88,7 @@ pub fn render_markdown(results: &Results) -> String {
             let Some((function, parameter)) = id.split_once('/') else {
                 continue;
             };
-            let floor = rows_floor(results, group, parameter);
+            let floor = rows_floor(results, group, function, parameter);
             let vs_floor = floor.map(|f| s.p50_ns / f);
             let vs_peer = function
                 .strip_prefix("mmapio_")
@@ -136,15 +139,16 @@ pub fn render_markdown(results: &Results) -> String {
     out
 }
 
-/// P50 of the fastest raw floor at `parameter` in `group`.
-fn rows_floor(results: &Results, group: &str, parameter: &str) -> Option<f64> {
+/// P50 of the fastest floor of `variant` (see [`is_floor_for`]) at
+/// `parameter` in `group`.
+fn rows_floor(results: &Results, group: &str, variant: &str, parameter: &str) -> Option<f64> {
     results
         .variants
         .iter()
         .filter_map(|(id, s)| {
             let rest = id.strip_prefix(group)?.strip_prefix('/')?;
             let (function, p) = rest.split_once('/')?;
-            (function.starts_with("memmap2_") && p == parameter).then_some(s.p50_ns)
+            (is_floor_for(variant, function) && p == parameter).then_some(s.p50_ns)
         })
         .min_by(f64::total_cmp)
 }
