@@ -6,7 +6,7 @@
 //! several runs keeps, for every metric, the median of the runs' values
 //! and a range from the lowest `low` to the highest `high`. The gate then
 //! fails a timed metric only when it is more than its threshold beyond the
-//! worst of those runs (see [`super::compare`]).
+//! worst of those runs (see [`mod@super::compare`]).
 
 use std::collections::BTreeMap;
 
