@@ -139,12 +139,18 @@ fn fold_and_the_per_item_fallback_yield_the_same_views() {
         .collect();
     let fallback = map.chunks(300).unwrap();
     assert!(!fallback.shares_its_lock());
+    let folded = map.chunks(300).unwrap();
+    assert!(!folded.shares_its_lock());
+    assert_eq!(collect(folded), expected);
     let mut items: Vec<_> = fallback.collect();
     let last = items.pop().unwrap();
     assert_eq!((last.offset(), &*last), (900, &pattern(1000)[900..]));
     drop((items, hoard));
+    assert!(!lock_is_free(&map), "the kept item holds its own read lock");
     assert!(map.chunks(300).unwrap().shares_its_lock());
     assert_eq!(&*last, &pattern(1000)[900..]);
+    drop(last);
+    assert!(lock_is_free(&map), "every per-item read lock was released");
 }
 
 /// Whether a writer could take the read-write mapping's lock right now.

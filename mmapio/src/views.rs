@@ -14,7 +14,7 @@ use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 use crate::flush::FlushAccounting;
 use crate::region::Region;
 #[cfg(feature = "iterator")]
-use crate::shared_read::SharedRead;
+use crate::shared_read::{RecursiveRead, SharedRead};
 
 /// What keeps a [`MappedSlice`]'s bytes valid.
 pub(crate) enum Keep<'a> {
@@ -26,6 +26,10 @@ pub(crate) enum Keep<'a> {
     /// thread-local count instead of a lock operation per item.
     #[cfg(feature = "iterator")]
     Shared(#[allow(dead_code)] SharedRead<'a>),
+    /// A read lock of this view alone, taken and released out of line: an
+    /// iterator's items when the thread has no free shared-read slot.
+    #[cfg(feature = "iterator")]
+    Recursive(#[allow(dead_code)] RecursiveRead<'a>),
 }
 
 /// A zero-copy, read-only view of part of a mapping.
@@ -103,6 +107,28 @@ impl<'a> MappedSlice<'a> {
             len,
             offset,
             _keep: Keep::Shared(share),
+        }
+    }
+
+    /// A view of `len` bytes at `ptr`, kept valid by its own read lock.
+    ///
+    /// # Safety
+    /// `ptr..ptr + len` must lie inside the region guarded by the lock that
+    /// `read` holds, and `offset` must be `ptr`'s distance from that
+    /// region's start.
+    #[cfg(feature = "iterator")]
+    #[inline]
+    pub(crate) unsafe fn recursive(
+        read: RecursiveRead<'a>,
+        ptr: *const u8,
+        len: usize,
+        offset: u64,
+    ) -> Self {
+        MappedSlice {
+            ptr,
+            len,
+            offset,
+            _keep: Keep::Recursive(read),
         }
     }
 
