@@ -214,6 +214,35 @@ fn memmap2_chunks_4096_two_bytes(map: memmap2::Mmap) -> (u64, memmap2::Mmap) {
     (sum, map)
 }
 
+// The same walks as `for` loops, which drive `next` one item at a time.
+
+/// Sums the first and last byte of every chunk in a `for` loop.
+#[inline(always)]
+fn for_two_bytes<C: std::ops::Deref<Target = [u8]>>(chunks: impl IntoIterator<Item = C>) -> u64 {
+    let mut sum = 0u64;
+    for chunk in chunks {
+        sum = add_two_bytes(sum, &chunk);
+    }
+    sum
+}
+
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = mmapio_map)]
+#[bench::rw(args = (Access::ReadWrite), setup = mmapio_map)]
+fn mmapio_for_chunks_4096_two_bytes(
+    map: mmapio::MemoryMappedFile,
+) -> (u64, mmapio::MemoryMappedFile) {
+    let sum = for_two_bytes(map.chunks(black_box(4096)).expect("non-zero"));
+    (sum, map)
+}
+
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = memmap2_map)]
+fn memmap2_for_chunks_exact_4096_two_bytes(map: memmap2::Mmap) -> (u64, memmap2::Mmap) {
+    let sum = for_two_bytes(map.chunks_exact(black_box(4096)));
+    (sum, map)
+}
+
 // --- touch_pages_range over a warm 16 MiB -----------------------------------
 
 fn mmapio_warm(access: Access) -> mmapio::MemoryMappedFile {
@@ -358,7 +387,9 @@ library_benchmark_group!(
     benchmarks = mmapio_chunks_4096_two_bytes,
         mmap_io_chunks_4096_two_bytes,
         memmap2_chunks_exact_4096_two_bytes,
-        memmap2_chunks_4096_two_bytes
+        memmap2_chunks_4096_two_bytes,
+        mmapio_for_chunks_4096_two_bytes,
+        memmap2_for_chunks_exact_4096_two_bytes
 );
 library_benchmark_group!(
     name = touch;
