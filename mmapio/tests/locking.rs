@@ -1,6 +1,6 @@
 //! `lock`, `unlock`, `lock_all`, `unlock_all` (feature `locking`): success
 //! on small mappings in every mode, page rounding (checked against the
-//! kernel's own `Locked:` accounting in `/proc/self/smaps`), exact bounds
+//! kernel's own locked spans in `/proc/self/smaps`), exact bounds
 //! errors, and a clear `LockFailed` when `RLIMIT_MEMLOCK` refuses — shown in
 //! a child process that has lost `CAP_IPC_LOCK` (root bypasses the limit).
 #![cfg(feature = "locking")]
@@ -19,14 +19,18 @@ fn pattern(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i % 253) as u8).collect()
 }
 
-/// The fields of the `/proc/self/smaps` entry (VMA) containing `addr`:
-/// `(Size, Locked)` in bytes. `mlock` of part of a mapping splits it into
-/// separate entries, so an entry's `Size` shows the locked span exactly.
+/// The `/proc/self/smaps` entry (VMA) containing `addr`: `(size, locked)`
+/// in bytes, where `locked` is the whole size when the entry's `VmFlags`
+/// has `lo` (`VM_LOCKED`) and 0 otherwise. `mlock` of part of a mapping
+/// splits it into separate entries, so an entry's size shows the locked
+/// span exactly. The flag, not the `Locked:` field, because `Locked:` is
+/// counted in proportional (PSS) terms: it halved on a CI machine where the
+/// file's pages were mapped twice.
 #[cfg(target_os = "linux")]
 fn vma_at(addr: usize) -> (u64, u64) {
     let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
     let mut inside = false;
-    let (mut size, mut locked) = (None, None);
+    let (mut size, mut flags) = (None, None);
     for line in smaps.lines() {
         let first = line.split_whitespace().next().unwrap_or("");
         if let Some((a, b)) = first.split_once('-') {
@@ -40,22 +44,21 @@ fn vma_at(addr: usize) -> (u64, u64) {
         }
         if inside {
             let mut parts = line.split_whitespace();
-            let key = parts.next();
-            let kib = parts
-                .next()
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(|v| v * 1024);
-            match key {
-                Some("Size:") => size = kib,
-                Some("Locked:") => locked = kib,
+            match parts.next() {
+                Some("Size:") => {
+                    size = parts
+                        .next()
+                        .and_then(|v| v.parse::<u64>().ok())
+                        .map(|v| v * 1024)
+                }
+                Some("VmFlags:") => flags = Some(parts.any(|flag| flag == "lo")),
                 _ => {}
             }
         }
     }
-    (
-        size.unwrap_or_else(|| panic!("no smaps entry with Size for {addr:#x}")),
-        locked.unwrap_or_else(|| panic!("no smaps entry with Locked for {addr:#x}")),
-    )
+    let size = size.unwrap_or_else(|| panic!("no smaps entry with Size for {addr:#x}"));
+    let locked = flags.unwrap_or_else(|| panic!("no smaps entry with VmFlags for {addr:#x}"));
+    (size, if locked { size } else { 0 })
 }
 
 #[cfg(not(target_os = "linux"))]
