@@ -6,7 +6,8 @@
 //!   P50/P99) and `benchmark.json` (declared throughput);
 //! * `iai/bench-suite/**/summary.json` — iai-callgrind's instruction counts;
 //! * `bench-suite/allocations/<group>.json` — allocations (and flushes) per
-//!   iteration from the counting allocator.
+//!   iteration from the counting allocator; flushes become metrics for the
+//!   policies whose count does not depend on time (`Manual`, `EveryBytes`).
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -24,6 +25,9 @@ use crate::ratios::{
     criterion_dir, functions, parameters, read_estimate, Estimate, Since, WORKLOADS,
 };
 
+/// Marker of the flush policy whose flush count depends on elapsed time
+/// (`EveryMillis`): its flushes are reported, not turned into a metric.
+const FLUSHES_BY_TIME: &str = "_every_millis_";
 /// Prefix of the variants this crate is responsible for.
 const OURS: &str = "mmapio_";
 
@@ -207,6 +211,14 @@ fn collect_allocations(
                 format!("allocs/{id}"),
                 Metric::exact(MetricKind::Allocations, record.allocations_per_iteration),
             );
+            if let Some(flushes) = record.flushes_per_iteration {
+                if !record.id.contains(FLUSHES_BY_TIME) {
+                    metrics.insert(
+                        format!("flushes/{id}"),
+                        Metric::exact(MetricKind::Flushes, flushes),
+                    );
+                }
+            }
             if let Some(stats) = variants.get_mut(&id) {
                 stats.allocations = Some(record.allocations_per_iteration);
                 stats.flushes = record.flushes_per_iteration;

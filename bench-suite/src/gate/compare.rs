@@ -3,8 +3,9 @@
 //!
 //! Rules, for a threshold `t` (10% in the gate):
 //! * instruction counts regress when `new > baseline × (1 + t)`;
-//! * allocations per iteration regress when `new > baseline × (1 + t)` and
-//!   the difference is at least one whole allocation per iteration: a
+//! * allocations (and flushes) per iteration regress when
+//!   `new > baseline × (1 + t)` and the difference is at least one whole
+//!   allocation (flush) per iteration: a
 //!   baseline of 0 fails on any allocation, while a background thread's
 //!   occasional allocation (an average such as 0.75 moving to 0.875) is not
 //!   mistaken for a regression;
@@ -342,7 +343,7 @@ fn judge(base: &Metric, now: &Metric, t: f64, same_machine: bool) -> (FindingKin
             now.value > base.value * limit,
             now.value * limit < base.value,
         ),
-        MetricKind::Allocations => (
+        MetricKind::Allocations | MetricKind::Flushes => (
             now.value > base.value * limit && now.value - base.value >= 1.0,
             now.value * limit < base.value && base.value - now.value >= 1.0,
         ),
@@ -424,6 +425,7 @@ mod tests {
         for kind in [
             MetricKind::Instructions,
             MetricKind::Allocations,
+            MetricKind::Flushes,
             MetricKind::Ratio,
             MetricKind::WallNs,
         ] {

@@ -21,7 +21,7 @@ pub struct Results {
     /// Where it was measured.
     pub machine: Machine,
     /// Gated and reported metrics, by name (`ir/...`, `ratio/...`,
-    /// `allocs/...`, `wall/...`).
+    /// `allocs/...`, `flushes/...`, `wall/...`).
     pub metrics: BTreeMap<String, Metric>,
     /// Per-variant timing statistics for the report, by
     /// `group/function/parameter`.
@@ -65,6 +65,9 @@ pub enum MetricKind {
     Ratio,
     /// Heap allocations per iteration: exact.
     Allocations,
+    /// Flushes per iteration of a flush policy that counts bytes or waits
+    /// for `flush`: exact.
+    Flushes,
     /// Median wall-clock time per iteration in ns: machine-dependent.
     WallNs,
 }
