@@ -19,7 +19,7 @@ use crate::bounds::check_range;
 use crate::mapped_file::Storage;
 use crate::region::Region;
 use crate::shared_read::{RecursiveRead, SharedRead, SharedReads};
-use crate::views::MappedSlice;
+use crate::views::{Keep, MappedSlice};
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 
 /// Zero-copy iterator over fixed-size chunks of a mapping; the last chunk
@@ -121,7 +121,7 @@ unsafe fn shared_item<'a>(
     // SAFETY: the caller's promise: `base + offset .. + n` lies in the
     // locked region and `offset` is its distance from the start; the item
     // keeps its share of the lock for as long as it lives.
-    unsafe { MappedSlice::shared(share, base.add(offset), n, offset as u64) }
+    unsafe { MappedSlice::locked(Keep::Shared(share), base.add(offset), n, offset as u64) }
 }
 
 /// An item taking its own (recursive, so never blocking) read lock beside
@@ -141,7 +141,7 @@ unsafe fn guarded_item<'a>(
     // SAFETY: the caller's promise: `base + offset .. + n` lies in the
     // region locked by `guard`, which `read` locks too, for as long as the
     // item lives; `offset` is its distance from the start.
-    unsafe { MappedSlice::recursive(read, base.add(offset), n, offset as u64) }
+    unsafe { MappedSlice::locked(Keep::Recursive(read), base.add(offset), n, offset as u64) }
 }
 
 impl<'a> Iterator for Chunks<'a> {

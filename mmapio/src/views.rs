@@ -89,46 +89,20 @@ impl<'a> MappedSlice<'a> {
         }
     }
 
-    /// A view of `len` bytes at `ptr`, kept valid by a shared read lock.
+    /// A view of `len` bytes at `ptr`, kept valid by `keep`: one of the
+    /// iterator's read locks ([`Keep::Shared`] or [`Keep::Recursive`]).
     ///
     /// # Safety
-    /// `ptr..ptr + len` must lie inside the region locked by `share`, and
+    /// `ptr..ptr + len` must lie inside the region locked by `keep`, and
     /// `offset` must be `ptr`'s distance from that region's start.
     #[cfg(feature = "iterator")]
     #[inline]
-    pub(crate) unsafe fn shared(
-        share: SharedRead<'a>,
-        ptr: *const u8,
-        len: usize,
-        offset: u64,
-    ) -> Self {
+    pub(crate) unsafe fn locked(keep: Keep<'a>, ptr: *const u8, len: usize, offset: u64) -> Self {
         MappedSlice {
             ptr,
             len,
             offset,
-            _keep: Keep::Shared(share),
-        }
-    }
-
-    /// A view of `len` bytes at `ptr`, kept valid by its own read lock.
-    ///
-    /// # Safety
-    /// `ptr..ptr + len` must lie inside the region guarded by the lock that
-    /// `read` holds, and `offset` must be `ptr`'s distance from that
-    /// region's start.
-    #[cfg(feature = "iterator")]
-    #[inline]
-    pub(crate) unsafe fn recursive(
-        read: RecursiveRead<'a>,
-        ptr: *const u8,
-        len: usize,
-        offset: u64,
-    ) -> Self {
-        MappedSlice {
-            ptr,
-            len,
-            offset,
-            _keep: Keep::Recursive(read),
+            _keep: keep,
         }
     }
 
