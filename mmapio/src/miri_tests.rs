@@ -115,7 +115,7 @@ fn chunk_items_keep_blocking_resize() {
 
 #[test]
 #[cfg(feature = "iterator")]
-fn fold_and_the_per_item_fallback_yield_the_same_views() {
+fn fold_and_items_counted_on_the_heap_yield_the_same_views() {
     let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
     let collect = |iter: crate::Chunks<'_>| -> Vec<(u64, Vec<u8>)> {
         iter.fold(Vec::new(), |mut all, c| {
@@ -128,29 +128,32 @@ fn fold_and_the_per_item_fallback_yield_the_same_views() {
         .enumerate()
         .map(|(i, c)| (i as u64 * 300, c.to_vec()))
         .collect();
-    let shared = map.chunks(300).unwrap();
-    assert!(shared.shares_its_lock());
-    assert_eq!(collect(shared), expected);
+    let in_slot = map.chunks(300).unwrap();
+    assert!(!in_slot.counts_on_heap());
+    assert_eq!(collect(in_slot), expected);
 
-    // Use up this thread's shared-lock slots; later iterators fall back to
-    // a guard per item.
+    // Use up this thread's shared-lock slots; later iterators count their
+    // items' shares in a slot on the heap.
     let hoard: Vec<_> = std::iter::repeat_with(|| map.chunks(1).unwrap())
-        .take_while(|iter| iter.shares_its_lock())
+        .take_while(|iter| !iter.counts_on_heap())
         .collect();
-    let fallback = map.chunks(300).unwrap();
-    assert!(!fallback.shares_its_lock());
+    let on_heap = map.chunks(300).unwrap();
+    assert!(on_heap.counts_on_heap());
     let folded = map.chunks(300).unwrap();
-    assert!(!folded.shares_its_lock());
+    assert!(folded.counts_on_heap());
     assert_eq!(collect(folded), expected);
-    let mut items: Vec<_> = fallback.collect();
+    let mut items: Vec<_> = on_heap.collect();
     let last = items.pop().unwrap();
     assert_eq!((last.offset(), &*last), (900, &pattern(1000)[900..]));
     drop((items, hoard));
-    assert!(!lock_is_free(&map), "the kept item holds its own read lock");
-    assert!(map.chunks(300).unwrap().shares_its_lock());
+    assert!(
+        !lock_is_free(&map),
+        "the kept item holds a share of the lock"
+    );
+    assert!(!map.chunks(300).unwrap().counts_on_heap());
     assert_eq!(&*last, &pattern(1000)[900..]);
     drop(last);
-    assert!(lock_is_free(&map), "every per-item read lock was released");
+    assert!(lock_is_free(&map), "every share was given back");
 }
 
 /// Whether a writer could take the read-write mapping's lock right now.

@@ -1,27 +1,28 @@
 //! One read acquisition of a read-write mapping's lock, shared by an
-//! iterator and every item it yields, counted in a thread-local slot.
+//! iterator and every item it yields, counted in a slot.
 //!
 //! An `Rc` around the read guard would do the same job but costs one heap
 //! allocation per iterator. The holders of these shares are `!Send`, so they
 //! all live and die on the thread that took the lock, and their count can
 //! live in that thread's storage instead: a fixed array of counters, where 0
-//! marks a free slot. Nothing is allocated. When every slot of a thread is
-//! taken, [`SharedReads::acquire`] returns `None` and the caller falls back
-//! to one lock guard per item.
+//! marks a free slot. Nothing is allocated while a thread has at most
+//! [`SLOTS`] acquisitions alive; beyond that, an acquisition gets a slot on
+//! the heap, freed with its last share. Either way an item is the same
+//! pointer to a slot, so a loop over items has one kind of item to drop.
 //!
 //! An iterator counts the shares of all its items up front, when it takes
-//! the lock ([`SharedReads`]), and hands them out one by one
-//! ([`SharedReads::take`]), so making an item touches no shared state, and
-//! dropping one costs one decrement through a pointer kept in the item.
+//! the lock, and hands them out one by one ([`UncountedShares::take`]), so
+//! making an item touches no shared state, and dropping one costs one
+//! decrement through the pointer kept in the item.
 //!
 //! **Nothing an item or an iterator step calls may unwind.** A call that
 //! might unwind needs a landing pad that drops the iterator, so the
 //! iterator must then live in memory: a `for` loop over `chunks()` reloaded
 //! its position, length, base and kind from the stack for every item (about
-//! 20 instructions per item instead of 12). The out-of-line lock calls here
-//! are therefore `extern "C"` functions, which cannot unwind; their bodies
-//! catch any panic and abort, so none can reach the `extern "C"` boundary
-//! (undefined behaviour before Rust 1.81, an abort since).
+//! 20 instructions per item instead of 12). The out-of-line unlock here is
+//! therefore an `extern "C"` function, which cannot unwind; its body
+//! catches any panic and aborts, so none can reach the `extern "C"`
+//! boundary (undefined behaviour before Rust 1.81, an abort since).
 
 use std::cell::Cell;
 use std::marker::PhantomData;
@@ -31,8 +32,8 @@ use parking_lot::RwLock;
 
 use crate::region::Region;
 
-/// Shared acquisitions a thread can have live at once before callers fall
-/// back to per-item guards.
+/// Shared acquisitions a thread can have live at once before further ones
+/// get their slot from the heap.
 const SLOTS: usize = 32;
 
 /// One shared acquisition: how many shares of it live, and its lock.
@@ -42,6 +43,9 @@ struct Slot {
     /// The lock, kept here rather than in every share so that an item is
     /// one pointer and a loop dropping items keeps fewer values live.
     lock: Cell<*const RwLock<Region>>,
+    /// Whether this slot was allocated for one acquisition (all of the
+    /// thread's own slots were in use) and is freed with its last share.
+    on_heap: bool,
 }
 
 /// Initial value of every slot (a named constant because `Cell` is not
@@ -50,6 +54,7 @@ struct Slot {
 const FREE: Slot = Slot {
     holders: Cell::new(0),
     lock: Cell::new(std::ptr::null()),
+    on_heap: false,
 };
 
 thread_local! {
@@ -63,22 +68,13 @@ thread_local! {
 /// A slot in use: the acquisition of a lock borrowed for `'a`.
 #[derive(Clone, Copy)]
 struct Acquisition<'a> {
-    /// A slot of the thread that took the lock.
+    /// A slot of the thread that took the lock, or one allocated for this
+    /// acquisition alone.
     slot: NonNull<Slot>,
     _lock: PhantomData<&'a RwLock<Region>>,
 }
 
 impl Acquisition<'_> {
-    #[inline(always)]
-    fn slot(&self) -> &Slot {
-        // SAFETY: `slot` points into `SLOTS_OF_THIS_THREAD` of the thread
-        // that took the lock, whose storage lives at a fixed address for the
-        // whole life of that thread. Every holder of an `Acquisition` is
-        // `!Send`, so this runs on that same thread, which is therefore
-        // still alive; `Cell` allows the shared access.
-        unsafe { self.slot.as_ref() }
-    }
-
     /// Gives back `n` of the counted shares, releasing the lock when they
     /// were the last.
     ///
@@ -87,89 +83,59 @@ impl Acquisition<'_> {
     /// gives them up.
     #[inline(always)]
     unsafe fn release(self, n: usize) {
-        let slot = self.slot();
-        let left = slot.holders.get() - n;
-        slot.holders.set(left);
+        // SAFETY: the caller owns a counted share, so the slot is still in
+        // use: a slot of `SLOTS_OF_THIS_THREAD` of the thread that took the
+        // lock, whose storage lives at a fixed address for the whole life
+        // of that thread, or a heap slot, freed only when its count reaches
+        // 0. Every holder of a share is `!Send`, so this runs on that same
+        // thread, which is therefore still alive; `Cell` allows the shared
+        // access.
+        let holders = unsafe { &self.slot.as_ref().holders };
+        let left = holders.get() - n;
+        holders.set(left);
         if left == 0 {
             // SAFETY: the shares given back were the last ones.
-            unsafe { unlock(slot) }
+            unsafe { unlock(self.slot) }
         }
     }
 }
 
-/// Releases the read lock of `slot`'s acquisition. `extern "C"`: cannot
-/// unwind (see the module docs).
+/// Releases the read lock of `slot`'s acquisition and frees the slot if it
+/// was allocated for it. `extern "C"`: cannot unwind (see the module docs).
+/// Takes a pointer, not a reference, because it may free the slot.
 ///
 /// # Safety
 /// The last counted share of that acquisition was just given back.
 #[cold]
 #[inline(never)]
-unsafe extern "C" fn unlock(slot: &Slot) {
+unsafe extern "C" fn unlock(slot: NonNull<Slot>) {
+    // SAFETY: the slot is still in use (its count just reached 0, and only
+    // this call frees a heap slot), as in `Acquisition::release`.
+    let (lock, on_heap) = unsafe {
+        let slot = slot.as_ref();
+        (slot.lock.get(), slot.on_heap)
+    };
     // SAFETY: `acquire` stored a lock borrowed for the lifetime every share
     // carries, so it is still alive; it forgot the read guard it took on
     // this thread (shares are `!Send`, so this is the same thread), and only
     // the release of the last counted shares gets here, once: the count
-    // reached 0, which also frees the slot.
-    abort_on_panic(|| unsafe { (*slot.lock.get()).force_unlock_read() })
+    // reached 0, which also frees a slot of the thread.
+    abort_on_panic(|| unsafe { (*lock).force_unlock_read() });
+    if on_heap {
+        // SAFETY: `acquire` allocated this slot with `Box::into_raw` for
+        // this acquisition alone; no share of it is left to reach it.
+        drop(unsafe { Box::from_raw(slot.as_ptr()) });
+    }
 }
 
 /// Runs `f`, aborting the process if it panics, so that an `extern "C"`
-/// function built on it never unwinds. parking_lot's lock and unlock paths
-/// are not expected to panic; this makes sure of it.
+/// function built on it never unwinds. parking_lot's unlock path is not
+/// expected to panic; this makes sure of it.
 #[inline(always)]
 fn abort_on_panic(f: impl FnOnce()) {
     if std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err() {
         std::process::abort();
     }
-}
-
-/// A read lock taken for one item alone: the fallback when every slot of
-/// the thread is in use. The lock is taken recursively (so it never waits
-/// behind a queued writer while the iterator holds it) and released on
-/// drop, both out of line by functions that cannot unwind. `!Send`, like
-/// every item.
-pub(crate) struct RecursiveRead<'a> {
-    lock: &'a RwLock<Region>,
-    _same_thread: PhantomData<*const ()>,
-}
-
-impl<'a> RecursiveRead<'a> {
-    /// Takes a recursive read lock on `lock`.
-    #[inline(always)]
-    pub(crate) fn take(lock: &'a RwLock<Region>) -> Self {
-        lock_read_recursive(lock);
-        RecursiveRead {
-            lock,
-            _same_thread: PhantomData,
-        }
-    }
-}
-
-impl Drop for RecursiveRead<'_> {
-    #[inline(always)]
-    fn drop(&mut self) {
-        // SAFETY: `take` took a read lock on `self.lock` for this value
-        // alone and forgot its guard; this gives it back, once.
-        unsafe { unlock_read(self.lock) }
-    }
-}
-
-/// Takes a recursive read lock on `lock` and forgets its guard.
-/// `extern "C"`: cannot unwind (see the module docs).
-#[inline(never)]
-extern "C" fn lock_read_recursive(lock: &RwLock<Region>) {
-    abort_on_panic(|| std::mem::forget(lock.read_recursive()));
-}
-
-/// Releases a read lock whose guard was forgotten. `extern "C"`: cannot
-/// unwind (see the module docs).
-///
-/// # Safety
-/// The caller gives up a read lock it took on `lock` and forgot.
-#[inline(never)]
-unsafe extern "C" fn unlock_read(lock: &RwLock<Region>) {
-    // SAFETY: the caller's promise: one forgotten read lock, given back once.
-    abort_on_panic(|| unsafe { lock.force_unlock_read() });
 }
 
 /// Shares of one read acquisition not yet handed out: an iterator holds one
@@ -184,41 +150,62 @@ pub(crate) struct SharedReads<'a> {
 }
 
 impl<'a> SharedReads<'a> {
-    /// Takes a read lock on `lock` through a free slot of this thread and
-    /// counts `shares(len)` shares of it, where `len` is the locked
-    /// region's length. Returns them with the region's start and length,
-    /// or `None` (taking nothing) when every slot is in use. The pointer
-    /// stays valid while any of the shares lives. When `shares` is 0, the
-    /// lock is released at once and nothing is held.
+    /// Takes a read lock on `lock` and counts `shares(len)` shares of it,
+    /// where `len` is the locked region's length, in a free slot of this
+    /// thread (or, when every one is in use, a slot allocated for them).
+    /// Returns them with the region's start and length; the pointer stays
+    /// valid while any of the shares lives. When `shares` is 0, the lock is
+    /// released at once and there are no shares (`None`).
     pub(crate) fn acquire(
         lock: &'a RwLock<Region>,
         shares: impl FnOnce(usize) -> usize,
-    ) -> Option<(Self, *const u8, usize)> {
-        let slot = SLOTS_OF_THIS_THREAD.with(|slots| {
-            let free = slots.iter().find(|slot| slot.holders.get() == 0)?;
-            Some(NonNull::from(free))
-        })?;
+    ) -> (Option<Self>, *const u8, usize) {
         let guard = lock.read_recursive();
         let (base, len) = (guard.as_ptr(), guard.len());
         let left = shares(len);
-        let acquisition = Acquisition {
-            slot,
-            _lock: PhantomData,
-        };
-        if left != 0 {
-            let slot = acquisition.slot();
-            slot.holders.set(left);
-            slot.lock.set(lock);
-            // Forgotten, not dropped: the lock stays held until the last
-            // share of this acquisition releases it.
-            std::mem::forget(guard);
+        if left == 0 {
+            return (None, base, len);
         }
+        let free = SLOTS_OF_THIS_THREAD.with(|slots| {
+            let free = slots.iter().find(|slot| slot.holders.get() == 0)?;
+            free.holders.set(left);
+            free.lock.set(lock);
+            Some(NonNull::from(free))
+        });
+        let slot = free.unwrap_or_else(|| {
+            let slot = Box::new(Slot {
+                holders: Cell::new(left),
+                lock: Cell::new(lock),
+                on_heap: true,
+            });
+            NonNull::from(Box::leak(slot))
+        });
+        // Forgotten, not dropped: the lock stays held until the last share
+        // of this acquisition releases it.
+        std::mem::forget(guard);
         let shares = SharedReads {
-            acquisition,
+            acquisition: Acquisition {
+                slot,
+                _lock: PhantomData,
+            },
             left,
             _same_thread: PhantomData,
         };
-        Some((shares, base, len))
+        (Some(shares), base, len)
+    }
+
+    /// Stops counting the shares not yet taken: returns them with their
+    /// number, which the caller keeps from now on.
+    #[inline(always)]
+    pub(crate) fn uncounted(self) -> (UncountedShares<'a>, usize) {
+        let left = self.left;
+        let shares = UncountedShares {
+            acquisition: self.acquisition,
+            _same_thread: PhantomData,
+        };
+        // The `left` shares now belong to the caller, not to this holder.
+        std::mem::forget(self);
+        (shares, left)
     }
 
     /// Shares not yet taken.
@@ -272,6 +259,46 @@ impl Drop for SharedReads<'_> {
     }
 }
 
+/// Shares of one read acquisition whose number the holder keeps itself:
+/// an iterator knows how many items it has still to yield from its
+/// position, so a counter of its own would only add work to every step.
+/// Holds nothing by itself and has no `Drop`: the holder gives its shares
+/// back by turning them into [`SharedReads`] again with
+/// [`counted`](Self::counted).
+#[derive(Clone, Copy)]
+pub(crate) struct UncountedShares<'a> {
+    acquisition: Acquisition<'a>,
+    _same_thread: PhantomData<*const ()>,
+}
+
+impl<'a> UncountedShares<'a> {
+    /// One of the shares, handed out without counting it here.
+    ///
+    /// # Safety
+    /// The holder owns at least one share not yet handed out and gives up
+    /// one of them (its own count must drop by one).
+    #[inline(always)]
+    pub(crate) unsafe fn take(&self) -> SharedRead<'a> {
+        SharedRead {
+            acquisition: self.acquisition,
+            _same_thread: PhantomData,
+        }
+    }
+
+    /// Counts the holder's shares again, which it gives up to the result.
+    ///
+    /// # Safety
+    /// The holder owns exactly `left` shares not yet handed out.
+    #[inline(always)]
+    pub(crate) unsafe fn counted(self, left: usize) -> SharedReads<'a> {
+        SharedReads {
+            acquisition: self.acquisition,
+            left,
+            _same_thread: PhantomData,
+        }
+    }
+}
+
 /// One counted share of a read acquisition, kept by an iterator item.
 pub(crate) struct SharedRead<'a> {
     acquisition: Acquisition<'a>,
@@ -287,8 +314,31 @@ impl Drop for SharedRead<'_> {
 }
 
 #[cfg(test)]
+impl UncountedShares<'_> {
+    /// Whether these shares are counted in a slot allocated for them.
+    pub(crate) fn on_heap(&self) -> bool {
+        self.acquisition.slot().on_heap
+    }
+}
+
+#[cfg(test)]
+impl Acquisition<'_> {
+    /// The slot, for tests that look at its count; the caller must hold a
+    /// share.
+    fn slot(&self) -> &Slot {
+        // SAFETY: the caller holds a share, so the slot is in use (see
+        // `release`), and this runs on the thread that took the lock.
+        unsafe { self.slot.as_ref() }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
+
+    fn acquire(lock: &RwLock<Region>, shares: usize) -> SharedReads<'_> {
+        SharedReads::acquire(lock, |_| shares).0.unwrap()
+    }
 
     fn live_shares(shares: &SharedReads<'_>) -> usize {
         shares.acquisition.slot().holders.get()
@@ -297,7 +347,7 @@ mod tests {
     #[test]
     fn the_last_share_releases_the_lock() {
         let lock = RwLock::new(Region::empty());
-        let (mut shares, _, _) = SharedReads::acquire(&lock, |_| 3).unwrap();
+        let mut shares = acquire(&lock, 3);
         let first = shares.take().unwrap();
         let second = shares.take().unwrap();
         assert_eq!((shares.left(), live_shares(&shares)), (1, 3));
@@ -307,15 +357,15 @@ mod tests {
         assert!(lock.try_write().is_none(), "a share is still alive");
         drop(second);
         assert!(lock.try_write().is_some(), "the lock was released");
-        // The slot is free again: a new acquisition can take every slot.
-        let all: Vec<_> = std::iter::from_fn(|| SharedReads::acquire(&lock, |_| 1)).collect();
-        assert_eq!(all.len(), SLOTS);
+        // The slot is free again: new acquisitions can take every slot.
+        let all: Vec<_> = (0..SLOTS).map(|_| acquire(&lock, 1)).collect();
+        assert!(all.iter().all(|shares| !shares.acquisition.slot().on_heap));
     }
 
     #[test]
     fn shares_taken_in_groups_and_split_off_are_all_counted() {
         let lock = RwLock::new(Region::empty());
-        let (mut shares, _, _) = SharedReads::acquire(&lock, |_| 7).unwrap();
+        let mut shares = acquire(&lock, 7);
         let mut group = shares.split_off(5);
         assert_eq!((group.left(), shares.left()), (5, 2));
         let four = group.take_many::<4>().unwrap();
@@ -335,7 +385,7 @@ mod tests {
     #[test]
     fn shares_not_taken_release_the_lock_with_their_holder() {
         let lock = RwLock::new(Region::empty());
-        let (mut shares, _, _) = SharedReads::acquire(&lock, |_| 2).unwrap();
+        let mut shares = acquire(&lock, 2);
         assert!(shares.take().is_some());
         assert!(lock.try_write().is_none());
         drop(shares);
@@ -343,25 +393,48 @@ mod tests {
     }
 
     #[test]
-    fn no_shares_hold_nothing() {
+    fn uncounted_shares_are_given_back_by_number() {
         let lock = RwLock::new(Region::empty());
-        let (mut shares, _, len) = SharedReads::acquire(&lock, |len| len).unwrap();
-        assert_eq!(len, 0);
-        assert!(shares.take().is_none());
-        assert!(lock.try_write().is_some(), "no share, no lock");
-        drop(shares);
+        let (shares, left) = acquire(&lock, 3).uncounted();
+        assert_eq!(left, 3);
+        // SAFETY: three shares are held here and one is handed out.
+        let item = unsafe { shares.take() };
+        // SAFETY: two shares are left to the holder.
+        let rest = unsafe { shares.counted(2) };
+        assert_eq!(live_shares(&rest), 3);
+        drop(rest);
+        assert!(lock.try_write().is_none(), "the item's share is alive");
+        drop(item);
         assert!(lock.try_write().is_some());
     }
 
     #[test]
-    fn a_thread_runs_out_of_slots_then_gets_them_back() {
+    fn no_shares_hold_nothing() {
         let lock = RwLock::new(Region::empty());
-        let shares: Vec<_> = std::iter::from_fn(|| SharedReads::acquire(&lock, |_| 1)).collect();
-        assert_eq!(shares.len(), SLOTS);
-        // Each holds its own read acquisition.
-        assert!(lock.try_write().is_none());
+        let (shares, _, len) = SharedReads::acquire(&lock, |len| len);
+        assert_eq!(len, 0);
+        assert!(shares.is_none());
+        assert!(lock.try_write().is_some(), "no share, no lock");
+    }
+
+    #[test]
+    fn beyond_its_slots_a_thread_counts_shares_on_the_heap() {
+        let lock = RwLock::new(Region::empty());
+        let mut shares: Vec<_> = (0..SLOTS + 2).map(|_| acquire(&lock, 2)).collect();
+        let on_heap: Vec<bool> = shares
+            .iter()
+            .map(|shares| shares.acquisition.slot().on_heap)
+            .collect();
+        assert_eq!(on_heap.iter().filter(|&&heap| heap).count(), 2);
+        assert!(on_heap[..SLOTS].iter().all(|&heap| !heap));
+        // A share of a heap slot outlives its holder and keeps the lock.
+        let kept = shares[SLOTS + 1].take().unwrap();
+        assert_eq!(live_shares(&shares[SLOTS + 1]), 2);
         drop(shares);
-        assert!(lock.try_write().is_some());
-        assert!(SharedReads::acquire(&lock, |_| 1).is_some());
+        assert!(lock.try_write().is_none(), "the kept share holds the lock");
+        drop(kept);
+        assert!(lock.try_write().is_some(), "every acquisition was released");
+        // The thread's own slots are free again.
+        assert!(!acquire(&lock, 1).acquisition.slot().on_heap);
     }
 }

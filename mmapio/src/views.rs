@@ -14,7 +14,7 @@ use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 use crate::flush::FlushAccounting;
 use crate::region::Region;
 #[cfg(feature = "iterator")]
-use crate::shared_read::{RecursiveRead, SharedRead};
+use crate::shared_read::SharedRead;
 
 /// What keeps a [`MappedSlice`]'s bytes valid.
 pub(crate) enum Keep<'a> {
@@ -22,14 +22,13 @@ pub(crate) enum Keep<'a> {
     Borrowed(PhantomData<&'a [u8]>),
     /// The read-write mapping's read lock, held by this view alone.
     Guard(#[allow(dead_code)] RwLockReadGuard<'a, Region>),
-    /// The read lock shared by an iterator and every item it yielded: a
-    /// thread-local count instead of a lock operation per item.
+    /// An iterator's item. On a read-write mapping, a share of the read
+    /// lock held by the iterator and every item it yielded (a count, not a
+    /// lock operation per item); on a lock-free mapping, nothing beyond the
+    /// borrow, as `Borrowed`. One variant for both, so that a loop over
+    /// items drops them all the same way.
     #[cfg(feature = "iterator")]
-    Shared(#[allow(dead_code)] SharedRead<'a>),
-    /// A read lock of this view alone, taken and released out of line: an
-    /// iterator's items when the thread has no free shared-read slot.
-    #[cfg(feature = "iterator")]
-    Recursive(#[allow(dead_code)] RecursiveRead<'a>),
+    Chunk(#[allow(dead_code)] Option<SharedRead<'a>>),
 }
 
 /// A zero-copy, read-only view of part of a mapping.
@@ -89,20 +88,27 @@ impl<'a> MappedSlice<'a> {
         }
     }
 
-    /// A view of `len` bytes at `ptr`, kept valid by `keep`: one of the
-    /// iterator's read locks ([`Keep::Shared`] or [`Keep::Recursive`]).
+    /// An iterator's item: `len` bytes at `ptr`, kept valid by `share`
+    /// of the read lock, or by the borrow alone when `share` is `None`.
     ///
     /// # Safety
-    /// `ptr..ptr + len` must lie inside the region locked by `keep`, and
-    /// `offset` must be `ptr`'s distance from that region's start.
+    /// `ptr..ptr + len` must lie inside the region locked by `share` or,
+    /// without one, inside a region borrowed for `'a` that is never written
+    /// or resized while shared; `offset` must be `ptr`'s distance from that
+    /// region's start.
     #[cfg(feature = "iterator")]
-    #[inline]
-    pub(crate) unsafe fn locked(keep: Keep<'a>, ptr: *const u8, len: usize, offset: u64) -> Self {
+    #[inline(always)]
+    pub(crate) unsafe fn chunk(
+        share: Option<SharedRead<'a>>,
+        ptr: *const u8,
+        len: usize,
+        offset: u64,
+    ) -> Self {
         MappedSlice {
             ptr,
             len,
             offset,
-            _keep: keep,
+            _keep: Keep::Chunk(share),
         }
     }
 
@@ -127,9 +133,9 @@ impl Deref for MappedSlice<'_> {
         // SAFETY: `ptr..ptr + len` was cut from a live region's bytes when
         // the view was made, and `_keep` keeps that memory mapped and free of
         // writers for the view's whole life: a borrow of a mapping that is
-        // never written or resized while shared (`Borrowed`), or the
-        // read-write mapping's read lock (`Guard`/`Shared`), which `resize`
-        // and every writer must acquire exclusively first.
+        // never written or resized while shared (`Borrowed`, `Chunk(None)`),
+        // or the read-write mapping's read lock (`Guard`, `Chunk(Some)`),
+        // which `resize` and every writer must acquire exclusively first.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }

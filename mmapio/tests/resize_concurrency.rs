@@ -194,10 +194,11 @@ fn resize_waits_for_an_item_of_a_dropped_chunks_iterator() {
 
 #[cfg(feature = "iterator")]
 #[test]
-fn items_keep_the_lock_when_the_thread_has_no_free_shared_lock_slot() {
+fn items_keep_the_lock_when_their_count_lives_on_the_heap() {
     let dir = tempfile::tempdir().unwrap();
     // 32 live iterators over another mapping take every shared-lock slot of
-    // this thread, so the next iterators hold one guard per item instead.
+    // this thread, so the next iterators count their items' shares in a
+    // slot on the heap, freed with the last share.
     let other = create_rw_with(&dir.path().join("other.bin"), &pattern(100, 6));
     let hoarded: Vec<_> = (0..32).map(|_| other.chunks(10).unwrap()).collect();
     let data = pattern(10_000, 7);
@@ -214,12 +215,12 @@ fn items_keep_the_lock_when_the_thread_has_no_free_shared_lock_slot() {
     assert_eq!(folded.len(), 9);
     drop(folded);
     let pending = spawn_resize(&map, 2000);
-    pending.assert_blocked("an item of a dropped fallback chunks() iterator");
+    pending.assert_blocked("an item of a dropped chunks() iterator counted on the heap");
     assert_eq!(item, &data[5000..6000]);
     drop(hoarded);
     pending.assert_blocked("the same item after the slots were freed");
     drop(item);
-    pending.finish("the fallback chunk item");
+    pending.finish("the chunk item counted on the heap");
     assert_eq!(map.as_slice(0, 2000).unwrap(), &data[..2000]);
 }
 
