@@ -75,6 +75,20 @@ struct Acquisition<'a> {
 }
 
 impl Acquisition<'_> {
+    /// The slot. Only valid while a share of this acquisition is held,
+    /// which every caller does.
+    #[inline(always)]
+    fn slot(&self) -> &Slot {
+        // SAFETY: a share is held, so the slot is still in use: a slot of
+        // `SLOTS_OF_THIS_THREAD` of the thread that took the lock, whose
+        // storage lives at a fixed address for the whole life of that
+        // thread, or a heap slot, freed only when its count reaches 0.
+        // Every holder of a share is `!Send`, so this runs on that same
+        // thread, which is therefore still alive; `Cell` allows the shared
+        // access.
+        unsafe { self.slot.as_ref() }
+    }
+
     /// Gives back `n` of the counted shares, releasing the lock when they
     /// were the last.
     ///
@@ -83,14 +97,7 @@ impl Acquisition<'_> {
     /// gives them up.
     #[inline(always)]
     unsafe fn release(self, n: usize) {
-        // SAFETY: the caller owns a counted share, so the slot is still in
-        // use: a slot of `SLOTS_OF_THIS_THREAD` of the thread that took the
-        // lock, whose storage lives at a fixed address for the whole life
-        // of that thread, or a heap slot, freed only when its count reaches
-        // 0. Every holder of a share is `!Send`, so this runs on that same
-        // thread, which is therefore still alive; `Cell` allows the shared
-        // access.
-        let holders = unsafe { &self.slot.as_ref().holders };
+        let holders = &self.slot().holders;
         let left = holders.get() - n;
         holders.set(left);
         if left == 0 {
@@ -110,7 +117,7 @@ impl Acquisition<'_> {
 #[inline(never)]
 unsafe extern "C" fn unlock(slot: NonNull<Slot>) {
     // SAFETY: the slot is still in use (its count just reached 0, and only
-    // this call frees a heap slot), as in `Acquisition::release`.
+    // this call frees a heap slot), as in `Acquisition::slot`.
     let (lock, on_heap) = unsafe {
         let slot = slot.as_ref();
         (slot.lock.get(), slot.on_heap)
@@ -122,8 +129,8 @@ unsafe extern "C" fn unlock(slot: NonNull<Slot>) {
     // reached 0, which also frees a slot of the thread.
     abort_on_panic(|| unsafe { (*lock).force_unlock_read() });
     if on_heap {
-        // SAFETY: `acquire` allocated this slot with `Box::into_raw` for
-        // this acquisition alone; no share of it is left to reach it.
+        // SAFETY: `acquire` allocated this slot with `Box::new` (and leaked
+        // it) for this acquisition alone; no share of it is left to reach it.
         drop(unsafe { Box::from_raw(slot.as_ptr()) });
     }
 }
@@ -318,17 +325,6 @@ impl UncountedShares<'_> {
     /// Whether these shares are counted in a slot allocated for them.
     pub(crate) fn on_heap(&self) -> bool {
         self.acquisition.slot().on_heap
-    }
-}
-
-#[cfg(test)]
-impl Acquisition<'_> {
-    /// The slot, for tests that look at its count; the caller must hold a
-    /// share.
-    fn slot(&self) -> &Slot {
-        // SAFETY: the caller holds a share, so the slot is in use (see
-        // `release`), and this runs on the thread that took the lock.
-        unsafe { self.slot.as_ref() }
     }
 }
 
