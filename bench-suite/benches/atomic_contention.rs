@@ -17,6 +17,7 @@ use bench_suite::fixtures::{
     map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, Access, CountingAllocator, Profile,
     TimedRegion, WorkloadReport, ATOMIC_THREAD_COUNTS, CACHE_LINE,
 };
+use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 
 #[global_allocator]
@@ -62,57 +63,41 @@ fn main() {
             let parameter = format!("{}_{threads}_threads", layout.name());
             let offsets = layout.offsets(threads);
             group.throughput(Throughput::Elements(threads as u64));
-            {
-                let mut raw = map_memmap2_mut(&path);
-                let base = raw.as_mut_ptr();
-                let counters: Vec<&AtomicU64> = offsets
-                    .iter()
-                    .map(|&offset| {
-                        assert!(offset + 8 <= raw.len());
-                        // SAFETY: `base + offset` is inside the mapping
-                        // (checked above) and 8-byte aligned (the mapping is
-                        // page-aligned and `offset` a multiple of 64). The
-                        // mapping outlives `counters`, and every access to
-                        // these bytes while they live is atomic.
-                        unsafe { &*(base.add(offset) as *const AtomicU64) }
-                    })
-                    .collect();
-                report.bench(
-                    &mut group,
-                    "memmap2_raw_atomic_u64",
-                    &parameter,
-                    10_000,
-                    |iterations| contend(&counters, threads, iterations),
-                );
-            }
-            {
-                let map = open_mmapio(&path, Access::ReadWrite);
-                let views: Vec<_> = offsets
-                    .iter()
-                    .map(|&offset| map.atomic_u64(offset as u64).expect("aligned, in range"))
-                    .collect();
-                report.bench(
-                    &mut group,
-                    "mmapio_atomic_u64",
-                    &parameter,
-                    10_000,
-                    |iterations| contend(&views, threads, iterations),
-                );
-            }
-            {
-                let map = open_mmap_io(&path, Access::ReadWrite);
-                let views: Vec<_> = offsets
-                    .iter()
-                    .map(|&offset| map.atomic_u64(offset as u64).expect("aligned, in range"))
-                    .collect();
-                report.bench(
-                    &mut group,
-                    "mmap_io_atomic_u64",
-                    &parameter,
-                    10_000,
-                    |iterations| contend(&views, threads, iterations),
-                );
-            }
+            let mut raw = map_memmap2_mut(&path);
+            let base = raw.as_mut_ptr();
+            let counters: Vec<&AtomicU64> = offsets
+                .iter()
+                .map(|&offset| {
+                    assert!(offset + 8 <= raw.len());
+                    // SAFETY: `base + offset` is inside the mapping (checked
+                    // above) and 8-byte aligned (the mapping is page-aligned
+                    // and `offset` a multiple of 64). The mapping outlives
+                    // `counters` (declared before them), and every access to
+                    // these bytes while they live is atomic.
+                    unsafe { &*(base.add(offset) as *const AtomicU64) }
+                })
+                .collect();
+            let map = open_mmapio(&path, Access::ReadWrite);
+            let views: Vec<_> = offsets
+                .iter()
+                .map(|&offset| map.atomic_u64(offset as u64).expect("aligned, in range"))
+                .collect();
+            let peer = open_mmap_io(&path, Access::ReadWrite);
+            let peer_views: Vec<_> = offsets
+                .iter()
+                .map(|&offset| peer.atomic_u64(offset as u64).expect("aligned, in range"))
+                .collect();
+            let mut batch = Batch::new(parameter);
+            batch.add("memmap2_raw_atomic_u64", 10_000, |iterations| {
+                contend(&counters, threads, iterations)
+            });
+            batch.add("mmapio_atomic_u64", 10_000, |iterations| {
+                contend(&views, threads, iterations)
+            });
+            batch.add("mmap_io_atomic_u64", 10_000, |iterations| {
+                contend(&peer_views, threads, iterations)
+            });
+            batch.run(&mut report, &mut group);
         }
     }
     group.finish();

@@ -11,8 +11,8 @@ use bench_suite::fixtures::{
     Memmap2Slices, MmapIoCopies, MmapIoSlices, MmapioCopies, MmapioSlices, Profile, RangeReader,
     StdFsReads, TimedRegion, WorkloadReport, Xorshift64, RANDOM_READ_REQUEST_SIZES, REQUEST_SEED,
 };
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Throughput};
+use bench_suite::side_by_side::Batch;
+use criterion::Throughput;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -33,38 +33,38 @@ fn main() {
         group.throughput(Throughput::Bytes(request_len as u64));
         let requests = Requests::new(file_len, request_len);
         let expected = requests.checksum_first(&mut Memmap2Slices(map_memmap2(&path)));
-        let mut variant = Variant {
-            report: &mut report,
-            group: &mut group,
+        let mut variants = Variants {
+            batch: Batch::new(size_label(request_len)),
             requests,
             expected,
         };
-        variant.run("memmap2_slice", Memmap2Slices(map_memmap2(&path)));
-        variant.run(
+        variants.add("memmap2_slice", Memmap2Slices(map_memmap2(&path)));
+        variants.add(
             "mmapio_as_slice_ro",
             MmapioSlices(open_mmapio(&path, Access::ReadOnly)),
         );
-        variant.run(
+        variants.add(
             "mmap_io_as_slice_ro",
             MmapIoSlices(open_mmap_io(&path, Access::ReadOnly)),
         );
-        variant.run(
+        variants.add(
             "mmapio_as_slice_rw",
             MmapioSlices(open_mmapio(&path, Access::ReadWrite)),
         );
-        variant.run(
+        variants.add(
             "mmap_io_as_slice_rw",
             MmapIoSlices(open_mmap_io(&path, Access::ReadWrite)),
         );
-        variant.run(
+        variants.add(
             "mmapio_read_into_ro",
             MmapioCopies::new(open_mmapio(&path, Access::ReadOnly), request_len),
         );
-        variant.run(
+        variants.add(
             "mmap_io_read_into_ro",
             MmapIoCopies::new(open_mmap_io(&path, Access::ReadOnly), request_len),
         );
-        variant.run("std_fs_read_at", StdFsReads::open(&path, request_len));
+        variants.add("std_fs_read_at", StdFsReads::open(&path, request_len));
+        variants.batch.run(&mut report, &mut group);
     }
     group.finish();
     report.finish();
@@ -105,36 +105,33 @@ impl Requests {
     }
 }
 
-/// One request size: every variant is checked against memmap2 and timed.
-struct Variant<'r, 'g, 'c> {
-    report: &'r mut WorkloadReport,
-    group: &'g mut BenchmarkGroup<'c, WallTime>,
+/// One request size: every variant is checked against memmap2, then timed.
+struct Variants {
+    batch: Batch<'static>,
     requests: Requests,
     expected: u64,
 }
 
-impl Variant<'_, '_, '_> {
-    fn run(&mut self, function: &str, mut reader: impl RangeReader) {
+impl Variants {
+    fn add(&mut self, function: &str, mut reader: impl RangeReader + 'static) {
         let requests = self.requests;
         assert_eq!(
             requests.checksum_first(&mut reader),
             self.expected,
             "{function} read other bytes than memmap2"
         );
-        // One stream per variant, continued across criterion's samples so
-        // no sample replays offsets that an earlier one left in the cache.
+        // One stream per variant, continued across samples so no sample
+        // replays offsets that an earlier one left in the cache.
         let mut rng = Xorshift64::new(REQUEST_SEED);
-        let parameter = size_label(requests.request_len);
-        self.report
-            .bench(self.group, function, &parameter, 1000, |iterations| {
-                let region = TimedRegion::start();
-                let mut sum = 0u64;
-                for _ in 0..iterations {
-                    let offset = requests.next_offset(&mut rng);
-                    sum = sum.wrapping_add(reader.checksum_range(offset, requests.request_len));
-                }
-                black_box(sum);
-                region.stop()
-            });
+        self.batch.add(function, 1000, move |iterations| {
+            let region = TimedRegion::start();
+            let mut sum = 0u64;
+            for _ in 0..iterations {
+                let offset = requests.next_offset(&mut rng);
+                sum = sum.wrapping_add(reader.checksum_range(offset, requests.request_len));
+            }
+            black_box(sum);
+            region.stop()
+        });
     }
 }

@@ -11,8 +11,8 @@ use bench_suite::fixtures::{
     CountingAllocator, Memmap2Slices, MmapIoCopies, MmapIoSlices, MmapioCopies, MmapioSlices,
     Profile, RangeReader, StdFsReads, TimedRegion, WorkloadReport, COPY_BUFFER_SIZE, MIB,
 };
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, Throughput};
+use bench_suite::side_by_side::Batch;
+use criterion::Throughput;
 
 #[global_allocator]
 static ALLOCATOR: CountingAllocator = CountingAllocator;
@@ -34,74 +34,66 @@ fn main() {
         });
         let expected = checksum_whole_file(&mut Memmap2Slices(map_memmap2(&path)), file_len);
         let buffer_len = COPY_BUFFER_SIZE.min(file_len);
-        let mut variant = Variant {
-            report: &mut report,
-            group: &mut group,
+        let mut variants = Variants {
+            batch: Batch::new(size_label(file_len)),
             file_len,
             expected,
         };
-        variant.run("memmap2_slice", Memmap2Slices(map_memmap2(&path)));
-        variant.run(
+        variants.add("memmap2_slice", Memmap2Slices(map_memmap2(&path)));
+        variants.add(
             "mmapio_as_slice_ro",
             MmapioSlices(open_mmapio(&path, Access::ReadOnly)),
         );
-        variant.run(
+        variants.add(
             "mmap_io_as_slice_ro",
             MmapIoSlices(open_mmap_io(&path, Access::ReadOnly)),
         );
-        variant.run(
+        variants.add(
             "mmapio_as_slice_rw",
             MmapioSlices(open_mmapio(&path, Access::ReadWrite)),
         );
-        variant.run(
+        variants.add(
             "mmap_io_as_slice_rw",
             MmapIoSlices(open_mmap_io(&path, Access::ReadWrite)),
         );
-        variant.run(
+        variants.add(
             "mmapio_read_into_ro",
             MmapioCopies::new(open_mmapio(&path, Access::ReadOnly), buffer_len),
         );
-        variant.run(
+        variants.add(
             "mmap_io_read_into_ro",
             MmapIoCopies::new(open_mmap_io(&path, Access::ReadOnly), buffer_len),
         );
-        variant.run("std_fs_read_at", StdFsReads::open(&path, buffer_len));
+        variants.add("std_fs_read_at", StdFsReads::open(&path, buffer_len));
+        variants.batch.run(&mut report, &mut group);
     }
     group.finish();
     report.finish();
     criterion.final_summary();
 }
 
-/// One file size: every variant is checked against `expected` and timed.
-struct Variant<'r, 'g, 'c> {
-    report: &'r mut WorkloadReport,
-    group: &'g mut BenchmarkGroup<'c, WallTime>,
+/// One file size: every variant is checked against `expected`, then timed.
+struct Variants {
+    batch: Batch<'static>,
     file_len: usize,
     expected: u64,
 }
 
-impl Variant<'_, '_, '_> {
-    fn run(&mut self, function: &str, mut reader: impl RangeReader) {
-        let file_len = self.file_len;
+impl Variants {
+    fn add(&mut self, function: &str, mut reader: impl RangeReader + 'static) {
+        let (file_len, expected) = (self.file_len, self.expected);
         assert_eq!(
             checksum_whole_file(&mut reader, file_len),
-            self.expected,
+            expected,
             "{function} read other bytes than memmap2"
         );
-        let expected = self.expected;
-        self.report.bench(
-            self.group,
-            function,
-            &size_label(file_len),
-            1,
-            |iterations| {
-                let region = TimedRegion::start();
-                for _ in 0..iterations {
-                    let sum = checksum_whole_file(&mut reader, file_len);
-                    assert_eq!(black_box(sum), expected);
-                }
-                region.stop()
-            },
-        );
+        self.batch.add(function, 1, move |iterations| {
+            let region = TimedRegion::start();
+            for _ in 0..iterations {
+                let sum = checksum_whole_file(&mut reader, file_len);
+                assert_eq!(black_box(sum), expected);
+            }
+            region.stop()
+        });
     }
 }

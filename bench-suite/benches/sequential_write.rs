@@ -6,13 +6,13 @@
 //! counter.
 
 use std::hint::black_box;
-use std::time::Duration;
 
 use bench_suite::fixtures::{
     map_memmap2_mut, open_mmap_io_with_policy, open_mmapio_with_policy, scratch_file, size_label,
     CountingAllocator, Profile, TimedRegion, WorkloadReport, Xorshift64, DATA_SEED, MIB,
     SEQUENTIAL_WRITE_SIZE,
 };
+use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 use mmap_io::flush::FlushPolicy as MmapIoPolicy;
 use mmapio::FlushPolicy;
@@ -47,46 +47,51 @@ fn main() {
     let mut report = WorkloadReport::new(WORKLOAD, profile);
     let mut group = criterion.benchmark_group(WORKLOAD);
     let total = profile.sequential_write_total();
-    let path = scratch_file(WORKLOAD, total);
     let mut source = vec![0u8; SEQUENTIAL_WRITE_SIZE];
     Xorshift64::new(DATA_SEED ^ 0x5772_6974_6573).fill(&mut source);
     let source = source.as_slice();
-    let parameter = size_label(total);
     let offsets = move || (0..total).step_by(SEQUENTIAL_WRITE_SIZE);
     group.throughput(Throughput::Bytes(total as u64));
     group.sample_size(profile.large_sample_size());
-
-    {
-        let mut map = map_memmap2_mut(&path);
-        map[..SEQUENTIAL_WRITE_SIZE].fill(0);
-        let ran = report.bench(
-            &mut group,
-            "memmap2_copy_from_slice",
-            &parameter,
-            COUNTED_ITERATIONS,
-            |iterations| {
-                let region = TimedRegion::start();
-                for _ in 0..iterations {
-                    for offset in offsets() {
-                        map[offset..offset + SEQUENTIAL_WRITE_SIZE]
-                            .copy_from_slice(black_box(source));
-                    }
-                }
-                region.stop()
-            },
-        );
-        if ran {
-            assert_written(&map, source, "memmap2_copy_from_slice");
-        }
+    // Each variant writes a file of its own, whose first block it zeroes
+    // first, so the check after the run sees what that variant wrote.
+    let target = |function: &str| scratch_file(&format!("{WORKLOAD}-{function}"), total);
+    let mut raw = map_memmap2_mut(&target("memmap2_copy_from_slice"));
+    raw[..SEQUENTIAL_WRITE_SIZE].fill(0);
+    let mut written: Vec<(String, mmapio::MemoryMappedFile)> = Vec::new();
+    let mut peers_written: Vec<(String, mmap_io::MemoryMappedFile)> = Vec::new();
+    for (suffix, policy, mmap_io_policy) in POLICIES {
+        let function = format!("mmapio_{suffix}");
+        let map = open_mmapio_with_policy(&target(&function), policy);
+        map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
+            .expect("in range");
+        written.push((function, map));
+        let function = format!("mmap_io_{suffix}");
+        let map = open_mmap_io_with_policy(&target(&function), mmap_io_policy);
+        map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
+            .expect("in range");
+        peers_written.push((function, map));
     }
 
-    for (suffix, policy, mmap_io_policy) in POLICIES {
-        {
-            let function = format!("mmapio_{suffix}");
-            let map = open_mmapio_with_policy(&path, policy);
-            map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
-                .expect("in range");
-            let routine = |iterations| -> Duration {
+    let mut batch = Batch::new(size_label(total));
+    batch.add(
+        "memmap2_copy_from_slice",
+        COUNTED_ITERATIONS,
+        |iterations| {
+            let region = TimedRegion::start();
+            for _ in 0..iterations {
+                for offset in offsets() {
+                    raw[offset..offset + SEQUENTIAL_WRITE_SIZE].copy_from_slice(black_box(source));
+                }
+            }
+            region.stop()
+        },
+    );
+    for ((function, map), (peer_function, peer)) in written.iter().zip(&peers_written) {
+        batch.add_counting_flushes(
+            function.as_str(),
+            COUNTED_ITERATIONS,
+            move |iterations| {
                 let region = TimedRegion::start();
                 for _ in 0..iterations {
                     for offset in offsets() {
@@ -95,45 +100,40 @@ fn main() {
                     }
                 }
                 region.stop()
-            };
-            let ran = report.bench_counting_flushes(
-                &mut group,
-                &function,
-                &parameter,
-                COUNTED_ITERATIONS,
-                routine,
-                || map.flush_stats().flushes,
-            );
-            if ran {
-                let written = map.as_slice(0, total as u64).expect("in range");
-                assert_written(&written, source, &function);
-            }
-        }
-        {
-            let function = format!("mmap_io_{suffix}");
-            let map = open_mmap_io_with_policy(&path, mmap_io_policy);
-            map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
-                .expect("in range");
-            let ran = report.bench(
-                &mut group,
-                &function,
-                &parameter,
-                COUNTED_ITERATIONS,
-                |iterations| {
-                    let region = TimedRegion::start();
-                    for _ in 0..iterations {
-                        for offset in offsets() {
-                            map.update_region(offset as u64, black_box(source))
-                                .expect("write");
-                        }
+            },
+            move || map.flush_stats().flushes,
+        );
+        batch.add(
+            peer_function.as_str(),
+            COUNTED_ITERATIONS,
+            move |iterations| {
+                let region = TimedRegion::start();
+                for _ in 0..iterations {
+                    for offset in offsets() {
+                        peer.update_region(offset as u64, black_box(source))
+                            .expect("write");
                     }
-                    region.stop()
-                },
-            );
-            if ran {
-                let written = map.as_slice(0, total as u64).expect("in range");
-                assert_written(&written, source, &function);
-            }
+                }
+                region.stop()
+            },
+        );
+    }
+
+    let ran = batch.run(&mut report, &mut group);
+    let ran = |function: &str| ran.iter().any(|f| f == function);
+    if ran("memmap2_copy_from_slice") {
+        assert_written(&raw, source, "memmap2_copy_from_slice");
+    }
+    for (function, map) in &written {
+        if ran(function) {
+            let bytes = map.as_slice(0, total as u64).expect("in range");
+            assert_written(&bytes, source, function);
+        }
+    }
+    for (function, map) in &peers_written {
+        if ran(function) {
+            let bytes = map.as_slice(0, total as u64).expect("in range");
+            assert_written(&bytes, source, function);
         }
     }
     group.finish();

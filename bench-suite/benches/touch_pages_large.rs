@@ -18,6 +18,7 @@ use bench_suite::fixtures::{
     input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, volatile_touch, Access,
     CountingAllocator, Profile, TimedRegion, WorkloadReport,
 };
+use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 
 #[global_allocator]
@@ -37,86 +38,58 @@ fn main() {
     let pages = file_len.div_ceil(page_size);
     group.throughput(Throughput::Elements(pages as u64));
 
-    let warm = format!("warm_{}", size_label(file_len));
-    {
-        let raw = map_memmap2(&path);
-        assert_eq!(volatile_touch(&raw, page_size), pages);
-        report.bench(
-            &mut group,
-            "memmap2_volatile_loop",
-            &warm,
-            1,
-            |iterations| {
-                let region = TimedRegion::start();
-                for _ in 0..iterations {
-                    black_box(volatile_touch(&raw, page_size));
-                }
-                region.stop()
-            },
-        );
-    }
+    let raw = map_memmap2(&path);
+    assert_eq!(volatile_touch(&raw, page_size), pages);
+    let mut warm = Batch::new(format!("warm_{}", size_label(file_len)));
+    warm.add("memmap2_volatile_loop", 1, |iterations| {
+        let region = TimedRegion::start();
+        for _ in 0..iterations {
+            black_box(volatile_touch(&raw, page_size));
+        }
+        region.stop()
+    });
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
         let map = open_mmapio(&path, access);
         map.touch_pages().expect("touch");
-        report.bench(
-            &mut group,
-            &format!("mmapio_touch_pages_{mode}"),
-            &warm,
+        warm.add(format!("mmapio_touch_pages_{mode}"), 1, move |iterations| {
+            let region = TimedRegion::start();
+            for _ in 0..iterations {
+                map.touch_pages().expect("touch");
+            }
+            region.stop()
+        });
+        let peer = open_mmap_io(&path, access);
+        peer.touch_pages().expect("touch");
+        warm.add(
+            format!("mmap_io_touch_pages_{mode}"),
             1,
-            |iterations| {
+            move |iterations| {
                 let region = TimedRegion::start();
                 for _ in 0..iterations {
-                    map.touch_pages().expect("touch");
-                }
-                region.stop()
-            },
-        );
-        let map = open_mmap_io(&path, access);
-        map.touch_pages().expect("touch");
-        report.bench(
-            &mut group,
-            &format!("mmap_io_touch_pages_{mode}"),
-            &warm,
-            1,
-            |iterations| {
-                let region = TimedRegion::start();
-                for _ in 0..iterations {
-                    map.touch_pages().expect("touch");
+                    peer.touch_pages().expect("touch");
                 }
                 region.stop()
             },
         );
     }
+    warm.run(&mut report, &mut group);
 
-    let fresh = format!("fresh_{}", size_label(file_len));
-    report.bench(
-        &mut group,
-        "memmap2_volatile_loop",
-        &fresh,
-        1,
-        |iterations| {
-            each_fresh(iterations, || {
-                let raw = map_memmap2(&path);
-                assert_eq!(volatile_touch(&raw, page_size), pages);
-                raw
-            })
-        },
-    );
-    report.bench(
-        &mut group,
-        "mmapio_touch_pages_ro",
-        &fresh,
-        1,
-        |iterations| each_fresh(iterations, || fresh_mmapio(&path)),
-    );
-    report.bench(
-        &mut group,
-        "mmap_io_touch_pages_ro",
-        &fresh,
-        1,
-        |iterations| each_fresh(iterations, || fresh_mmap_io(&path)),
-    );
+    let mut fresh = Batch::new(format!("fresh_{}", size_label(file_len)));
+    fresh.add("memmap2_volatile_loop", 1, |iterations| {
+        each_fresh(iterations, || {
+            let raw = map_memmap2(&path);
+            assert_eq!(volatile_touch(&raw, page_size), pages);
+            raw
+        })
+    });
+    fresh.add("mmapio_touch_pages_ro", 1, |iterations| {
+        each_fresh(iterations, || fresh_mmapio(&path))
+    });
+    fresh.add("mmap_io_touch_pages_ro", 1, |iterations| {
+        each_fresh(iterations, || fresh_mmap_io(&path))
+    });
+    fresh.run(&mut report, &mut group);
     group.finish();
     report.finish();
     criterion.final_summary();

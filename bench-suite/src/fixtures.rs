@@ -5,9 +5,9 @@
 //! allocator, and the per-variant report (allocations and flushes per
 //! iteration) written next to criterion's results.
 //!
-//! Every bench times its variants through [`WorkloadReport::bench`], whose
-//! routine runs `iterations` iterations and brackets exactly the timed part
-//! with a [`TimedRegion`]. Allocations are counted in a separate pass over
+//! Every bench times its variants through a
+//! [`Batch`](crate::side_by_side::Batch), whose routines run `iterations`
+//! iterations and bracket exactly the timed part with a [`TimedRegion`]. Allocations are counted in a separate pass over
 //! the same routine (outside criterion's timed loop), restricted to the
 //! same region, so the figure is what one timed iteration allocates.
 
@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use serde::{Deserialize, Serialize};
+
+use crate::side_by_side::{median_with_interval, rounds_path, save_rounds, RoundsRecord};
 
 /// One kibibyte.
 pub const KIB: usize = 1024;
@@ -706,7 +708,7 @@ impl TimedRegion {
 /// and bytes made inside its timed regions.
 fn count_region_allocations(
     iterations: u64,
-    routine: &mut impl FnMut(u64) -> Duration,
+    routine: &mut dyn FnMut(u64) -> Duration,
 ) -> (u64, u64) {
     REGION_ALLOCATIONS.store(0, Ordering::Relaxed);
     REGION_ALLOCATED_BYTES.store(0, Ordering::Relaxed);
@@ -752,6 +754,7 @@ pub struct WorkloadReport {
     workload: &'static str,
     profile: Profile,
     records: Vec<VariantRecord>,
+    rounds: Vec<RoundsRecord>,
 }
 
 impl WorkloadReport {
@@ -761,75 +764,44 @@ impl WorkloadReport {
             workload,
             profile,
             records: Vec::new(),
+            rounds: Vec::new(),
         }
     }
 
-    /// Benchmarks `routine` as `function/parameter` in `group`.
+    /// The profile of the run.
+    pub fn profile(&self) -> Profile {
+        self.profile
+    }
+
+    /// Benchmarks `routine` as `function/parameter` in `group` (for
+    /// [`Batch::run`](crate::side_by_side::Batch::run)).
     ///
     /// `routine(n)` runs `n` iterations and returns the time of its
     /// [`TimedRegion`]. Before criterion's first sample (so only when the
     /// benchmark is selected), it is run once for `counted_iterations`
-    /// iterations with allocation counting on.
-    ///
-    /// Returns whether the benchmark ran (it does not when a command-line
-    /// filter leaves it out), so callers check its results only then.
-    pub fn bench(
-        &mut self,
-        group: &mut BenchmarkGroup<'_, WallTime>,
-        function: &str,
-        parameter: &str,
-        counted_iterations: u64,
-        routine: impl FnMut(u64) -> Duration,
-    ) -> bool {
-        self.bench_inner(
-            group,
-            function,
-            parameter,
-            counted_iterations,
-            routine,
-            None::<fn() -> u64>,
-        )
-    }
-
-    /// As [`bench`](Self::bench), also recording flushes per iteration:
+    /// iterations with allocation counting on. With `flush_count`,
     /// `flush_count()` is read around every timed call and the differences
     /// are divided by the iterations criterion ran.
-    pub fn bench_counting_flushes(
+    ///
+    /// Returns whether the benchmark ran (it does not when a command-line
+    /// filter leaves it out).
+    pub(crate) fn bench_variant(
         &mut self,
         group: &mut BenchmarkGroup<'_, WallTime>,
         function: &str,
         parameter: &str,
         counted_iterations: u64,
-        routine: impl FnMut(u64) -> Duration,
-        flush_count: impl Fn() -> u64,
-    ) -> bool {
-        self.bench_inner(
-            group,
-            function,
-            parameter,
-            counted_iterations,
-            routine,
-            Some(flush_count),
-        )
-    }
-
-    fn bench_inner(
-        &mut self,
-        group: &mut BenchmarkGroup<'_, WallTime>,
-        function: &str,
-        parameter: &str,
-        counted_iterations: u64,
-        mut routine: impl FnMut(u64) -> Duration,
-        flush_count: Option<impl Fn() -> u64>,
+        routine: &mut dyn FnMut(u64) -> Duration,
+        flush_count: Option<&dyn Fn() -> u64>,
     ) -> bool {
         let id = format!("{function}/{parameter}");
         let mut counted: Option<(u64, u64)> = None;
         let (mut flushes, mut timed_iterations) = (0u64, 0u64);
         group.bench_function(BenchmarkId::new(function, parameter), |b| {
             if counted.is_none() {
-                counted = Some(count_region_allocations(counted_iterations, &mut routine));
+                counted = Some(count_region_allocations(counted_iterations, routine));
             }
-            b.iter_custom(|iterations| match &flush_count {
+            b.iter_custom(|iterations| match flush_count {
                 Some(flush_count) => {
                     let before = flush_count();
                     let elapsed = routine(iterations);
@@ -844,7 +816,7 @@ impl WorkloadReport {
             return false; // filtered out on the command line
         };
         let per_iteration = |n: u64| n as f64 / counted_iterations.max(1) as f64;
-        let flushes_per_iteration = match (&flush_count, timed_iterations) {
+        let flushes_per_iteration = match (flush_count, timed_iterations) {
             (Some(_), n) if n > 0 => Some(flushes as f64 / n as f64),
             _ => None,
         };
@@ -860,9 +832,20 @@ impl WorkloadReport {
         true
     }
 
+    /// Keeps the side-by-side rounds of one batch, saved by
+    /// [`finish`](Self::finish).
+    pub(crate) fn add_rounds(&mut self, rounds: RoundsRecord) {
+        self.rounds.push(rounds);
+    }
+
     /// Prints the records and merges them into the workload's JSON file
-    /// (records of variants not run this time are kept).
+    /// (records of variants not run this time are kept), and saves the
+    /// side-by-side rounds the same way.
     pub fn finish(self) {
+        if !self.rounds.is_empty() {
+            print_rounds(self.workload, &self.rounds);
+            save_rounds(self.workload, self.rounds);
+        }
         if self.records.is_empty() {
             return;
         }
@@ -901,6 +884,25 @@ impl WorkloadReport {
         fs::write(&path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
         println!("  (written to {})", path.display());
     }
+}
+
+/// Prints every variant's median time per iteration over its rounds.
+fn print_rounds(workload: &str, rounds: &[RoundsRecord]) {
+    println!();
+    println!("{workload}: side by side, median time per iteration over rounds");
+    for record in rounds {
+        for (function, times) in &record.ns_per_iteration {
+            if let Some(median) = median_with_interval(times) {
+                println!(
+                    "  {:<52} {:>14.1} ns  ({} rounds)",
+                    format!("{function}/{}", record.parameter),
+                    median.point,
+                    times.len()
+                );
+            }
+        }
+    }
+    println!("  (written to {})", rounds_path(workload).display());
 }
 
 /// Seconds since the Unix epoch.

@@ -43,6 +43,15 @@
 //! at small, cache-resident sizes; its counts repeat exactly from run to
 //! run, so it is the same in both profiles.
 //!
+//! # Ratios: side by side
+//!
+//! After criterion has measured the variants of one parameter of a group,
+//! they are timed again in rounds, every variant once per round in turn
+//! ([`side_by_side`]). The target and peer ratios, and the gate's ratio
+//! metrics, are the median over rounds of the per-round ratio, so the two
+//! sides of every term were timed moments apart; criterion's medians,
+//! taken minutes apart, remain the source of every time.
+//!
 //! Every read variant reads every byte through one shared, never-inlined
 //! [`fixtures::checksum`], and its result is checked against raw `memmap2`
 //! (every write variant's bytes, every atomic run's count) so a variant
@@ -59,6 +68,8 @@
 //! * allocations (and, for `sequential_write`, flushes) per iteration:
 //!   `target/bench-suite/allocations/<group>.json`, also printed after each
 //!   group;
+//! * side-by-side rounds (time per iteration of every variant in every
+//!   round): `target/bench-suite/rounds/<group>.json`;
 //! * target ratios of the last run: `target/bench-suite/ratios.json`, printed
 //!   by the `bench-ratios` binary ([`ratios`]).
 //!
@@ -72,3 +83,4 @@
 pub mod fixtures;
 pub mod gate;
 pub mod ratios;
+pub mod side_by_side;

@@ -34,6 +34,9 @@ fn markdown_matches_the_expected_report() {
     // The computed columns, spelled out: 100 ns over the 40 ns floor and
     // over mmap-io's 400 ns; 64 B per 100 ns.
     assert!(markdown.contains("| `mmapio_as_slice_rw` | 64B | 100.0 ns | 130.0 ns | 610.4 MiB/s | 2.50 | 0.25 | 0.00 | — |"), "{markdown}");
+    // Ratios paired over side-by-side rounds, when the results carry them,
+    // win over the quotient of P50s (80 / 40 = 2.00, and no mmap-io row).
+    assert!(markdown.contains("| `mmapio_as_slice_ro` | 64B | 80.0 ns | 90.0 ns | 762.9 MiB/s | 1.90 | 0.35 | 0.00 | — |"), "{markdown}");
     assert!(
         markdown.contains(
             "| `mmapio_manual` | 8MiB | 2.00 ms | 2.50 ms | 3.91 GiB/s | — | — | 0.00 | 1.00 |"

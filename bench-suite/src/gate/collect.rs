@@ -4,6 +4,8 @@
 //! * `criterion/<group>/<function>/<parameter>/new/` — `estimates.json`
 //!   (median and its 95% range), `sample.json` (per-sample times, for the
 //!   P50/P99) and `benchmark.json` (declared throughput);
+//! * `bench-suite/rounds/<group>.json` — side-by-side rounds, from which a
+//!   variant's ratio to its floor is paired when the run has them;
 //! * `iai/bench-suite/**/summary.json` — iai-callgrind's instruction counts;
 //! * `bench-suite/allocations/<group>.json` — allocations (and flushes) per
 //!   iteration from the counting allocator; flushes become metrics for the
@@ -22,7 +24,8 @@ use super::floor::is_floor_for;
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
 use crate::fixtures::{read_allocation_report, target_dir};
 use crate::ratios::{
-    criterion_dir, functions, parameters, read_estimate, Estimate, Since, WORKLOADS,
+    criterion_dir, functions, measured_ratio, parameters, read_estimate, typical_time, Estimate,
+    Since, WORKLOADS,
 };
 
 /// Marker of the flush policy whose flush count depends on elapsed time
@@ -30,6 +33,8 @@ use crate::ratios::{
 const FLUSHES_BY_TIME: &str = "_every_millis_";
 /// Prefix of the variants this crate is responsible for.
 const OURS: &str = "mmapio_";
+/// Prefix of the published `mmap-io`'s variants.
+const PEER: &str = "mmap_io_";
 
 /// Reads everything the bench run of `profile` that started at `since` left
 /// under `target/` (older results of other runs are ignored).
@@ -113,18 +118,30 @@ fn collect_criterion(
                 };
                 let id = format!("{group}/{function}/{parameter}");
                 metrics.insert(format!("wall/{id}"), ranged(MetricKind::WallNs, estimate));
-                if function.starts_with(OURS) {
-                    if let Some(ratio) = floor_ratio(since, group, &function, &parameter, estimate)
-                    {
-                        metrics.insert(format!("ratio/{id}"), ratio);
-                    }
+                let vs_floor = floor_ratio(since, group, &function, &parameter);
+                if let (Some(ratio), true) = (vs_floor, function.starts_with(OURS)) {
+                    metrics.insert(
+                        format!("ratio/{id}"),
+                        Metric {
+                            kind: MetricKind::Ratio,
+                            value: ratio.point,
+                            low: ratio.lower,
+                            high: ratio.upper,
+                        },
+                    );
                 }
+                let vs_peer = function.strip_prefix(OURS).and_then(|operation| {
+                    let peer = format!("{PEER}{operation}");
+                    measured_ratio(since, group, &parameter, &function, &peer)
+                });
                 let dir = criterion_dir()
                     .join(group)
                     .join(&function)
                     .join(&parameter)
                     .join("new");
-                if let Some(stats) = sample_stats(&dir) {
+                if let Some(mut stats) = sample_stats(&dir) {
+                    stats.vs_floor = vs_floor.map(|r| r.point);
+                    stats.vs_peer = vs_peer.map(|(r, _)| r.point);
                     variants.insert(id, stats);
                 }
             }
@@ -132,27 +149,18 @@ fn collect_criterion(
     }
 }
 
-/// `estimate` (of `function`) over its floor (see [`is_floor_for`]) at the
-/// same parameter of the same group (same run), with the range from the
-/// facing and far ends of the two confidence intervals.
-fn floor_ratio(
-    since: Since,
-    group: &str,
-    function: &str,
-    parameter: &str,
-    estimate: Estimate,
-) -> Option<Metric> {
+/// `function` over its floor (see [`is_floor_for`]; the fastest, when
+/// several qualify) at the same parameter of the same group and run, as
+/// [`measured_ratio`] finds it: paired over side-by-side rounds when the
+/// run has them.
+fn floor_ratio(since: Since, group: &str, function: &str, parameter: &str) -> Option<Estimate> {
     let floor = functions(group)
         .into_iter()
         .filter(|f| is_floor_for(function, f))
-        .filter_map(|f| read_estimate(since, group, &f, parameter))
-        .min_by(|a, b| a.point.total_cmp(&b.point))?;
-    Some(Metric {
-        kind: MetricKind::Ratio,
-        value: estimate.point / floor.point,
-        low: estimate.lower / floor.upper,
-        high: estimate.upper / floor.lower,
-    })
+        .filter_map(|f| Some((typical_time(since, group, &f, parameter)?, f)))
+        .min_by(|a, b| a.0.total_cmp(&b.0))?
+        .1;
+    measured_ratio(since, group, parameter, function, &floor).map(|(ratio, _)| ratio)
 }
 
 #[derive(Deserialize)]
@@ -187,6 +195,8 @@ fn sample_stats(dir: &Path) -> Option<VariantStats> {
         bytes_per_iteration,
         allocations: None,
         flushes: None,
+        vs_floor: None,
+        vs_peer: None,
     })
 }
 

@@ -5,8 +5,9 @@
 //! `next` one item at a time) is divided by the raw `for` loop, every other
 //! variant by the raw loops that are not `for` loops.
 //!
-//! Raw `slice::chunks` loops (`memmap2_chunks_*`) are measured for
-//! comparison but are never a floor; the issue names `chunks_exact` as the
+//! Raw `slice::chunks` loops (`memmap2_chunks_*`, and as `for` loops
+//! `memmap2_for_chunks_*`) are measured for comparison but are never a
+//! floor; the issue names `chunks_exact` as the
 //! iterator floor. Over the cache-resident 1 MiB file, whose two bytes per
 //! 4 KiB chunk all fall in the same few cache sets, `slice::chunks` took
 //! 600 ns in some runs and 1000 ns in others of the same binary, while
@@ -21,8 +22,9 @@
 const SYNCS_WHILE_TIMED: [&str; 2] = ["_every_bytes_", "_every_millis_"];
 /// Prefix of the raw variants.
 const RAW: &str = "memmap2_";
-/// Raw `slice::chunks` loops, `memmap2_chunks_<size>`: comparison only.
-const SLICE_CHUNKS: &str = "memmap2_chunks_";
+/// Raw `slice::chunks` loops, `memmap2_chunks_<size>` and their `for`
+/// loops `memmap2_for_chunks_<size>`: comparison only.
+const SLICE_CHUNKS: [&str; 2] = ["memmap2_chunks_", "memmap2_for_chunks_"];
 
 /// Whether `candidate` may be the floor of `variant` (both criterion
 /// function names from the same group).
@@ -34,9 +36,11 @@ pub fn is_floor_for(variant: &str, candidate: &str) -> bool {
 }
 
 fn is_slice_chunks(function: &str) -> bool {
-    function
-        .strip_prefix(SLICE_CHUNKS)
-        .is_some_and(|size| size.bytes().all(|b| b.is_ascii_digit()))
+    SLICE_CHUNKS.iter().any(|prefix| {
+        function
+            .strip_prefix(prefix)
+            .is_some_and(|size| size.bytes().all(|b| b.is_ascii_digit()))
+    })
 }
 
 fn is_for_loop(function: &str) -> bool {
@@ -54,6 +58,7 @@ mod tests {
             "memmap2_chunks_4096",
             "memmap2_chunks_65536",
             "memmap2_for_chunks_exact_4096",
+            "memmap2_for_chunks_4096",
             "memmap2_chunks_exact_65536",
         ];
         let floors = |variant| -> Vec<&str> {

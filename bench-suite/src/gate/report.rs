@@ -50,11 +50,15 @@ pub fn render_markdown(results: &Results) -> String {
          99th percentile (nearest rank) of those per-sample means — so the P99 is of \
          sample means, not of single iterations, and hides outliers shorter than a sample.\n\
          * **Throughput**: bytes per iteration divided by P50, where the bench declares the bytes.\n\
-         * **× floor**: P50 over the P50 of the fastest raw `memmap2_*` loop of the same shape \
-         at the same parameter, measured in the same run: `for` loops over the raw `for` loop, \
-         the rest over the other raw loops except `slice::chunks` (`memmap2_chunks_*`, shown \
-         for comparison; see `bench-suite/src/gate/floor.rs`). **× mmap-io**: an `mmapio_*` variant's P50 over \
-         its `mmap_io_*` twin's. Below 1.00 means faster.\n\
+         * **× floor**: time over the time of the fastest raw `memmap2_*` loop of the same \
+         shape at the same parameter, measured in the same run: `for` loops over the raw `for` \
+         loop, the rest over the other raw loops except `slice::chunks` (`memmap2_chunks_*`, \
+         shown for comparison; see `bench-suite/src/gate/floor.rs`). **× mmap-io**: an \
+         `mmapio_*` variant's time over its `mmap_io_*` twin's. Below 1.00 means faster. After \
+         criterion, the variants of each parameter are timed again in rounds, every variant \
+         once per round in turn; both columns are the median over rounds of the per-round \
+         ratio, so each term compares samples taken moments apart \
+         (`bench-suite/src/side_by_side.rs`).\n\
          * **Allocs**: heap allocations per iteration (counting allocator, every thread). \
          **Flushes**: `flush_stats().flushes` per iteration.\n\
          * Times on a shared 2-core machine move by more than 10% between runs; the ratios \
@@ -88,12 +92,17 @@ pub fn render_markdown(results: &Results) -> String {
             let Some((function, parameter)) = id.split_once('/') else {
                 continue;
             };
-            let floor = rows_floor(results, group, function, parameter);
-            let vs_floor = floor.map(|f| s.p50_ns / f);
-            let vs_peer = function
-                .strip_prefix("mmapio_")
-                .and_then(|op| p50(&format!("mmap_io_{op}"), parameter))
-                .map(|peer| s.p50_ns / peer);
+            // Results from before side-by-side rounds carry no ratios:
+            // those divide P50s.
+            let vs_floor = s
+                .vs_floor
+                .or_else(|| rows_floor(results, group, function, parameter).map(|f| s.p50_ns / f));
+            let vs_peer = s.vs_peer.or_else(|| {
+                function
+                    .strip_prefix("mmapio_")
+                    .and_then(|op| p50(&format!("mmap_io_{op}"), parameter))
+                    .map(|peer| s.p50_ns / peer)
+            });
             let _ = writeln!(
                 out,
                 "| `{function}` | {parameter} | {} | {} | {} | {} | {} | {} | {} |",

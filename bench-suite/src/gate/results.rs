@@ -111,4 +111,13 @@ pub struct VariantStats {
     pub allocations: Option<f64>,
     /// Flushes per iteration (sequential_write), when counted.
     pub flushes: Option<f64>,
+    /// Time over the floor's (see `gate/floor.rs`), paired over the run's
+    /// side-by-side rounds when it has them, else the quotient of
+    /// criterion's medians. Absent in results written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_floor: Option<f64>,
+    /// For an `mmapio_*` variant, time over its `mmap_io_*` twin's, found
+    /// the same way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vs_peer: Option<f64>,
 }

@@ -1,0 +1,426 @@
+//! Side-by-side rounds: the variants of one comparison, timed in turn.
+//!
+//! Criterion measures one variant at a time, for seconds each, so the two
+//! sides of a ratio are timed up to minutes apart. On a shared machine what
+//! sets their speed moves in between: other tenants, and the page cache's
+//! folio sizes, which decide how much of a mapping the kernel maps with
+//! 2 MiB entries (on one 1 GiB input, 0 to 60% between runs). Ratios of two
+//! criterion medians moved by 20 to 300% between runs of unchanged code.
+//!
+//! So after criterion has measured the variants of a [`Batch`] (one group,
+//! one parameter), they are timed again in rounds. Each round runs every
+//! variant once for a sample of at least [`Plan::min_sample`], starting
+//! from a different variant each round. A ratio is the median over rounds
+//! of the per-round ratio ([`paired_ratio`]), so both sides of every term
+//! were timed moments apart. Its range is the 95% confidence interval of
+//! that median from order statistics ([`median_with_interval`]).
+//!
+//! Rounds are saved to `target/bench-suite/rounds/<group>.json` and read by
+//! the target and peer tables ([`crate::ratios`]) and by the gate's ratio
+//! metrics. Every time the suite reports still comes from criterion.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use criterion::measurement::WallTime;
+use criterion::BenchmarkGroup;
+use serde::{Deserialize, Serialize};
+
+use crate::fixtures::{results_dir, Profile, WorkloadReport};
+use crate::ratios::{Estimate, Since};
+
+/// Most iterations in one sample.
+const MAX_ITERATIONS: u64 = 1 << 30;
+
+/// How long the rounds of one batch may take.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Plan {
+    /// Shortest sample: a variant runs as many iterations as it takes to
+    /// reach this, at least one.
+    pub min_sample: Duration,
+    /// Time the rounds should fit in; fewer rounds are run when one round
+    /// is long, but never fewer than `min_rounds`.
+    pub budget: Duration,
+    /// Fewest rounds, whatever the budget.
+    pub min_rounds: usize,
+    /// Most rounds.
+    pub max_rounds: usize,
+}
+
+impl Plan {
+    /// The plan of `profile`.
+    pub fn of(profile: Profile) -> Plan {
+        match profile {
+            Profile::Quick => Plan {
+                min_sample: Duration::from_millis(2),
+                budget: Duration::from_secs(2),
+                min_rounds: 7,
+                max_rounds: 15,
+            },
+            Profile::Full => Plan {
+                min_sample: Duration::from_millis(10),
+                budget: Duration::from_secs(30),
+                min_rounds: 11,
+                max_rounds: 31,
+            },
+        }
+    }
+
+    /// Iterations per sample of `routine`: doubled from 1 until a sample
+    /// lasts [`min_sample`](Self::min_sample), so that a fixed cost per
+    /// call (waking threads, say) does not pass for the cost of one
+    /// iteration. The calls also warm the routine up.
+    fn iterations(&self, routine: &mut dyn FnMut(u64) -> Duration) -> u64 {
+        let mut n = 1u64;
+        while routine(n) < self.min_sample && n < MAX_ITERATIONS {
+            n *= 2;
+        }
+        n
+    }
+
+    /// Rounds to run when one round takes `round`.
+    fn rounds(&self, round: Duration) -> usize {
+        let fit = self.budget.as_nanos() / round.as_nanos().max(1);
+        usize::try_from(fit)
+            .unwrap_or(usize::MAX)
+            .clamp(self.min_rounds, self.max_rounds)
+    }
+}
+
+/// Times every routine in rounds, as described in the module docs:
+/// `routine(n)` runs `n` iterations and returns their time. Returns the
+/// time per iteration in ns of every routine (in the order given), one
+/// value per round.
+pub fn sample_in_rounds(
+    routines: &mut [&mut dyn FnMut(u64) -> Duration],
+    plan: Plan,
+) -> Vec<Vec<f64>> {
+    let iterations: Vec<u64> = routines
+        .iter_mut()
+        .map(|routine| plan.iterations(&mut **routine))
+        .collect();
+    let mut round = Duration::ZERO;
+    let mut times: Vec<Vec<f64>> = Vec::with_capacity(routines.len());
+    // A second, timed pass of one sample each gives the length of a round.
+    for (routine, &n) in routines.iter_mut().zip(&iterations) {
+        let elapsed = routine(n);
+        round += elapsed;
+        times.push(vec![per_iteration(elapsed, n)]);
+    }
+    let rounds = plan.rounds(round);
+    let count = routines.len();
+    for first in 1..rounds {
+        for step in 0..count {
+            let i = (first + step) % count;
+            let elapsed = routines[i](iterations[i]);
+            times[i].push(per_iteration(elapsed, iterations[i]));
+        }
+    }
+    times
+}
+
+fn per_iteration(elapsed: Duration, iterations: u64) -> f64 {
+    elapsed.as_nanos() as f64 / iterations as f64
+}
+
+/// The median of `values` and a distribution-free 95% confidence interval
+/// for it: the order statistics of ranks `⌊(n − 1.96√n)/2⌋` and
+/// `⌈1 + (n + 1.96√n)/2⌉` (clamped to the sample), which is the whole
+/// range below six values. `None` when `values` is empty or holds a NaN.
+pub fn median_with_interval(values: &[f64]) -> Option<Estimate> {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let point = if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    };
+    let spread = 1.96 * (n as f64).sqrt();
+    let rank = |r: f64| (r as usize).clamp(1, n) - 1;
+    Some(Estimate {
+        point,
+        lower: sorted[rank(((n as f64 - spread) / 2.0).floor())],
+        upper: sorted[rank((1.0 + (n as f64 + spread) / 2.0).ceil())],
+    })
+}
+
+/// The median over rounds of `numerator[r] / denominator[r]`, with the
+/// interval of [`median_with_interval`]. `None` unless both have the same,
+/// non-zero number of rounds and every denominator is positive.
+pub fn paired_ratio(numerator: &[f64], denominator: &[f64]) -> Option<Estimate> {
+    if numerator.len() != denominator.len() || denominator.iter().any(|&d| d <= 0.0) {
+        return None;
+    }
+    let ratios: Vec<f64> = numerator
+        .iter()
+        .zip(denominator)
+        .map(|(n, d)| n / d)
+        .collect();
+    median_with_interval(&ratios)
+}
+
+/// The rounds of one batch: one group, one parameter.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct RoundsRecord {
+    /// The parameter every variant ran at.
+    pub parameter: String,
+    /// Profile of the run.
+    pub profile: String,
+    /// When the rounds ran, in seconds since the Unix epoch.
+    pub measured_unix_seconds: u64,
+    /// Time per iteration in ns, one value per round, by criterion
+    /// function name.
+    pub ns_per_iteration: BTreeMap<String, Vec<f64>>,
+}
+
+impl RoundsRecord {
+    /// The rounds of `function`, if it ran in this batch.
+    pub fn of(&self, function: &str) -> Option<&[f64]> {
+        self.ns_per_iteration.get(function).map(Vec::as_slice)
+    }
+}
+
+/// `target/bench-suite/rounds/<group>.json`.
+pub fn rounds_path(group: &str) -> PathBuf {
+    results_dir().join("rounds").join(format!("{group}.json"))
+}
+
+/// The rounds saved for `group`, or none if there is no readable file.
+pub fn read_rounds(group: &str) -> Vec<RoundsRecord> {
+    fs::read_to_string(rounds_path(group))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// The rounds of `group` at `parameter` from the run that started at
+/// `since`, if that run sampled them.
+pub fn rounds_at(since: Since, group: &str, parameter: &str) -> Option<RoundsRecord> {
+    read_rounds(group)
+        .into_iter()
+        .find(|r| r.parameter == parameter && r.measured_unix_seconds >= since.0)
+}
+
+/// Saves `records` into `group`'s file, replacing older records of the
+/// same parameters and keeping the others.
+pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
+    let mut merged: BTreeMap<String, RoundsRecord> = read_rounds(group)
+        .into_iter()
+        .map(|r| (r.parameter.clone(), r))
+        .collect();
+    for r in records {
+        merged.insert(r.parameter.clone(), r);
+    }
+    let path = rounds_path(group);
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    }
+    let records: Vec<&RoundsRecord> = merged.values().collect();
+    let json = serde_json::to_string_pretty(&records).expect("rounds serialize");
+    fs::write(&path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+}
+
+/// One variant of a batch.
+struct Variant<'b> {
+    function: String,
+    counted_iterations: u64,
+    routine: Box<dyn FnMut(u64) -> Duration + 'b>,
+    flush_count: Option<Box<dyn Fn() -> u64 + 'b>>,
+}
+
+/// The variants of one group at one parameter: benchmarked by criterion
+/// one after another, then timed side by side in rounds.
+///
+/// Every routine runs `n` iterations and returns the time of its
+/// [`TimedRegion`](crate::fixtures::TimedRegion), as criterion's
+/// `iter_custom` expects.
+pub struct Batch<'b> {
+    parameter: String,
+    variants: Vec<Variant<'b>>,
+}
+
+impl<'b> Batch<'b> {
+    /// An empty batch for `parameter`.
+    pub fn new(parameter: impl Into<String>) -> Self {
+        Batch {
+            parameter: parameter.into(),
+            variants: Vec::new(),
+        }
+    }
+
+    /// Adds `function`, whose allocations are counted over
+    /// `counted_iterations` iterations before criterion measures it.
+    pub fn add(
+        &mut self,
+        function: impl Into<String>,
+        counted_iterations: u64,
+        routine: impl FnMut(u64) -> Duration + 'b,
+    ) {
+        self.variants.push(Variant {
+            function: function.into(),
+            counted_iterations,
+            routine: Box::new(routine),
+            flush_count: None,
+        });
+    }
+
+    /// As [`add`](Self::add), also recording flushes per iteration:
+    /// `flush_count()` is read around every timed call of criterion's.
+    pub fn add_counting_flushes(
+        &mut self,
+        function: impl Into<String>,
+        counted_iterations: u64,
+        routine: impl FnMut(u64) -> Duration + 'b,
+        flush_count: impl Fn() -> u64 + 'b,
+    ) {
+        self.variants.push(Variant {
+            function: function.into(),
+            counted_iterations,
+            routine: Box::new(routine),
+            flush_count: Some(Box::new(flush_count)),
+        });
+    }
+
+    /// Benchmarks every variant with criterion, in the order added, then,
+    /// when criterion is benchmarking (not testing) and at least two
+    /// variants ran, times those side by side in rounds. Returns the
+    /// functions that ran (a command-line filter may leave some out).
+    pub fn run(
+        mut self,
+        report: &mut WorkloadReport,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+    ) -> Vec<String> {
+        let mut ran = Vec::new();
+        for variant in &mut self.variants {
+            let did_run = report.bench_variant(
+                group,
+                &variant.function,
+                &self.parameter,
+                variant.counted_iterations,
+                &mut *variant.routine,
+                variant.flush_count.as_deref(),
+            );
+            if did_run {
+                ran.push(variant.function.clone());
+            }
+        }
+        if ran.len() >= 2 && criterion_is_benchmarking() {
+            let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = self
+                .variants
+                .iter_mut()
+                .filter(|v| ran.contains(&v.function))
+                .map(|v| &mut *v.routine as &mut dyn FnMut(u64) -> Duration)
+                .collect();
+            let times = sample_in_rounds(&mut routines, Plan::of(report.profile()));
+            report.add_rounds(RoundsRecord {
+                parameter: self.parameter.clone(),
+                profile: report.profile().name().to_owned(),
+                measured_unix_seconds: crate::fixtures::unix_seconds_now(),
+                ns_per_iteration: ran.iter().cloned().zip(times).collect(),
+            });
+        }
+        ran
+    }
+}
+
+/// Whether the bench binary was started by `cargo bench` (criterion's
+/// `--bench` flag) rather than as a test, where criterion runs every
+/// routine once and rounds would only cost time.
+fn criterion_is_benchmarking() -> bool {
+    std::env::args().any(|arg| arg == "--bench")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cell::RefCell;
+
+    #[test]
+    fn medians_and_their_intervals() {
+        let odd = median_with_interval(&[5.0, 1.0, 3.0]).unwrap();
+        assert_eq!((odd.point, odd.lower, odd.upper), (3.0, 1.0, 5.0));
+        let even = median_with_interval(&[4.0, 1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(even.point, 2.5);
+        // 31 values 1..=31: median 16, ranks 10 and 22.
+        let values: Vec<f64> = (1..=31).map(f64::from).collect();
+        let e = median_with_interval(&values).unwrap();
+        assert_eq!((e.point, e.lower, e.upper), (16.0, 10.0, 22.0));
+        // 11 values: ranks 2 and 10.
+        let values: Vec<f64> = (1..=11).map(f64::from).collect();
+        let e = median_with_interval(&values).unwrap();
+        assert_eq!((e.point, e.lower, e.upper), (6.0, 2.0, 10.0));
+        assert!(median_with_interval(&[]).is_none());
+        assert!(median_with_interval(&[1.0, f64::NAN]).is_none());
+    }
+
+    #[test]
+    fn ratios_are_paired_by_round() {
+        // Both sides slow down together in round 2: paired, the ratio stays 2.
+        let e = paired_ratio(&[20.0, 200.0, 22.0], &[10.0, 100.0, 11.0]).unwrap();
+        assert_eq!((e.point, e.lower, e.upper), (2.0, 2.0, 2.0));
+        assert!(paired_ratio(&[1.0], &[1.0, 2.0]).is_none());
+        assert!(paired_ratio(&[1.0], &[0.0]).is_none());
+        assert!(paired_ratio(&[], &[]).is_none());
+    }
+
+    #[test]
+    fn plans_size_samples_and_rounds() {
+        let plan = Plan {
+            min_sample: Duration::from_millis(10),
+            budget: Duration::from_secs(1),
+            min_rounds: 5,
+            max_rounds: 20,
+        };
+        // 3 ms per iteration: 1, 2, 4 iterations (12 ms) reach 10 ms.
+        assert_eq!(plan.iterations(&mut |n| Duration::from_millis(3 * n)), 4);
+        assert_eq!(plan.iterations(&mut |_| Duration::from_secs(2)), 1);
+        // A fixed 9 ms per call plus 1 µs per iteration: 1024 iterations.
+        let mut with_overhead = |n| Duration::from_micros(9_000 + n);
+        assert_eq!(plan.iterations(&mut with_overhead), 1024);
+        assert_eq!(plan.iterations(&mut |_| Duration::ZERO), MAX_ITERATIONS);
+        assert_eq!(plan.rounds(Duration::from_millis(100)), 10);
+        assert_eq!(plan.rounds(Duration::from_secs(1)), 5);
+        assert_eq!(plan.rounds(Duration::from_micros(1)), 20);
+    }
+
+    #[test]
+    fn rounds_rotate_the_first_variant_and_divide_by_iterations() {
+        let calls = RefCell::new(Vec::new());
+        // Variant 0 takes 1 ms per iteration, variant 1 takes 4 ms, variant 2 takes 2 ms.
+        let make = |id: usize, per_iteration_ms: u64| {
+            let calls = &calls;
+            move |n: u64| {
+                calls.borrow_mut().push((id, n));
+                Duration::from_millis(per_iteration_ms * n)
+            }
+        };
+        let (mut a, mut b, mut c) = (make(0, 1), make(1, 4), make(2, 2));
+        let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = vec![&mut a, &mut b, &mut c];
+        let plan = Plan {
+            min_sample: Duration::from_millis(4),
+            budget: Duration::from_millis(48),
+            min_rounds: 2,
+            max_rounds: 10,
+        };
+        let times = sample_in_rounds(&mut routines, plan);
+        // Samples: 4, 1 and 2 iterations (4 ms each); a round is 12 ms, so 4 rounds.
+        assert_eq!(times.len(), 3);
+        for (t, ms) in times.iter().zip([1.0, 4.0, 2.0]) {
+            assert_eq!(t, &vec![ms * 1e6; 4]);
+        }
+        let calls = calls.into_inner();
+        // Sizing (doubling until a sample lasts 4 ms), then round 0 in
+        // order, then rounds 1..4 each starting one variant later.
+        let sizing = [(0, 1), (0, 2), (0, 4), (1, 1), (2, 1), (2, 2)];
+        assert_eq!(calls[..6], sizing);
+        let order: Vec<usize> = calls[6..].iter().map(|&(id, _)| id).collect();
+        assert_eq!(order, [0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2]);
+        assert!(calls[6..].iter().all(|&(id, n)| n == [4, 1, 2][id]));
+    }
+}
