@@ -362,7 +362,7 @@ impl ChunksMut<'_> {
         let mut dirtied = 0u64;
         let result = {
             let mut guard = lock.write();
-            let bytes = guard.bytes_mut().ok_or(MmapIoError::InvalidMode {
+            let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
                 op: "chunks_mut",
                 mode: self.map.mode(),
             })?;
@@ -419,7 +419,8 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn chunks(&self, chunk_size: usize) -> Result<Chunks<'_>> {
-        let chunk_size = NonZeroUsize::new(chunk_size).ok_or(MmapIoError::InvalidChunkSize)?;
+        let chunk_size =
+            NonZeroUsize::new(chunk_size).ok_or_else(|| MmapIoError::InvalidChunkSize)?;
         Ok(Chunks::new(self, chunk_size))
     }
 

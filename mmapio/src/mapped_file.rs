@@ -440,9 +440,11 @@ impl MemoryMappedFile {
         let lock = self.write_lock("as_slice_mut")?;
         let guard = lock.write();
         let range = check_range(offset, len, guard.len())?;
-        MappedSliceMut::new(guard, range, &self.shared.flush).ok_or(MmapIoError::InvalidMode {
-            op: "as_slice_mut",
-            mode: self.shared.mode,
+        MappedSliceMut::new(guard, range, &self.shared.flush).ok_or_else(|| {
+            MmapIoError::InvalidMode {
+                op: "as_slice_mut",
+                mode: self.shared.mode,
+            }
         })
     }
 
@@ -471,7 +473,7 @@ impl MemoryMappedFile {
             if data.is_empty() {
                 return Ok(());
             }
-            let bytes = guard.bytes_mut().ok_or(MmapIoError::InvalidMode {
+            let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
                 op: "update_region",
                 mode: self.shared.mode,
             })?;

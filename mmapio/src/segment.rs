@@ -186,7 +186,7 @@ impl Segment {
         // is checked anyway so that no input can ever panic.
         self.offset
             .checked_add(rel_offset)
-            .ok_or(MmapIoError::OutOfBounds {
+            .ok_or_else(|| MmapIoError::OutOfBounds {
                 offset: rel_offset,
                 len,
                 total: self.len,
