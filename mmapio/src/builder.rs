@@ -144,7 +144,7 @@ impl MmapBuilder {
                 mode: self.mode,
             });
         }
-        let size = self.size.ok_or_else(|| MmapIoError::InvalidSize {
+        let size = self.size.ok_or(MmapIoError::InvalidSize {
             size: 0,
             reason: "creating a file needs a size (call .size(n))",
         })?;

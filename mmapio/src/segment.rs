@@ -184,13 +184,14 @@ impl Segment {
         // `rel_offset + len <= self.len` and `self.offset + self.len` fitted
         // in a `u64` when the segment was made, so this cannot overflow; it
         // is checked anyway so that no input can ever panic.
-        self.offset
-            .checked_add(rel_offset)
-            .ok_or_else(|| MmapIoError::OutOfBounds {
+        match self.offset.checked_add(rel_offset) {
+            Some(offset) => Ok(offset),
+            None => Err(MmapIoError::OutOfBounds {
                 offset: rel_offset,
                 len,
                 total: self.len,
-            })
+            }),
+        }
     }
 
     /// A zero-copy view of the whole segment.

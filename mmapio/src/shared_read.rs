@@ -214,46 +214,6 @@ impl<'a> SharedReads<'a> {
         std::mem::forget(self);
         (shares, left)
     }
-
-    /// Shares not yet taken.
-    #[cfg(test)]
-    fn left(&self) -> usize {
-        self.left
-    }
-
-    /// One of the shares, or `None` when all were taken.
-    #[inline(always)]
-    pub(crate) fn take(&mut self) -> Option<SharedRead<'a>> {
-        self.left = self.left.checked_sub(1)?;
-        Some(SharedRead {
-            acquisition: self.acquisition,
-            _same_thread: PhantomData,
-        })
-    }
-
-    /// `N` of the shares at once, or `None` (taking none) when fewer are
-    /// left.
-    #[inline(always)]
-    pub(crate) fn take_many<const N: usize>(&mut self) -> Option<[SharedRead<'a>; N]> {
-        self.left = self.left.checked_sub(N)?;
-        Some(std::array::from_fn(|_| SharedRead {
-            acquisition: self.acquisition,
-            _same_thread: PhantomData,
-        }))
-    }
-
-    /// Moves up to `n` of the shares into a new holder. A loop that takes
-    /// from it needs no counter of its own.
-    #[inline(always)]
-    pub(crate) fn split_off(&mut self, n: usize) -> SharedReads<'a> {
-        let n = n.min(self.left);
-        self.left -= n;
-        SharedReads {
-            acquisition: self.acquisition,
-            left: n,
-            _same_thread: PhantomData,
-        }
-    }
 }
 
 impl Drop for SharedReads<'_> {
@@ -343,49 +303,22 @@ mod tests {
     #[test]
     fn the_last_share_releases_the_lock() {
         let lock = RwLock::new(Region::empty());
-        let mut shares = acquire(&lock, 3);
-        let first = shares.take().unwrap();
-        let second = shares.take().unwrap();
-        assert_eq!((shares.left(), live_shares(&shares)), (1, 3));
+        let (shares, left) = acquire(&lock, 3).uncounted();
+        assert_eq!(left, 3);
+        // SAFETY: three shares are held here; two are handed out.
+        let (first, second) = unsafe { (shares.take(), shares.take()) };
+        // SAFETY: one share is left to the holder.
+        let rest = unsafe { shares.counted(1) };
+        assert_eq!(live_shares(&rest), 3);
         drop(first);
-        assert_eq!(live_shares(&shares), 2);
-        drop(shares); // gives back the share never taken
+        assert_eq!(live_shares(&rest), 2);
+        drop(rest); // gives back the share never handed out
         assert!(lock.try_write().is_none(), "a share is still alive");
         drop(second);
         assert!(lock.try_write().is_some(), "the lock was released");
         // The slot is free again: new acquisitions can take every slot.
         let all: Vec<_> = (0..SLOTS).map(|_| acquire(&lock, 1)).collect();
         assert!(all.iter().all(|shares| !shares.acquisition.slot().on_heap));
-    }
-
-    #[test]
-    fn shares_taken_in_groups_and_split_off_are_all_counted() {
-        let lock = RwLock::new(Region::empty());
-        let mut shares = acquire(&lock, 7);
-        let mut group = shares.split_off(5);
-        assert_eq!((group.left(), shares.left()), (5, 2));
-        let four = group.take_many::<4>().unwrap();
-        assert!(group.take_many::<4>().is_none(), "only one share is left");
-        assert_eq!(group.left(), 1);
-        assert!(shares.split_off(9).left() == 2 && shares.left() == 0);
-        // The two shares split off above were dropped with their holder.
-        assert_eq!(live_shares(&group), 5);
-        drop(group);
-        assert_eq!(live_shares(&shares), 4);
-        drop(shares);
-        assert!(lock.try_write().is_none(), "four shares are alive");
-        drop(four);
-        assert!(lock.try_write().is_some());
-    }
-
-    #[test]
-    fn shares_not_taken_release_the_lock_with_their_holder() {
-        let lock = RwLock::new(Region::empty());
-        let mut shares = acquire(&lock, 2);
-        assert!(shares.take().is_some());
-        assert!(lock.try_write().is_none());
-        drop(shares);
-        assert!(lock.try_write().is_some());
     }
 
     #[test]
@@ -424,8 +357,12 @@ mod tests {
         assert_eq!(on_heap.iter().filter(|&&heap| heap).count(), 2);
         assert!(on_heap[..SLOTS].iter().all(|&heap| !heap));
         // A share of a heap slot outlives its holder and keeps the lock.
-        let kept = shares[SLOTS + 1].take().unwrap();
-        assert_eq!(live_shares(&shares[SLOTS + 1]), 2);
+        let (last, _) = shares.pop().unwrap().uncounted();
+        // SAFETY: two shares are held; one is handed out, one given back.
+        let kept = unsafe { last.take() };
+        let rest = unsafe { last.counted(1) };
+        assert_eq!(live_shares(&rest), 2);
+        drop(rest);
         drop(shares);
         assert!(lock.try_write().is_none(), "the kept share holds the lock");
         drop(kept);

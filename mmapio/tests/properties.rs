@@ -1032,6 +1032,57 @@ fn chunks_owned_tile_the_file_exactly() {
     );
 }
 
+/// `fold` after `steps` calls of `next` (so possibly inside the short
+/// tail, or past the end) yields exactly the items `next` would have, and
+/// gives every share of the lock back: a write after the walk would wait
+/// forever for a share left behind.
+#[cfg(feature = "iterator")]
+#[test]
+fn fold_after_some_items_yields_the_rest() {
+    let scratch = Scratch::new();
+    check(
+        ProptestConfig {
+            cases: 512,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        },
+        (
+            select(all_modes()),
+            file_len_or_empty(),
+            any::<u64>(),
+            chunk_size(),
+            0usize..40,
+        ),
+        |(mode, n, seed, chunk, steps)| {
+            let file = scratch.file();
+            let model = pattern(seed, n);
+            let map = file_with(mode, file.path(), &model)?;
+            let expected: Vec<(u64, Vec<u8>)> = map
+                .chunks(chunk)?
+                .map(|item| (item.offset(), item.to_vec()))
+                .collect();
+            let mut it = map.chunks(chunk)?;
+            let mut seen: Vec<(u64, Vec<u8>)> = Vec::new();
+            for _ in 0..steps {
+                if let Some(item) = it.next() {
+                    seen.push((item.offset(), item.to_vec()));
+                }
+            }
+            prop_assert_eq!(it.len(), expected.len() - seen.len());
+            let seen = it.fold(seen, |mut seen, item| {
+                seen.push((item.offset(), item.to_vec()));
+                seen
+            });
+            prop_assert_eq!(seen, expected);
+            if mode == MmapMode::ReadWrite && n > 0 {
+                map.update_region(0, &[0xA5])?;
+                prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
+            }
+            Ok(())
+        },
+    );
+}
+
 #[cfg(feature = "iterator")]
 #[test]
 fn pages_and_pages_owned_tile_the_file_exactly() {
