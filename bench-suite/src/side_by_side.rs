@@ -229,6 +229,8 @@ pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
 /// One variant of a batch.
 struct Variant<'b> {
     function: String,
+    /// Whether it takes part in the rounds (see [`Batch::keep_out_of_rounds`]).
+    in_rounds: bool,
     counted_iterations: u64,
     routine: Box<dyn FnMut(u64) -> Duration + 'b>,
     flush_count: Option<Box<dyn Fn() -> u64 + 'b>>,
@@ -264,6 +266,7 @@ impl<'b> Batch<'b> {
     ) {
         self.variants.push(Variant {
             function: function.into(),
+            in_rounds: true,
             counted_iterations,
             routine: Box::new(routine),
             flush_count: None,
@@ -281,10 +284,21 @@ impl<'b> Batch<'b> {
     ) {
         self.variants.push(Variant {
             function: function.into(),
+            in_rounds: true,
             counted_iterations,
             routine: Box::new(routine),
             flush_count: Some(Box::new(flush_count)),
         });
+    }
+
+    /// Measures `function` with criterion only: for a variant that leaves
+    /// work running after its routine returns (a background flusher
+    /// syncing what it wrote), which would slow whichever variant follows
+    /// it in a round. Its ratios divide criterion's medians.
+    pub fn keep_out_of_rounds(&mut self, function: &str) {
+        for variant in self.variants.iter_mut().filter(|v| v.function == function) {
+            variant.in_rounds = false;
+        }
     }
 
     /// Benchmarks every variant with criterion, in the order added, then,
@@ -297,6 +311,7 @@ impl<'b> Batch<'b> {
         group: &mut BenchmarkGroup<'_, WallTime>,
     ) -> Vec<String> {
         let mut ran = Vec::new();
+        let mut rounds = Vec::new();
         for variant in &mut self.variants {
             let did_run = report.bench_variant(
                 group,
@@ -308,13 +323,16 @@ impl<'b> Batch<'b> {
             );
             if did_run {
                 ran.push(variant.function.clone());
+                if variant.in_rounds {
+                    rounds.push(variant.function.clone());
+                }
             }
         }
-        if ran.len() >= 2 && criterion_is_benchmarking() {
+        if rounds.len() >= 2 && criterion_is_benchmarking() {
             let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = self
                 .variants
                 .iter_mut()
-                .filter(|v| ran.contains(&v.function))
+                .filter(|v| rounds.contains(&v.function))
                 .map(|v| &mut *v.routine as &mut dyn FnMut(u64) -> Duration)
                 .collect();
             let times = sample_in_rounds(&mut routines, Plan::of(report.profile()));
@@ -322,7 +340,7 @@ impl<'b> Batch<'b> {
                 parameter: self.parameter.clone(),
                 profile: report.profile().name().to_owned(),
                 measured_unix_seconds: crate::fixtures::unix_seconds_now(),
-                ns_per_iteration: ran.iter().cloned().zip(times).collect(),
+                ns_per_iteration: rounds.into_iter().zip(times).collect(),
             });
         }
         ran
