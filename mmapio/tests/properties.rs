@@ -46,14 +46,15 @@ use common::in_bounds;
 // Harness
 // ---------------------------------------------------------------------------
 
-/// Runs one property with its own explicit configuration and panics with
-/// proptest's (shrunk) report when it fails.
-fn check<S: Strategy>(
-    config: ProptestConfig,
-    strategy: S,
-    test: impl Fn(S::Value) -> TestCaseResult,
-) {
-    let mut runner = TestRunner::new(config);
+/// Runs one property for `cases` cases (no failure persistence: every run
+/// draws new cases) and panics with proptest's (shrunk) report when it
+/// fails.
+fn check<S: Strategy>(cases: u32, strategy: S, test: impl Fn(S::Value) -> TestCaseResult) {
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
     if let Err(e) = runner.run(&strategy, test) {
         panic!("{e}");
     }
@@ -352,11 +353,7 @@ fn validate_range_matches_checked_model() {
         (0u8..=3).prop_map(|k| u64::MAX - u64::from(k)),
     ];
     check(
-        ProptestConfig {
-            cases: 1024,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        1024,
         (total, pick(), pick()),
         |(total, off_pick, len_pick)| {
             let offset = off_pick.resolve(total, 0);
@@ -374,11 +371,7 @@ fn validate_range_matches_checked_model() {
 fn read_only_ranged_methods_match_bounds_model() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(modes_without_writes()),
             file_len_or_empty(),
@@ -448,11 +441,7 @@ fn read_only_ranged_methods_match_bounds_model() {
 fn read_write_ranged_methods_match_bounds_model() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             file_len_or_empty(),
             any::<u64>(),
@@ -645,11 +634,7 @@ fn apply_data_op(map: &MemoryMappedFile, model: &mut Vec<u8>, op: &DataOp) -> Te
 fn writes_then_reads_match_vec_model() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (file_len(), vec(data_op(false), 0..=16)),
         |(n, ops)| {
             let file = scratch.file();
@@ -676,11 +661,7 @@ fn writes_then_reads_match_vec_model() {
 fn resize_keeps_prefix_and_zero_fills_growth() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (file_len(), any::<u64>(), vec(data_op(true), 0..=12)),
         |(n, seed, ops)| {
             let file = scratch.file();
@@ -701,11 +682,7 @@ fn resize_keeps_prefix_and_zero_fills_growth() {
 fn reopened_read_only_equals_model() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (file_len(), policy(), vec(data_op(true), 0..=12)),
         |(n, policy, ops)| {
             let file = scratch.file();
@@ -732,11 +709,7 @@ fn reopened_read_only_equals_model() {
 fn as_slice_equals_read_into_in_every_mode() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(all_modes()),
             file_len_or_empty(),
@@ -767,11 +740,7 @@ fn as_slice_equals_read_into_in_every_mode() {
 fn clones_share_data_and_counters() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (file_len(), vec((any::<bool>(), data_op(false)), 0..=12)),
         |(n, ops)| {
             let file = scratch.file();
@@ -802,50 +771,38 @@ fn creation_rejects_unmappable_sizes_and_zero_fills() {
         4 => 1u64..=(3 * page() as u64 + 7),
         1 => (isize::MAX as u64 + 1)..=u64::MAX,
     ];
-    check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
-        (size, any::<bool>()),
-        |(size, via_open_or_create)| {
-            let file = scratch.file();
-            let res = if via_open_or_create {
-                MemoryMappedFile::open_or_create(file.path(), size)
-            } else {
-                MemoryMappedFile::create_rw(file.path(), size)
-            };
-            let mappable = size > 0 && size <= isize::MAX as u64;
-            match res {
-                Ok(map) => {
-                    prop_assert!(mappable, "size {} was accepted", size);
-                    prop_assert_eq!(map.len(), size);
-                    prop_assert_eq!(map.mode(), MmapMode::ReadWrite);
-                    prop_assert!(whole(&map)?.iter().all(|&b| b == 0));
-                    prop_assert_eq!(fs::metadata(file.path())?.len(), size);
-                }
-                Err(MmapIoError::InvalidSize { size: s, .. }) => {
-                    prop_assert!(!mappable, "size {} was refused", size);
-                    prop_assert_eq!(s, size);
-                    prop_assert!(!file.path().exists(), "a refused create left a file");
-                }
-                Err(e) => return Err(TestCaseError::fail(format!("size {size}: {e:?}"))),
+    check(256, (size, any::<bool>()), |(size, via_open_or_create)| {
+        let file = scratch.file();
+        let res = if via_open_or_create {
+            MemoryMappedFile::open_or_create(file.path(), size)
+        } else {
+            MemoryMappedFile::create_rw(file.path(), size)
+        };
+        let mappable = size > 0 && size <= isize::MAX as u64;
+        match res {
+            Ok(map) => {
+                prop_assert!(mappable, "size {} was accepted", size);
+                prop_assert_eq!(map.len(), size);
+                prop_assert_eq!(map.mode(), MmapMode::ReadWrite);
+                prop_assert!(whole(&map)?.iter().all(|&b| b == 0));
+                prop_assert_eq!(fs::metadata(file.path())?.len(), size);
             }
-            Ok(())
-        },
-    );
+            Err(MmapIoError::InvalidSize { size: s, .. }) => {
+                prop_assert!(!mappable, "size {} was refused", size);
+                prop_assert_eq!(s, size);
+                prop_assert!(!file.path().exists(), "a refused create left a file");
+            }
+            Err(e) => return Err(TestCaseError::fail(format!("size {size}: {e:?}"))),
+        }
+        Ok(())
+    });
 }
 
 #[test]
 fn open_or_create_grows_but_never_truncates() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (
             file_len_or_empty(),
             any::<u64>(),
@@ -985,11 +942,7 @@ fn check_owned_chunks(
 fn chunks_tile_the_file_exactly() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(all_modes()),
             file_len_or_empty(),
@@ -1011,11 +964,7 @@ fn chunks_tile_the_file_exactly() {
 fn chunks_owned_tile_the_file_exactly() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(all_modes()),
             file_len_or_empty(),
@@ -1041,11 +990,7 @@ fn chunks_owned_tile_the_file_exactly() {
 fn fold_after_some_items_yields_the_rest() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(all_modes()),
             file_len_or_empty(),
@@ -1088,11 +1033,7 @@ fn fold_after_some_items_yields_the_rest() {
 fn pages_and_pages_owned_tile_the_file_exactly() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (select(all_modes()), file_len_or_empty(), any::<u64>()),
         |(mode, n, seed)| {
             let file = scratch.file();
@@ -1109,11 +1050,7 @@ fn pages_and_pages_owned_tile_the_file_exactly() {
 fn zero_chunk_size_is_invalid_in_every_mode() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        256,
         (select(all_modes()), file_len_or_empty(), any::<u64>()),
         |(mode, n, seed)| {
             let file = scratch.file();
@@ -1157,11 +1094,7 @@ fn stop_error(call: usize) -> MmapIoError {
 fn chunks_mut_walk_offsets_are_exact() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             select(all_modes()),
             file_len_or_empty(),
@@ -1216,11 +1149,7 @@ fn chunks_mut_walk_offsets_are_exact() {
 fn chunks_mut_first_error_stops_the_walk() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (
             file_len_or_empty(),
             any::<u64>(),
@@ -1438,11 +1367,7 @@ fn flush_op() -> BoxedStrategy<FlushOp> {
 fn flush_stats_follow_policy_model() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 512,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        512,
         (file_len(), policy(), vec(flush_op(), 0..=24)),
         |(n, policy, ops)| {
             let file = scratch.file();
@@ -1539,42 +1464,34 @@ fn zero_flush_policy_parameters_are_refused() {
         Just(FlushPolicy::EveryWrites(0)),
         Just(FlushPolicy::EveryMillis(0)),
     ];
-    check(
-        ProptestConfig {
-            cases: 256,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
-        (bad, file_len(), 0u8..3),
-        |(bad, n, how)| {
-            let file = scratch.file();
-            let builder = MemoryMappedFile::builder(file.path())
-                .size(n as u64)
-                .flush_policy(bad);
-            let res = match how {
-                0 => builder.create(),
-                1 => builder.open_or_create(),
-                _ => {
-                    fs::write(file.path(), pattern(n as u64, n))?;
-                    builder.open()
-                }
-            };
-            match res {
-                Err(MmapIoError::InvalidFlushPolicy { policy, .. }) => prop_assert_eq!(policy, bad),
-                other => {
-                    return Err(TestCaseError::fail(format!(
-                        "{bad:?} was not refused: {other:?}"
-                    )))
-                }
+    check(256, (bad, file_len(), 0u8..3), |(bad, n, how)| {
+        let file = scratch.file();
+        let builder = MemoryMappedFile::builder(file.path())
+            .size(n as u64)
+            .flush_policy(bad);
+        let res = match how {
+            0 => builder.create(),
+            1 => builder.open_or_create(),
+            _ => {
+                fs::write(file.path(), pattern(n as u64, n))?;
+                builder.open()
             }
-            if how < 2 {
-                prop_assert!(!file.path().exists(), "a refused create left a file");
-            } else {
-                prop_assert_eq!(fs::read(file.path())?, pattern(n as u64, n));
+        };
+        match res {
+            Err(MmapIoError::InvalidFlushPolicy { policy, .. }) => prop_assert_eq!(policy, bad),
+            other => {
+                return Err(TestCaseError::fail(format!(
+                    "{bad:?} was not refused: {other:?}"
+                )))
             }
-            Ok(())
-        },
-    );
+        }
+        if how < 2 {
+            prop_assert!(!file.path().exists(), "a refused create left a file");
+        } else {
+            prop_assert_eq!(fs::read(file.path())?, pattern(n as u64, n));
+        }
+        Ok(())
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -1585,11 +1502,7 @@ fn zero_flush_policy_parameters_are_refused() {
 fn writes_on_mappings_without_writes_are_invalid_mode() {
     let scratch = Scratch::new();
     check(
-        ProptestConfig {
-            cases: 1024,
-            failure_persistence: None,
-            ..ProptestConfig::default()
-        },
+        1024,
         (
             select(modes_without_writes()),
             file_len_or_empty(),
