@@ -6,7 +6,7 @@
 //!
 //! ```sh
 //! scripts/bench.sh quick   # every workload at reduced sizes: ~1.5 min of benches
-//! scripts/bench.sh full    # the specified sizes (the default): ~15 min of benches
+//! scripts/bench.sh full    # the specified sizes (the default): ~17.5 min of benches
 //! ```
 //!
 //! The script installs the pinned `iai-callgrind-runner` when it is missing
