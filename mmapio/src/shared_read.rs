@@ -358,8 +358,9 @@ mod tests {
         assert!(on_heap[..SLOTS].iter().all(|&heap| !heap));
         // A share of a heap slot outlives its holder and keeps the lock.
         let (last, _) = shares.pop().unwrap().uncounted();
-        // SAFETY: two shares are held; one is handed out, one given back.
+        // SAFETY: two shares are held; this hands one out.
         let kept = unsafe { last.take() };
+        // SAFETY: one share is left to the holder, given back here.
         let rest = unsafe { last.counted(1) };
         assert_eq!(live_shares(&rest), 2);
         drop(rest);
