@@ -7,9 +7,10 @@
 //!
 //! Every bench times its variants through a
 //! [`Batch`](crate::side_by_side::Batch), whose routines run `iterations`
-//! iterations and bracket exactly the timed part with a [`TimedRegion`]. Allocations are counted in a separate pass over
-//! the same routine (outside criterion's timed loop), restricted to the
-//! same region, so the figure is what one timed iteration allocates.
+//! iterations and bracket exactly the timed part with a [`TimedRegion`].
+//! Allocations are counted in a separate pass over the same routine
+//! (outside criterion's timed loop), restricted to the same region, so the
+//! figure is what one timed iteration allocates.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
@@ -22,6 +23,7 @@ use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::side_by_side::{median_with_interval, rounds_path, save_rounds, RoundsRecord};
@@ -872,16 +874,7 @@ impl WorkloadReport {
             );
         }
         let path = allocation_report_path(self.workload);
-        let mut merged: BTreeMap<String, VariantRecord> = read_allocation_report(self.workload)
-            .into_iter()
-            .map(|r| (r.id.clone(), r))
-            .collect();
-        for r in self.records {
-            merged.insert(r.id.clone(), r);
-        }
-        let records: Vec<&VariantRecord> = merged.values().collect();
-        let json = serde_json::to_string_pretty(&records).expect("records serialize");
-        fs::write(&path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        merge_json_records(&path, self.records, |r| r.id.clone());
         println!("  (written to {})", path.display());
     }
 }
@@ -929,10 +922,39 @@ pub fn allocation_report_path(workload: &str) -> PathBuf {
 
 /// The records saved for `workload`, or none if there is no readable file.
 pub fn read_allocation_report(workload: &str) -> Vec<VariantRecord> {
-    fs::read_to_string(allocation_report_path(workload))
+    read_json_records(&allocation_report_path(workload))
+}
+
+/// The records of a JSON file the suite wrote, or none if there is no
+/// readable file.
+pub fn read_json_records<T: DeserializeOwned>(path: &Path) -> Vec<T> {
+    fs::read_to_string(path)
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
+}
+
+/// Writes `records` into the JSON file at `path`, replacing the records
+/// already there with the same `key` and keeping the others (those of
+/// variants or parameters not run this time), in key order.
+pub fn merge_json_records<T: Serialize + DeserializeOwned>(
+    path: &Path,
+    records: Vec<T>,
+    key: impl Fn(&T) -> String,
+) {
+    let mut merged: BTreeMap<String, T> = read_json_records(path)
+        .into_iter()
+        .map(|r| (key(&r), r))
+        .collect();
+    for r in records {
+        merged.insert(key(&r), r);
+    }
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    }
+    let records: Vec<&T> = merged.values().collect();
+    let json = serde_json::to_string_pretty(&records).expect("records serialize");
+    fs::write(path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
 #[cfg(test)]

@@ -389,13 +389,28 @@ pub fn measured_ratio(
     Some((ratio, 0))
 }
 
-/// The time per iteration that picks the fastest of several floors: the
-/// median over the run's side-by-side rounds, else criterion's median.
-pub fn typical_time(since: Since, group: &str, function: &str, parameter: &str) -> Option<f64> {
-    rounds_at(since, group, parameter)
-        .and_then(|rounds| median_with_interval(rounds.of(function)?))
-        .or_else(|| read_estimate(since, group, function, parameter))
-        .map(|e| e.point)
+/// The fastest of the `candidates` (functions of `group`) measured at
+/// `parameter`: by median over the run's side-by-side rounds, else by
+/// criterion's median.
+pub fn fastest<S: AsRef<str>>(
+    since: Since,
+    group: &str,
+    parameter: &str,
+    candidates: impl IntoIterator<Item = S>,
+) -> Option<S> {
+    let rounds = rounds_at(since, group, parameter);
+    candidates
+        .into_iter()
+        .filter_map(|function| {
+            let name = function.as_ref();
+            let time = rounds
+                .as_ref()
+                .and_then(|rounds| median_with_interval(rounds.of(name)?))
+                .or_else(|| read_estimate(since, group, name, parameter))?;
+            Some((time.point, function))
+        })
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, function)| function)
 }
 
 fn ratio(
@@ -438,14 +453,7 @@ pub fn target_ratios(since: Since) -> Vec<Ratio> {
             if !(t.parameters)(&parameter) {
                 continue;
             }
-            let fastest_floor = t
-                .floors
-                .iter()
-                .filter_map(|&floor| {
-                    Some((floor, typical_time(since, t.group, floor, &parameter)?))
-                })
-                .min_by(|a, b| a.1.total_cmp(&b.1));
-            let Some((floor, _)) = fastest_floor else {
+            let Some(floor) = fastest(since, t.group, &parameter, t.floors.iter().copied()) else {
                 continue;
             };
             ratios.extend(

@@ -20,7 +20,6 @@
 //! metrics. Every time the suite reports still comes from criterion.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,7 +27,9 @@ use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
 use serde::{Deserialize, Serialize};
 
-use crate::fixtures::{results_dir, Profile, WorkloadReport};
+use crate::fixtures::{
+    merge_json_records, read_json_records, results_dir, Profile, WorkloadReport,
+};
 use crate::ratios::{Estimate, Since};
 
 /// Most iterations in one sample.
@@ -193,10 +194,7 @@ pub fn rounds_path(group: &str) -> PathBuf {
 
 /// The rounds saved for `group`, or none if there is no readable file.
 pub fn read_rounds(group: &str) -> Vec<RoundsRecord> {
-    fs::read_to_string(rounds_path(group))
-        .ok()
-        .and_then(|text| serde_json::from_str(&text).ok())
-        .unwrap_or_default()
+    read_json_records(&rounds_path(group))
 }
 
 /// The rounds of `group` at `parameter` from the run that started at
@@ -210,20 +208,7 @@ pub fn rounds_at(since: Since, group: &str, parameter: &str) -> Option<RoundsRec
 /// Saves `records` into `group`'s file, replacing older records of the
 /// same parameters and keeping the others.
 pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
-    let mut merged: BTreeMap<String, RoundsRecord> = read_rounds(group)
-        .into_iter()
-        .map(|r| (r.parameter.clone(), r))
-        .collect();
-    for r in records {
-        merged.insert(r.parameter.clone(), r);
-    }
-    let path = rounds_path(group);
-    if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    }
-    let records: Vec<&RoundsRecord> = merged.values().collect();
-    let json = serde_json::to_string_pretty(&records).expect("rounds serialize");
-    fs::write(&path, json + "\n").unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    merge_json_records(&rounds_path(group), records, |r| r.parameter.clone());
 }
 
 /// One variant of a batch.

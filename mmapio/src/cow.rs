@@ -64,11 +64,11 @@ impl MemoryMappedFile {
         // item borrows a handle, so `&mut self` proves none is alive. The
         // returned borrow is tied to `&mut self`, so none can be created
         // while it lives. Copy-on-write regions are mapped writable.
-        let bytes =
-            unsafe { region.bytes_mut_unchecked() }.ok_or_else(|| MmapIoError::InvalidMode {
-                op,
-                mode: self.shared.mode,
-            })?;
+        let bytes = unsafe { region.bytes_mut_unchecked() };
+        let bytes = bytes.ok_or_else(|| MmapIoError::InvalidMode {
+            op,
+            mode: self.shared.mode,
+        })?;
         Ok(&mut bytes[range])
     }
 }

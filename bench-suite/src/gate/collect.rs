@@ -24,8 +24,8 @@ use super::floor::is_floor_for;
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
 use crate::fixtures::{read_allocation_report, target_dir};
 use crate::ratios::{
-    criterion_dir, functions, measured_ratio, parameters, read_estimate, typical_time, Estimate,
-    Since, WORKLOADS,
+    criterion_dir, fastest, functions, measured_ratio, parameters, read_estimate, Estimate, Since,
+    WORKLOADS,
 };
 
 /// Marker of the flush policy whose flush count depends on elapsed time
@@ -154,12 +154,10 @@ fn collect_criterion(
 /// [`measured_ratio`] finds it: paired over side-by-side rounds when the
 /// run has them.
 fn floor_ratio(since: Since, group: &str, function: &str, parameter: &str) -> Option<Estimate> {
-    let floor = functions(group)
+    let floors = functions(group)
         .into_iter()
-        .filter(|f| is_floor_for(function, f))
-        .filter_map(|f| Some((typical_time(since, group, &f, parameter)?, f)))
-        .min_by(|a, b| a.0.total_cmp(&b.0))?
-        .1;
+        .filter(|f| is_floor_for(function, f));
+    let floor = fastest(since, group, parameter, floors)?;
     measured_ratio(since, group, parameter, function, &floor).map(|(ratio, _)| ratio)
 }
 
