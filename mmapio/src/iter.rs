@@ -11,11 +11,15 @@
 
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::num::NonZeroUsize;
 
 use crate::bounds::check_range;
+use parking_lot::RwLock;
+
 use crate::mapped_file::Storage;
-use crate::shared_read::{SharedReads, UncountedShares};
+use crate::region::Region;
+use crate::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 
@@ -30,50 +34,45 @@ use crate::{os, MemoryMappedFile, MmapIoError, Result};
 pub struct Chunks<'a> {
     /// Start of the mapped region, for the items' offsets.
     base: *const u8,
-    /// Start of the next item.
+    /// Length of the mapped region.
+    len: usize,
+    /// Start of the next item while `left > 0`.
     next: *const u8,
-    /// End of the current run of items of `run_len` bytes: the end of the
-    /// whole chunks, then (for a short tail) the end of the region.
-    /// `run_end - next` is always a multiple of `run_len`.
-    run_end: *const u8,
-    /// End of the mapped region.
-    end: *const u8,
-    /// Length of the items of the current run: `chunk_size`, then the
-    /// tail's length. Non-zero, which spares a loop body that indexes an
-    /// item's first byte its bounds check.
-    run_len: NonZeroUsize,
+    /// Items still to be yielded. The walk counts down to 0, so that a
+    /// loop over `next` has a trip count the compiler can compute (and
+    /// unroll), as it has over `slice::chunks_exact`.
+    left: usize,
+    /// Length of the last item: `chunk_size`, or the short tail's length.
+    /// Non-zero, like `chunk_size`, which spares a loop body that indexes
+    /// an item's first byte its bounds check.
+    last_len: NonZeroUsize,
     chunk_size: NonZeroUsize,
     /// On a read-write mapping, its read lock: one share for each item
-    /// still to be yielded (so none once the walk is over), counted by the
-    /// position alone ([`Chunks::remaining`]) and given back on drop.
-    /// `None` on read-only and copy-on-write mappings, whose items borrow
-    /// them, and on an empty read-write mapping, which has no items.
+    /// still to be yielded (`left`, so none once the walk is over), given
+    /// back on drop. `None` on read-only and copy-on-write mappings, whose
+    /// items borrow them, and on an empty read-write mapping, which has no
+    /// items.
     shares: Option<UncountedShares<'a>>,
     _bytes: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Chunks<'a> {
+    // Inlined, with `chunks` and `pages`, so that the caller's loop sees
+    // the chunk size (often a constant) and that both item lengths are
+    // non-zero; the lock is taken out of line.
+    #[inline]
     fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Self {
         let (base, len, shares) = match &map.shared.storage {
             Storage::Unlocked(region) => (region.as_ptr(), region.len(), None),
-            Storage::Locked(lock) => {
-                // One share per chunk of `len`, which `remaining` gives
-                // while no item has been yielded.
-                let (shares, base, len) =
-                    SharedReads::acquire(lock, |len| chunk_count(len, chunk_size));
-                (base, len, shares.map(|shares| shares.uncounted().0))
-            }
+            Storage::Locked(lock) => lock_for_chunks(lock, chunk_size),
         };
-        let whole = len - len % chunk_size;
-        // SAFETY: `whole <= len`, and `base..base + len` is the region,
-        // valid for `'a` (a dangling pointer only when `len` is 0).
-        let (run_end, end) = unsafe { (base.add(whole), base.add(len)) };
+        let tail = len % chunk_size;
         Chunks {
             base,
+            len,
             next: base,
-            run_end,
-            end,
-            run_len: chunk_size,
+            left: chunk_count(len, chunk_size),
+            last_len: NonZeroUsize::new(tail).unwrap_or(chunk_size),
             chunk_size,
             shares,
             _bytes: PhantomData,
@@ -82,27 +81,15 @@ impl<'a> Chunks<'a> {
 
     /// Bytes not yet yielded.
     fn rest(&self) -> usize {
-        self.end as usize - self.next as usize
+        match self.left {
+            0 => 0,
+            left => (left - 1) * self.chunk_size.get() + self.last_len.get(),
+        }
     }
 
     /// Where the next item starts, from the start of the region.
     fn next_offset(&self) -> usize {
-        self.next as usize - self.base as usize
-    }
-
-    /// Items still to be yielded, and so shares of the lock still held by
-    /// the iterator itself.
-    fn remaining(&self) -> usize {
-        chunk_count(self.rest(), self.chunk_size)
-    }
-
-    /// At the end of a run: makes the short tail the current run, or
-    /// returns `None` when there is none left (the walk is over).
-    #[inline]
-    fn start_tail(&mut self) -> Option<()> {
-        self.run_len = NonZeroUsize::new(self.end as usize - self.run_end as usize)?;
-        self.run_end = self.end;
-        Some(())
+        self.len - self.rest()
     }
 
     /// Whether the items' shares of the lock are counted in a slot
@@ -111,6 +98,18 @@ impl<'a> Chunks<'a> {
     pub(crate) fn counts_on_heap(&self) -> bool {
         self.shares.is_some_and(|shares| shares.on_heap())
     }
+}
+
+/// Takes `lock` for reading, with one share per chunk of the region, which
+/// is `Chunks::left` at the start. Returns the shares (none for an empty
+/// region) with the region's start and length.
+#[inline(never)]
+fn lock_for_chunks(
+    lock: &RwLock<Region>,
+    chunk_size: NonZeroUsize,
+) -> (*const u8, usize, Option<UncountedShares<'_>>) {
+    let (shares, base, len) = SharedReads::acquire(lock, |len| chunk_count(len, chunk_size));
+    (base, len, shares.map(|shares| shares.uncounted().0))
 }
 
 /// Chunks of at most `chunk_size` bytes in `len` bytes.
@@ -124,74 +123,183 @@ impl<'a> Iterator for Chunks<'a> {
 
     // The same steps for every kind of mapping: no branch on the kind, and
     // every item is dropped the same way (see `MappedSlice::chunk`). The
-    // item's length is the current run's, kept in the iterator rather than
-    // chosen per item, so that the loop carries it in a register and
-    // addresses the item's bytes from one pointer; only the end of a run
-    // (once for the whole chunks, once for a short tail) takes the other
-    // branch.
+    // loop ends on a count, not on a pointer compare, so the compiler knows
+    // its trip count and can unroll it; the item's length is a select
+    // between two values the loop keeps in registers.
     #[inline]
     fn next(&mut self) -> Option<MappedSlice<'a>> {
-        if self.next == self.run_end {
-            self.start_tail()?;
+        if self.left == 0 {
+            return None;
         }
-        let start = self.next;
-        let n = self.run_len.get();
-        let offset = self.next_offset();
-        // Moved on before the item takes its share, so that `remaining`
+        // Counted down before the item takes its share, so that `left`
         // never counts a share that is already handed out.
-        // SAFETY: `start < run_end` and `run_end - start` is a multiple of
-        // `n`, so `start + n <= run_end <= end`, inside the region.
-        self.next = unsafe { start.add(n) };
+        self.left -= 1;
+        let start = self.next;
+        let n = if self.left == 0 {
+            self.last_len
+        } else {
+            self.chunk_size
+        };
+        let offset = start as usize - self.base as usize;
+        // Past the end of the region after the last item, but never read
+        // again then (`left` is 0); `wrapping_add` makes no claim that it
+        // stays inside the region.
+        self.next = start.wrapping_add(self.chunk_size.get());
         // SAFETY: an item was left, so the iterator still held a share for
-        // it, and moving `next` on just gave it up.
+        // it, and counting `left` down just gave it up.
         let share = self.shares.map(|shares| unsafe { shares.take() });
-        // SAFETY: `start..start + n` is inside the region at `base` (above),
-        // which `share` keeps locked or, without one, the mapping borrowed
-        // for `'a` keeps unchanged; `offset` is its distance from `base`.
-        Some(unsafe { MappedSlice::chunk(share, start, n, offset as u64) })
+        // SAFETY: `start` is `offset` bytes into the region at `base`, and
+        // `offset + n` is at most `len`: every item but the last is
+        // `chunk_size` long and the last one `last_len`, which add up to
+        // `len`. `share` keeps the region locked or, without one, the
+        // mapping borrowed for `'a` keeps it unchanged.
+        Some(unsafe { MappedSlice::chunk(share, start, n.get(), offset as u64) })
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.remaining();
-        (n, Some(n))
+        (self.left, Some(self.left))
     }
 
-    /// On a lock-free mapping: whole chunks first, in a counted loop whose
-    /// item length is the same every time (it compiles like
-    /// `slice::chunks_exact`), then the short tail, if any. Items that share
-    /// a read lock go through `next`, out of line (`fold_items`).
+    /// A counted loop, like `slice::chunks_exact`'s, over every item but the
+    /// last, then the last one: no per-item choice of the item's length. On
+    /// a read-write mapping the loop hands each item one of the iterator's
+    /// shares of the lock, out of line (`fold_shared`).
     #[inline]
     fn fold<B, F>(self, init: B, f: F) -> B
     where
         F: FnMut(B, MappedSlice<'a>) -> B,
     {
-        if self.shares.is_some() {
-            return fold_items(self, init, f);
+        let this = ManuallyDrop::new(self);
+        let walk = Walk {
+            base: this.base,
+            // Not from `next`, which is past the end (and may have wrapped
+            // around) once no item is left.
+            offset: this.next_offset(),
+            left: this.left,
+            chunk_size: this.chunk_size,
+            last_len: this.last_len,
+        };
+        match this.shares {
+            // The iterator's shares (one per item left) pass to `fold_shared`.
+            Some(shares) => fold_shared(walk, shares, init, f),
+            // SAFETY: `walk` asks for the items the iterator had left, inside
+            // the lock-free region at `base`, borrowed for `'a`.
+            None => walk.fold(init, f, |item| unsafe { item.make(None) }),
         }
-        let (base, pos, chunk_size) = (self.base, self.next_offset(), self.chunk_size);
-        let len = pos + self.rest();
-        // SAFETY: `fold_chunks` only asks for ranges inside `pos..len` of the
-        // lock-free region at `base`, borrowed for `'a`.
-        fold_chunks(pos, len, chunk_size, init, f, |offset, n| unsafe {
-            MappedSlice::chunk(None, base.add(offset), n, offset as u64)
-        })
     }
 }
 
-/// [`Iterator::fold`] for items that share a read lock: `next` item by
-/// item, which counts the shares by position alone (two bytes per 4 KiB
-/// chunk over 1 MiB: 2523 instructions, against 3018 for a counted loop
-/// handing out shares it counted itself). Out of line: inlined beside the
-/// lock-free loop, the values it keeps across its (rare) unlock call
-/// pushed that loop's values out of registers.
-#[inline(never)]
-fn fold_items<'a, B>(chunks: Chunks<'a>, init: B, mut f: impl FnMut(B, MappedSlice<'a>) -> B) -> B {
-    let mut acc = init;
-    for item in chunks {
-        acc = f(acc, item);
+/// The items an iterator has left, as plain values for `fold`'s loop.
+#[derive(Clone, Copy)]
+struct Walk {
+    base: *const u8,
+    /// Start of the next item, from `base`.
+    offset: usize,
+    left: usize,
+    chunk_size: NonZeroUsize,
+    last_len: NonZeroUsize,
+}
+
+/// One item of a [`Walk`]: where it starts and how long it is.
+struct ItemRange {
+    base: *const u8,
+    offset: usize,
+    len: usize,
+}
+
+impl ItemRange {
+    /// # Safety
+    /// The range must be one of a [`Chunks`]'s items not yet yielded, and
+    /// `share` one of its shares of the lock, if it has any.
+    #[inline(always)]
+    unsafe fn make<'a>(&self, share: Option<SharedRead<'a>>) -> MappedSlice<'a> {
+        // SAFETY: the caller's promise: `offset..offset + len` is inside the
+        // region at `base`, kept unchanged by `share` or by the mapping's
+        // borrow.
+        unsafe {
+            MappedSlice::chunk(
+                share,
+                self.base.add(self.offset),
+                self.len,
+                self.offset as u64,
+            )
+        }
     }
-    acc
+}
+
+impl Walk {
+    /// Folds `f` over the items: all but the last in a counted loop of
+    /// `chunk_size` items, then the last. `make` builds each item, in order.
+    #[inline(always)]
+    fn fold<'a, B>(
+        self,
+        init: B,
+        mut f: impl FnMut(B, MappedSlice<'a>) -> B,
+        mut make: impl FnMut(ItemRange) -> MappedSlice<'a>,
+    ) -> B {
+        let Walk {
+            base,
+            mut offset,
+            left,
+            chunk_size,
+            last_len,
+        } = self;
+        let mut acc = init;
+        if left == 0 {
+            return acc;
+        }
+        for _ in 1..left {
+            let len = chunk_size.get();
+            acc = f(acc, make(ItemRange { base, offset, len }));
+            offset += len;
+        }
+        f(
+            acc,
+            make(ItemRange {
+                base,
+                offset,
+                len: last_len.get(),
+            }),
+        )
+    }
+}
+
+/// [`Iterator::fold`] for items that share a read lock: each item takes
+/// one of `shares`, which hold one per item of `walk`; those not handed out
+/// when `f` unwinds are given back. Out of line: inlined beside the
+/// lock-free loop, the values it keeps across its (rare) unlock call pushed
+/// that loop's values out of registers.
+#[inline(never)]
+fn fold_shared<'a, B>(
+    walk: Walk,
+    shares: UncountedShares<'a>,
+    init: B,
+    f: impl FnMut(B, MappedSlice<'a>) -> B,
+) -> B {
+    /// The shares not yet handed out.
+    struct Unshared<'a> {
+        shares: UncountedShares<'a>,
+        left: usize,
+    }
+    impl Drop for Unshared<'_> {
+        #[inline]
+        fn drop(&mut self) {
+            // SAFETY: `left` shares are still held, and given back once.
+            drop(unsafe { self.shares.counted(self.left) });
+        }
+    }
+    let mut unshared = Unshared {
+        shares,
+        left: walk.left,
+    };
+    walk.fold(init, f, |item| {
+        // Counted down before the item takes its share, as in `next`.
+        unshared.left -= 1;
+        // SAFETY: `item` is one of the walk's items, each of which has a
+        // share, and counting `left` down just gave it up.
+        unsafe { item.make(Some(unshared.shares.take())) }
+    })
 }
 
 impl Drop for Chunks<'_> {
@@ -200,35 +308,9 @@ impl Drop for Chunks<'_> {
         if let Some(shares) = self.shares {
             // SAFETY: the iterator holds one share per item left to yield
             // and gives them all back here, once.
-            drop(unsafe { shares.counted(self.remaining()) });
+            drop(unsafe { shares.counted(self.left) });
         }
     }
-}
-
-/// Folds `f` over the chunks of `pos..len`: whole `chunk_size` chunks in a
-/// counted loop, then the remainder. `make(offset, n)` builds each item and
-/// is only called with `offset + n <= len`.
-#[inline(always)]
-fn fold_chunks<'a, B>(
-    pos: usize,
-    len: usize,
-    chunk_size: NonZeroUsize,
-    init: B,
-    mut f: impl FnMut(B, MappedSlice<'a>) -> B,
-    make: impl Fn(usize, usize) -> MappedSlice<'a>,
-) -> B {
-    let chunk_size = chunk_size.get();
-    let whole = (len - pos) / chunk_size;
-    let mut acc = init;
-    let mut offset = pos;
-    for _ in 0..whole {
-        acc = f(acc, make(offset, chunk_size));
-        offset += chunk_size;
-    }
-    if offset != len {
-        acc = f(acc, make(offset, len - offset));
-    }
-    acc
 }
 
 impl ExactSizeIterator for Chunks<'_> {}
@@ -237,7 +319,7 @@ impl FusedIterator for Chunks<'_> {}
 impl std::fmt::Debug for Chunks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Chunks")
-            .field("len", &(self.next_offset() + self.rest()))
+            .field("len", &self.len)
             .field("pos", &self.next_offset())
             .field("chunk_size", &self.chunk_size)
             .finish()
@@ -392,6 +474,7 @@ impl MemoryMappedFile {
     /// assert!(map.chunks(0).is_err());
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
+    #[inline]
     pub fn chunks(&self, chunk_size: usize) -> Result<Chunks<'_>> {
         // Not `ok_or`: that builds the error (which has drop glue) on the
         // success path too, and drops it there.
@@ -403,6 +486,7 @@ impl MemoryMappedFile {
 
     /// Zero-copy chunks of exactly one OS page (the real page size; the
     /// last may be shorter).
+    #[inline]
     pub fn pages(&self) -> Chunks<'_> {
         // `os::page_size` is never 0; the fallback only avoids a panic path.
         let page_size = NonZeroUsize::new(os::page_size()).unwrap_or(NonZeroUsize::MIN);
