@@ -185,7 +185,7 @@ impl<'a> Iterator for Chunks<'a> {
             Some(shares) => fold_shared(walk, shares, init, f),
             // SAFETY: `walk` asks for the items the iterator had left, inside
             // the lock-free region at `base`, borrowed for `'a`.
-            None => walk.fold(init, f, |item| unsafe { item.make(None) }),
+            None => walk.fold::<B, 1>(init, f, |item| unsafe { item.make(None) }),
         }
     }
 }
@@ -230,9 +230,15 @@ impl ItemRange {
 
 impl Walk {
     /// Folds `f` over the items: all but the last in a counted loop of
-    /// `chunk_size` items, then the last. `make` builds each item, in order.
+    /// `chunk_size` items, `GROUP` items per round, then the last. `make`
+    /// builds each item, in order.
+    ///
+    /// `GROUP` is 1 where the compiler unrolls the loop itself. A loop
+    /// that may call out of line (to unlock, when an item drops the last
+    /// share) is never unrolled by LLVM; walking it in groups of four
+    /// keeps more items' loads in flight over a large file.
     #[inline(always)]
-    fn fold<'a, B>(
+    fn fold<'a, B, const GROUP: usize>(
         self,
         init: B,
         mut f: impl FnMut(B, MappedSlice<'a>) -> B,
@@ -245,31 +251,46 @@ impl Walk {
             chunk_size,
             last_len,
         } = self;
-        let mut acc = init;
         if left == 0 {
-            return acc;
+            return init;
         }
-        for _ in 1..left {
-            let len = chunk_size.get();
-            acc = f(acc, make(ItemRange { base, offset, len }));
-            offset += len;
-        }
-        f(
-            acc,
-            make(ItemRange {
+        let len = chunk_size.get();
+        let whole = left - 1;
+        let mut acc = init;
+        let mut step = |acc: B, offset: &mut usize| {
+            let item = make(ItemRange {
                 base,
-                offset,
-                len: last_len.get(),
-            }),
-        )
+                offset: *offset,
+                len,
+            });
+            *offset += len;
+            f(acc, item)
+        };
+        for _ in 0..whole / GROUP {
+            for _ in 0..GROUP {
+                acc = step(acc, &mut offset);
+            }
+        }
+        for _ in 0..whole % GROUP {
+            acc = step(acc, &mut offset);
+        }
+        let last = make(ItemRange {
+            base,
+            offset,
+            len: last_len.get(),
+        });
+        f(acc, last)
     }
 }
 
 /// [`Iterator::fold`] for items that share a read lock: each item takes
 /// one of `shares`, which hold one per item of `walk`; those not handed out
-/// when `f` unwinds are given back. Out of line: inlined beside the
-/// lock-free loop, the values it keeps across its (rare) unlock call pushed
-/// that loop's values out of registers.
+/// when `f` unwinds are given back. Four items per round: the loop may call
+/// out of line to unlock, so the compiler does not unroll it (two bytes per
+/// 4 KiB chunk: 0.92-0.99x the raw loop over 1 GiB, against 1.15-1.18x one
+/// item per round; 0.97-1.02x over 1 MiB, against 0.82x). Out of line:
+/// inlined beside the lock-free loop, the values it keeps across its
+/// (rare) unlock call pushed that loop's values out of registers.
 #[inline(never)]
 fn fold_shared<'a, B>(
     walk: Walk,
@@ -293,7 +314,7 @@ fn fold_shared<'a, B>(
         shares,
         left: walk.left,
     };
-    walk.fold(init, f, |item| {
+    walk.fold::<B, 4>(init, f, |item| {
         // Counted down before the item takes its share, as in `next`.
         unshared.left -= 1;
         // SAFETY: `item` is one of the walk's items, each of which has a
