@@ -1014,6 +1014,15 @@ fn fold_after_some_items_yields_the_rest() {
                 }
             }
             prop_assert_eq!(it.len(), expected.len() - seen.len());
+            // The position shown is where the next item starts, and the
+            // file's end once every item is out (never past it).
+            let pos: usize = seen.iter().map(|(_, bytes)| bytes.len()).sum();
+            let shown = format!("{it:?}");
+            prop_assert!(
+                shown.contains(&format!("len: {n}, pos: {pos},")),
+                "{}",
+                shown
+            );
             let seen = it.fold(seen, |mut seen, item| {
                 seen.push((item.offset(), item.to_vec()));
                 seen
