@@ -191,7 +191,6 @@ impl<'a> Iterator for Chunks<'a> {
 }
 
 /// The items an iterator has left, as plain values for `fold`'s loop.
-#[derive(Clone, Copy)]
 struct Walk {
     base: *const u8,
     /// Start of the next item, from `base`.
