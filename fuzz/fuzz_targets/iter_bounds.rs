@@ -12,6 +12,8 @@
 //! * no item is empty or longer than the chunk size; every item but the last
 //!   is exactly the chunk size; the last ends at the file length;
 //! * zero-copy items stay valid after their iterator is dropped;
+//! * iterating `&chunks` after any number of items lends exactly the rest,
+//!   through `next` and `fold`, and leaves `chunks` where it was;
 //! * `for_each_mut` reports exact offsets, its writes land (and reach the
 //!   file), it stops at the closure's first error and returns that error,
 //!   and every chunk it handed out counts as pending bytes;
@@ -69,6 +71,11 @@ enum Walk {
     },
     Pages {
         keep_items: bool,
+    },
+    /// `&chunks` after `after` calls of `next`.
+    Lent {
+        size: ChunkSize,
+        after: u16,
     },
     ChunksOwned {
         size: ChunkSize,
@@ -141,6 +148,44 @@ fn zero_copy(map: &MemoryMappedFile, model: &[u8], chunk: Option<usize>, keep_it
     for item in &kept {
         pos = check_chunk(model, pos, item.offset(), item, size);
     }
+}
+
+fn lent(map: &MemoryMappedFile, model: &[u8], size: usize, after: u16) {
+    let Ok(mut chunks) = map.chunks(size) else {
+        assert_eq!(size, 0, "chunks(n > 0) never fails");
+        return;
+    };
+    let mut start = 0;
+    for _ in 0..after {
+        match chunks.next() {
+            Some(item) => start = check_chunk(model, start, item.offset(), &item, size),
+            None => break,
+        }
+    }
+    let left = chunks.len();
+    let lent = (&chunks).into_iter();
+    assert_eq!(lent.len(), left, "len() of the lent items");
+    let mut pos = start;
+    let mut count = 0;
+    for item in lent {
+        pos = check_chunk(model, pos, item.offset(), &item, size);
+        count += 1;
+    }
+    assert_eq!(count, left, "number of lent items");
+    assert_eq!(
+        pos,
+        model.len(),
+        "the last lent item ends at the file length"
+    );
+    let folded = (&chunks).into_iter().fold(start, |pos, item| {
+        check_chunk(model, pos, item.offset(), &item, size)
+    });
+    assert_eq!(folded, model.len(), "fold over the lent items");
+    assert_eq!(chunks.len(), left, "lending does not advance the iterator");
+    let pos = chunks.fold(start, |pos, item| {
+        check_chunk(model, pos, item.offset(), &item, size)
+    });
+    assert_eq!(pos, model.len());
 }
 
 fn owned(map: &MemoryMappedFile, model: &[u8], chunk: Option<usize>) {
@@ -253,6 +298,7 @@ fuzz_target!(|input: Input| {
                 zero_copy(&map, &model, Some(size.resolve(len)), keep_items)
             }
             Walk::Pages { keep_items } => zero_copy(&map, &model, None, keep_items),
+            Walk::Lent { size, after } => lent(&map, &model, size.resolve(len), after),
             Walk::ChunksOwned { size } => owned(&map, &model, Some(size.resolve(len))),
             Walk::PagesOwned => owned(&map, &model, None),
             Walk::ChunksMut { size, fail_at, xor } => walk_mut(

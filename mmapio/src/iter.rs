@@ -5,9 +5,11 @@
 //! read-write mapping the iterator takes the read lock once, counting one
 //! share of it per item up front ([`SharedReads`]), and hands a share to
 //! each item it yields, so an item that outlives its iterator still holds
-//! the lock and `resize` keeps waiting for it. [`ChunksMut::for_each_mut`]
-//! takes the write lock once for a whole walk and lends each chunk to a
-//! closure, which cannot keep it.
+//! the lock and `resize` keeps waiting for it. Iterating `&chunks`
+//! ([`BorrowedChunks`]) lends the items instead: they borrow the iterator,
+//! which keeps the lock, so they hold nothing themselves.
+//! [`ChunksMut::for_each_mut`] takes the write lock once for a whole walk and
+//! lends each chunk to a closure, which cannot keep it.
 
 use std::iter::FusedIterator;
 use std::marker::PhantomData;
@@ -30,8 +32,23 @@ use crate::{os, MemoryMappedFile, MmapIoError, Result};
 /// Items are `!Send`: on read-write mappings they share the iterator's read
 /// lock through a count kept by the current thread. The iterator holds that
 /// lock until it has yielded its last item, and each item holds it for as
-/// long as it lives.
+/// long as it lives. Iterating `&chunks` instead lends the items left
+/// ([`BorrowedChunks`]), which then cannot outlive the iterator.
 pub struct Chunks<'a> {
+    cursor: Cursor,
+    /// On a read-write mapping, its read lock: one share for each item
+    /// still to be yielded (`cursor.left`, so none once the walk is over),
+    /// given back on drop. `None` on read-only and copy-on-write mappings,
+    /// whose items borrow them, and on an empty read-write mapping, which
+    /// has no items.
+    shares: Option<UncountedShares<'a>>,
+    _bytes: PhantomData<&'a [u8]>,
+}
+
+/// Where a walk over a region's chunks stands: the state [`Chunks`] and
+/// [`BorrowedChunks`] step through, without what keeps the region valid.
+#[derive(Clone, Copy)]
+struct Cursor {
     /// Start of the mapped region, for the items' offsets.
     base: *const u8,
     /// Length of the mapped region.
@@ -47,13 +64,6 @@ pub struct Chunks<'a> {
     /// an item's first byte its bounds check.
     last_len: NonZeroUsize,
     chunk_size: NonZeroUsize,
-    /// On a read-write mapping, its read lock: one share for each item
-    /// still to be yielded (`left`, so none once the walk is over), given
-    /// back on drop. `None` on read-only and copy-on-write mappings, whose
-    /// items borrow them, and on an empty read-write mapping, which has no
-    /// items.
-    shares: Option<UncountedShares<'a>>,
-    _bytes: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Chunks<'a> {
@@ -68,15 +78,62 @@ impl<'a> Chunks<'a> {
         };
         let tail = len % chunk_size;
         Chunks {
-            base,
-            len,
-            next: base,
-            left: chunk_count(len, chunk_size),
-            last_len: NonZeroUsize::new(tail).unwrap_or(chunk_size),
-            chunk_size,
+            cursor: Cursor {
+                base,
+                len,
+                next: base,
+                left: chunk_count(len, chunk_size),
+                last_len: NonZeroUsize::new(tail).unwrap_or(chunk_size),
+                chunk_size,
+            },
             shares,
             _bytes: PhantomData,
         }
+    }
+
+    /// Whether the items' shares of the lock are counted in a slot
+    /// allocated for them, because every slot of the thread was in use.
+    #[cfg(test)]
+    pub(crate) fn counts_on_heap(&self) -> bool {
+        self.shares.is_some_and(|shares| shares.on_heap())
+    }
+}
+
+/// The next item of a [`Cursor`]: where it starts, its length and its
+/// offset from the start of the region.
+struct Step {
+    ptr: *const u8,
+    len: usize,
+    offset: usize,
+}
+
+impl Cursor {
+    /// Counts off the next item and returns it; `None` once none is left.
+    /// The loop ends on a count, not on a pointer compare, so the compiler
+    /// knows its trip count and can unroll it; the item's length is a
+    /// select between two values the loop keeps in registers.
+    #[inline(always)]
+    fn step(&mut self) -> Option<Step> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let ptr = self.next;
+        let len = if self.left == 0 {
+            self.last_len
+        } else {
+            self.chunk_size
+        };
+        let offset = ptr as usize - self.base as usize;
+        // Past the end of the region after the last item, but never read
+        // again then (`left` is 0); `wrapping_add` makes no claim that it
+        // stays inside the region.
+        self.next = ptr.wrapping_add(self.chunk_size.get());
+        Some(Step {
+            ptr,
+            len: len.get(),
+            offset,
+        })
     }
 
     /// Bytes not yet yielded.
@@ -92,11 +149,27 @@ impl<'a> Chunks<'a> {
         self.len - self.rest()
     }
 
-    /// Whether the items' shares of the lock are counted in a slot
-    /// allocated for them, because every slot of the thread was in use.
-    #[cfg(test)]
-    pub(crate) fn counts_on_heap(&self) -> bool {
-        self.shares.is_some_and(|shares| shares.on_heap())
+    /// The items left, for `fold`.
+    #[inline(always)]
+    fn walk(&self) -> Walk {
+        Walk {
+            base: self.base,
+            // Not from `next`, which is past the end (and may have wrapped
+            // around) once no item is left.
+            offset: self.next_offset(),
+            left: self.left,
+            chunk_size: self.chunk_size,
+            last_len: self.last_len,
+        }
+    }
+
+    /// Formats the cursor as the iterator `name` that walks it.
+    fn debug(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct(name)
+            .field("len", &self.len)
+            .field("pos", &self.next_offset())
+            .field("chunk_size", &self.chunk_size)
+            .finish()
     }
 }
 
@@ -122,43 +195,25 @@ impl<'a> Iterator for Chunks<'a> {
     type Item = MappedSlice<'a>;
 
     // The same steps for every kind of mapping: no branch on the kind, and
-    // every item is dropped the same way (see `MappedSlice::chunk`). The
-    // loop ends on a count, not on a pointer compare, so the compiler knows
-    // its trip count and can unroll it; the item's length is a select
-    // between two values the loop keeps in registers.
+    // every item is dropped the same way (see `MappedSlice::chunk`).
     #[inline]
     fn next(&mut self) -> Option<MappedSlice<'a>> {
-        if self.left == 0 {
-            return None;
-        }
-        // Counted down before the item takes its share, so that `left`
+        // Counted off before the item takes its share, so that `left`
         // never counts a share that is already handed out.
-        self.left -= 1;
-        let start = self.next;
-        let n = if self.left == 0 {
-            self.last_len
-        } else {
-            self.chunk_size
-        };
-        let offset = start as usize - self.base as usize;
-        // Past the end of the region after the last item, but never read
-        // again then (`left` is 0); `wrapping_add` makes no claim that it
-        // stays inside the region.
-        self.next = start.wrapping_add(self.chunk_size.get());
+        let step = self.cursor.step()?;
         // SAFETY: an item was left, so the iterator still held a share for
         // it, and counting `left` down just gave it up.
         let share = self.shares.map(|shares| unsafe { shares.take() });
-        // SAFETY: `start` is `offset` bytes into the region at `base`, and
-        // `offset + n` is at most `len`: every item but the last is
-        // `chunk_size` long and the last one `last_len`, which add up to
-        // `len`. `share` keeps the region locked or, without one, the
-        // mapping borrowed for `'a` keeps it unchanged.
-        Some(unsafe { MappedSlice::chunk(share, start, n.get(), offset as u64) })
+        // SAFETY: the cursor keeps `step` inside the region: every item but
+        // the last is `chunk_size` long and the last one `last_len`, which
+        // add up to its length. `share` keeps the region locked or, without
+        // one, the mapping borrowed for `'a` keeps it unchanged.
+        Some(unsafe { step.make(share) })
     }
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.left, Some(self.left))
+        (self.cursor.left, Some(self.cursor.left))
     }
 
     /// A counted loop, like `slice::chunks_exact`'s, over every item but the
@@ -171,15 +226,7 @@ impl<'a> Iterator for Chunks<'a> {
         F: FnMut(B, MappedSlice<'a>) -> B,
     {
         let this = ManuallyDrop::new(self);
-        let walk = Walk {
-            base: this.base,
-            // Not from `next`, which is past the end (and may have wrapped
-            // around) once no item is left.
-            offset: this.next_offset(),
-            left: this.left,
-            chunk_size: this.chunk_size,
-            last_len: this.last_len,
-        };
+        let walk = this.cursor.walk();
         match this.shares {
             // The iterator's shares (one per item left) pass to `fold_shared`.
             Some(shares) => fold_shared(walk, shares, init, f),
@@ -187,6 +234,22 @@ impl<'a> Iterator for Chunks<'a> {
             // the lock-free region at `base`, borrowed for `'a`.
             None => walk.fold::<B, 1>(init, f, |item| unsafe { item.make(None) }),
         }
+    }
+}
+
+impl Step {
+    /// The item as a view, kept valid by `share` or by a borrow for `'a`.
+    ///
+    /// # Safety
+    /// The step must come from a cursor over a region that stays valid and
+    /// unchanged for `'a`: locked by `share` (one of the iterator's shares,
+    /// given up for this item), or, without one, borrowed for `'a` from a
+    /// lock-free mapping or from a [`Chunks`] that holds the lock.
+    #[inline(always)]
+    unsafe fn make<'a>(self, share: Option<SharedRead<'a>>) -> MappedSlice<'a> {
+        // SAFETY: the caller's promise; the cursor's steps lie inside its
+        // region, and `offset` is `ptr`'s distance from the region's start.
+        unsafe { MappedSlice::chunk(share, self.ptr, self.len, self.offset as u64) }
     }
 }
 
@@ -209,20 +272,20 @@ struct ItemRange {
 
 impl ItemRange {
     /// # Safety
-    /// The range must be one of a [`Chunks`]'s items not yet yielded, and
-    /// `share` one of its shares of the lock, if it has any.
+    /// The range must be one of the items of a [`Walk`] made by a cursor,
+    /// with `share` as [`Step::make`] requires.
     #[inline(always)]
     unsafe fn make<'a>(&self, share: Option<SharedRead<'a>>) -> MappedSlice<'a> {
-        // SAFETY: the caller's promise: `offset..offset + len` is inside the
-        // region at `base`, kept unchanged by `share` or by the mapping's
-        // borrow.
+        // SAFETY: the caller's promise: `offset..offset + len` is one of the
+        // walk's items, inside the region at `base`, so `add` stays in it,
+        // and the item is a step of the cursor the walk was made from.
         unsafe {
-            MappedSlice::chunk(
-                share,
-                self.base.add(self.offset),
-                self.len,
-                self.offset as u64,
-            )
+            Step {
+                ptr: self.base.add(self.offset),
+                len: self.len,
+                offset: self.offset,
+            }
+            .make(share)
         }
     }
 }
@@ -328,7 +391,7 @@ impl Drop for Chunks<'_> {
         if let Some(shares) = self.shares {
             // SAFETY: the iterator holds one share per item left to yield
             // and gives them all back here, once.
-            drop(unsafe { shares.counted(self.left) });
+            drop(unsafe { shares.counted(self.cursor.left) });
         }
     }
 }
@@ -338,11 +401,103 @@ impl FusedIterator for Chunks<'_> {}
 
 impl std::fmt::Debug for Chunks<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Chunks")
-            .field("len", &self.len)
-            .field("pos", &self.next_offset())
-            .field("chunk_size", &self.chunk_size)
-            .finish()
+        self.cursor.debug("Chunks", f)
+    }
+}
+
+/// The items a [`Chunks`] has left, lent by it: iterating `&chunks`.
+///
+/// Each item borrows the `Chunks`, which keeps holding the read lock of a
+/// read-write mapping, so an item needs no share of its own and dropping
+/// it does nothing. A `for` loop over them therefore compiles like a raw
+/// loop over `slice::chunks_exact` on every kind of mapping, unrolled, which
+/// a `for` loop over the `Chunks` itself is not on a read-write mapping
+/// (its items may unlock when dropped). The `Chunks` does not advance.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("b.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
+/// map.update_region(0, b"0123456789")?;
+/// let mut firsts = Vec::new();
+/// for chunk in &map.chunks(4)? {
+///     firsts.push((chunk.offset(), chunk[0]));
+/// }
+/// assert_eq!(firsts, [(0, b'0'), (4, b'4'), (8, b'8')]);
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+///
+/// An item cannot outlive the `Chunks` it borrows:
+///
+/// ```compile_fail
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("b.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
+/// let first = {
+///     let chunks = map.chunks(4)?;
+///     let first = (&chunks).into_iter().next();
+///     first
+/// }; // `chunks`, and with it the lock, is gone here
+/// assert_eq!(first.unwrap().len(), 4);
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+#[derive(Clone)]
+pub struct BorrowedChunks<'c> {
+    cursor: Cursor,
+    _chunks: PhantomData<&'c [u8]>,
+}
+
+impl<'c, 'a> IntoIterator for &'c Chunks<'a> {
+    type Item = MappedSlice<'c>;
+    type IntoIter = BorrowedChunks<'c>;
+
+    #[inline]
+    fn into_iter(self) -> BorrowedChunks<'c> {
+        BorrowedChunks {
+            cursor: self.cursor,
+            _chunks: PhantomData,
+        }
+    }
+}
+
+impl<'c> Iterator for BorrowedChunks<'c> {
+    type Item = MappedSlice<'c>;
+
+    #[inline]
+    fn next(&mut self) -> Option<MappedSlice<'c>> {
+        let step = self.cursor.step()?;
+        // SAFETY: `step` is one of the items the borrowed `Chunks` has left.
+        // While it has any, it holds a share of the read lock of a
+        // read-write mapping, and it cannot change nor be dropped while
+        // borrowed for `'c`; a lock-free mapping is borrowed by it for
+        // longer than `'c`.
+        Some(unsafe { step.make(None) })
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.cursor.left, Some(self.cursor.left))
+    }
+
+    #[inline]
+    fn fold<B, F>(self, init: B, f: F) -> B
+    where
+        F: FnMut(B, MappedSlice<'c>) -> B,
+    {
+        // SAFETY: `walk` asks for the items the borrowed `Chunks` has left,
+        // kept valid for `'c` as in `next`.
+        self.cursor
+            .walk()
+            .fold::<B, 1>(init, f, |item| unsafe { item.make(None) })
+    }
+}
+
+impl ExactSizeIterator for BorrowedChunks<'_> {}
+impl FusedIterator for BorrowedChunks<'_> {}
+
+impl std::fmt::Debug for BorrowedChunks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.cursor.debug("BorrowedChunks", f)
     }
 }
 
@@ -475,14 +630,28 @@ impl MemoryMappedFile {
     /// has a trip count the compiler knows, and on a read-only or
     /// copy-on-write mapping it is unrolled like a raw `for` loop over
     /// `slice::chunks_exact`. Internal iteration (`for_each`, `fold`, `sum`,
-    /// ...) runs a counted loop over whole chunks on every mapping. On a
-    /// read-write mapping, each item gives its share of the lock back when
-    /// it is dropped, and may unlock then: the compiler does not unroll a
-    /// `for` loop that may make that call, so there, over a file far larger
-    /// than the caches, prefer `fold`/`for_each`, which take four items per
-    /// round. Reading two bytes of each 4 KiB chunk of 1 GiB (every item a
-    /// cache miss), against a raw loop over `chunks_exact`: a `for` loop
-    /// 1.03x (read-only) and 1.31x (read-write), `fold` 0.97x and 0.98x.
+    /// ...) runs a counted loop over whole chunks on every mapping.
+    ///
+    /// On a read-write mapping, each item gives its share of the lock back
+    /// when it is dropped, and may unlock then. LLVM never unrolls a loop
+    /// that may make a call, and over a file far larger than the caches an
+    /// unrolled loop is faster: a raw loop over `chunks_exact` made
+    /// not to unroll takes about 1.2x as long. So there, write the `for` loop
+    /// over `&map.chunks(n)?` ([`BorrowedChunks`]: items that borrow the
+    /// iterator and hold nothing, unrolled on every mapping), or use
+    /// `fold`/`for_each`, which take four items per round.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("f.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 3 * 4096)?;
+    /// let mut sum = 0u64;
+    /// for chunk in &map.chunks(4096)? {
+    ///     sum += u64::from(chunk[0]);
+    /// }
+    /// assert_eq!(sum, 0);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
     ///
     /// A `chunk_size` of 0 is [`MmapIoError::InvalidChunkSize`].
     ///

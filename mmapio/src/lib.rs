@@ -138,7 +138,7 @@ pub use builder::MmapBuilder;
 pub use error::{MmapIoError, Result};
 pub use flush::{FlushPolicy, FlushStats};
 #[cfg(feature = "iterator")]
-pub use iter::{Chunks, ChunksMut, ChunksOwned};
+pub use iter::{BorrowedChunks, Chunks, ChunksMut, ChunksOwned};
 pub use mapped_file::MemoryMappedFile;
 pub use mode::MmapMode;
 pub use touch::TouchHint;

@@ -99,6 +99,36 @@ fn chunks_cover_exactly_and_items_outlive_iterator() {
 
 #[test]
 #[cfg(feature = "iterator")]
+fn borrowed_chunks_lend_the_same_views_and_leave_the_lock_to_the_iterator() {
+    for map in [
+        MemoryMappedFile::heap_ro(pattern(1000)),
+        MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual),
+    ] {
+        let mut chunks = map.chunks(300).unwrap();
+        let first = chunks.next().unwrap();
+        let lent: Vec<(u64, Vec<u8>)> = (&chunks)
+            .into_iter()
+            .map(|c| (c.offset(), c.to_vec()))
+            .collect();
+        let expected: Vec<(u64, Vec<u8>)> = pattern(1000)[300..]
+            .chunks(300)
+            .enumerate()
+            .map(|(i, c)| (300 + i as u64 * 300, c.to_vec()))
+            .collect();
+        assert_eq!(lent, expected);
+        let folded = (&chunks).into_iter().fold(0, |n, c| n + c.len());
+        assert_eq!(folded, 700);
+        drop(first);
+        if map.mode() == crate::MmapMode::ReadWrite {
+            assert!(!lock_is_free(&map), "the iterator keeps the lock");
+            drop(chunks);
+            assert!(lock_is_free(&map), "and gives it back");
+        }
+    }
+}
+
+#[test]
+#[cfg(feature = "iterator")]
 fn chunk_items_keep_blocking_resize() {
     let map = Arc::new(MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual));
     let item = map.chunks(16).unwrap().nth(2).unwrap();

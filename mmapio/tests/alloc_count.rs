@@ -120,11 +120,21 @@ fn borrowed_iterators_allocate_nothing() {
         assert_eq!(allocs, 0, "{name}: allocations by chunks(4096).fold");
         assert_eq!(sum, expected_sum());
 
+        // Items lent by the iterator (`for chunk in &chunks`).
+        let ((items, sum), allocs) = count_allocs(|| {
+            let chunks = map.chunks(4096).unwrap();
+            let lent: mmapio::BorrowedChunks<'_> = (&chunks).into_iter();
+            consume(lent)
+        });
+        assert_eq!(allocs, 0, "{name}: allocations by &chunks(4096)");
+        assert_eq!(items, FILE_LEN / 4096);
+        assert_eq!(sum, expected_sum());
+
         let ((items, sum), allocs) = count_allocs(|| consume(map.pages()));
         assert_eq!(allocs, 0, "{name}: allocations by pages()");
         assert_eq!(items, FILE_LEN.div_ceil(page));
         assert_eq!(sum, expected_sum());
-        println!("{name}: chunks(4096) and pages() over 64 MiB: 0 allocations");
+        println!("{name}: chunks(4096), &chunks(4096) and pages() over 64 MiB: 0 allocations");
     }
 }
 

@@ -1037,6 +1037,72 @@ fn fold_after_some_items_yields_the_rest() {
     );
 }
 
+/// Iterating `&chunks` after `steps` calls of `next` lends exactly the
+/// items `next` would still yield, through `next` and through `fold`,
+/// without advancing `chunks`; the lock of a read-write mapping stays with
+/// `chunks` and is given back with it (the write afterwards would wait
+/// forever otherwise).
+#[cfg(feature = "iterator")]
+#[test]
+fn borrowed_chunks_lend_the_rest_without_advancing() {
+    let scratch = Scratch::new();
+    check(
+        512,
+        (
+            select(all_modes()),
+            file_len_or_empty(),
+            any::<u64>(),
+            chunk_size(),
+            0usize..40,
+        ),
+        |(mode, n, seed, chunk, steps)| {
+            let file = scratch.file();
+            let model = pattern(seed, n);
+            let map = file_with(mode, file.path(), &model)?;
+            let as_pairs = |item: mmapio::MappedSlice<'_>| (item.offset(), item.to_vec());
+            let mut it = map.chunks(chunk)?;
+            let mut pos = 0;
+            for _ in 0..steps {
+                if let Some(item) = it.next() {
+                    pos += item.len();
+                }
+            }
+            let rest: Vec<(u64, Vec<u8>)> = model[pos..]
+                .chunks(chunk)
+                .enumerate()
+                .map(|(i, bytes)| ((pos + i * chunk) as u64, bytes.to_vec()))
+                .collect();
+            let lent = (&it).into_iter();
+            prop_assert_eq!(lent.len(), rest.len());
+            let shown = format!("{lent:?}");
+            prop_assert!(
+                shown.starts_with(&format!("BorrowedChunks {{ len: {n}, pos: {pos},")),
+                "{}",
+                shown
+            );
+            let mut by_next = Vec::new();
+            for item in &it {
+                by_next.push(as_pairs(item));
+            }
+            prop_assert_eq!(&by_next, &rest);
+            let by_fold = (&it).into_iter().fold(Vec::new(), |mut all, item| {
+                all.push(as_pairs(item));
+                all
+            });
+            prop_assert_eq!(&by_fold, &rest);
+            // `chunks` itself did not move: it still yields the same rest.
+            prop_assert_eq!(it.len(), rest.len());
+            let after: Vec<_> = it.map(as_pairs).collect();
+            prop_assert_eq!(after, rest);
+            if mode == MmapMode::ReadWrite && n > 0 {
+                map.update_region(0, &[0xA5])?;
+                prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
+            }
+            Ok(())
+        },
+    );
+}
+
 #[cfg(feature = "iterator")]
 #[test]
 fn pages_and_pages_owned_tile_the_file_exactly() {

@@ -171,6 +171,33 @@ fn resize_waits_for_a_live_chunks_iterator() {
 
 #[cfg(feature = "iterator")]
 #[test]
+fn resize_waits_for_the_chunks_iterator_that_lent_its_items() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = pattern(10_000, 5);
+    let map = create_rw_with(&dir.path().join("b.bin"), &data);
+
+    let chunks = map.chunks(1000).unwrap();
+    let pending = spawn_resize(&map, 3000);
+    let mut lent = Vec::new();
+    for item in &chunks {
+        if item.offset() == 0 {
+            pending.assert_blocked("an item lent by a chunks() iterator");
+        }
+        lent.extend_from_slice(&item);
+    }
+    assert_eq!(lent, data, "the lent items read the old, unchanged mapping");
+    // Every lent item is gone; the iterator, which has yielded none of its
+    // own, still holds the lock for them.
+    pending.assert_blocked("a chunks() iterator whose lent items are gone");
+    drop(chunks);
+    pending.finish("the chunks() iterator");
+
+    assert_eq!(map.len(), 3000);
+    assert_eq!(map.as_slice(0, 3000).unwrap(), &data[..3000]);
+}
+
+#[cfg(feature = "iterator")]
+#[test]
 fn resize_waits_for_an_item_of_a_dropped_chunks_iterator() {
     let dir = tempfile::tempdir().unwrap();
     let data = pattern(10_000, 4);
