@@ -10,12 +10,13 @@
 //! and valgrind. Save JSON summaries with `IAI_CALLGRIND_SAVE_SUMMARY=json`
 //! (what `scripts/bench.sh` does) or `-- --save-summary=json`.
 
+use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bench_suite::fixtures::{
     checksum, first_and_last_byte, input_file, map_memmap2, map_memmap2_mut, open_mmap_io,
-    open_mmapio, scratch_file, volatile_touch, Access, MIB,
+    open_mmapio, scratch_file, volatile_touch, Access, SharedCountItems, MIB,
 };
 use iai_callgrind::{library_benchmark, library_benchmark_group, main};
 
@@ -243,6 +244,34 @@ fn memmap2_for_chunks_exact_4096_two_bytes(map: memmap2::Mmap) -> (u64, memmap2:
     (sum, map)
 }
 
+// The `for` loop over `&chunks`: items lent by the iterator, which hold
+// nothing of their own.
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = mmapio_map)]
+#[bench::rw(args = (Access::ReadWrite), setup = mmapio_map)]
+fn mmapio_for_lent_chunks_4096_two_bytes(
+    map: mmapio::MemoryMappedFile,
+) -> (u64, mmapio::MemoryMappedFile) {
+    let chunks = map.chunks(black_box(4096)).expect("non-zero");
+    let lent: mmapio::BorrowedChunks<'_> = (&chunks).into_iter();
+    let sum = for_two_bytes(lent);
+    drop(chunks);
+    (sum, map)
+}
+
+// The raw `for` loop over `chunks_exact` whose items count down and may call
+// when dropped, as a read-write `mmapio` item does.
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = memmap2_map)]
+fn memmap2_for_chunks_exact_4096_call_per_item_two_bytes(
+    map: memmap2::Mmap,
+) -> (u64, memmap2::Mmap) {
+    let count = Cell::new(usize::MAX);
+    let items = SharedCountItems::new(map.chunks_exact(black_box(4096)), black_box(&count));
+    let sum = for_two_bytes(items);
+    (sum, map)
+}
+
 // The raw `for` loop whose items have the shape of `mmapio`'s chunks: the
 // last may be shorter.
 #[library_benchmark]
@@ -398,7 +427,9 @@ library_benchmark_group!(
         memmap2_chunks_exact_4096_two_bytes,
         memmap2_chunks_4096_two_bytes,
         mmapio_for_chunks_4096_two_bytes,
+        mmapio_for_lent_chunks_4096_two_bytes,
         memmap2_for_chunks_exact_4096_two_bytes,
+        memmap2_for_chunks_exact_4096_call_per_item_two_bytes,
         memmap2_for_chunks_4096_two_bytes
 );
 library_benchmark_group!(

@@ -10,13 +10,18 @@
 //! item shows; they run over the 1 GiB file and over a cache-resident
 //! 1 MiB file, and are only compared with each other. They run once
 //! through `fold` and once as a `for` loop (`*_for_*`), which drives `next`
-//! one item at a time.
+//! one item at a time; `mmapio` also as a `for` loop over `&chunks`
+//! (`*_for_lent_*`), whose items borrow the iterator. A raw `for` loop whose
+//! items count down and may call when dropped, like a read-write `mmapio`
+//! item (`*_call_per_item`), shows what that costs a raw loop.
 
+use std::cell::Cell;
 use std::hint::black_box;
 
 use bench_suite::fixtures::{
     checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, open_mmapio, size_label,
-    Access, CountingAllocator, Profile, TimedRegion, WorkloadReport, CACHE_RESIDENT_SIZE,
+    Access, CountingAllocator, Profile, SharedCountItems, TimedRegion, WorkloadReport,
+    CACHE_RESIDENT_SIZE,
 };
 use bench_suite::side_by_side::Batch;
 use criterion::measurement::WallTime;
@@ -75,22 +80,24 @@ fn every_byte(
 ) {
     let path = input_file(file_len);
     group.throughput(Throughput::Bytes(file_len as u64));
-    let raw = map_memmap2(&path);
-    let expected = checksum(&raw);
+    let expected = checksum(&map_memmap2(&path));
     let page_size = mmapio::page_size();
     assert_eq!(page_size, mmap_io::utils::page_size());
-    let raw = &raw;
-    // Each variant maps the file itself (the page cache is shared).
+    // Each variant maps the file itself (the page cache is shared), raw
+    // ones too, so that none finds the page tables or TLB entries of its
+    // mapping warm from the variant before it in a round.
     let mut batch = Batch::new(format!("every_byte_{}", size_label(file_len)));
 
     for chunk_size in [4096, 65536] {
         assert_eq!(file_len % chunk_size, 0);
+        let raw = map_memmap2(&path);
         walk(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}"),
             expected,
             move || raw.chunks_exact(chunk_size).fold(0, add_checksum),
         );
+        let raw = map_memmap2(&path);
         walk(
             &mut batch,
             format!("memmap2_chunks_{chunk_size}"),
@@ -212,10 +219,12 @@ fn two_bytes_per_chunk(
     const CHUNK: usize = 4096;
     let path = input_file(file_len);
     group.throughput(Throughput::Elements((file_len / CHUNK) as u64));
-    let raw = map_memmap2(&path);
-    let expected = raw.chunks_exact(CHUNK).fold(0, add_two_bytes);
-    let raw = &raw;
+    let expected = map_memmap2(&path)
+        .chunks_exact(CHUNK)
+        .fold(0, add_two_bytes);
+    // Every variant maps the file itself, as in `every_byte`.
     let mut batch = Batch::new(format!("two_bytes_{}", size_label(file_len)));
+    let raw = map_memmap2(&path);
     walk(
         &mut batch,
         "memmap2_chunks_exact_4096",
@@ -226,21 +235,41 @@ fn two_bytes_per_chunk(
     // body in some runs (about 2x on x86-64 at 1 MiB, in others not); the
     // target table reports it as a stricter floor, the gate does not divide
     // by it (see `gate/floor.rs`).
+    let raw = map_memmap2(&path);
     walk(&mut batch, "memmap2_chunks_4096", expected, move || {
         raw.chunks(CHUNK).fold(0, add_two_bytes)
     });
     // The same walks written as `for` loops, which drive `next` one item
     // at a time instead of `fold`. `slice::chunks`, whose last chunk may be
     // shorter, is the raw loop with the items of `mmapio`'s `chunks`.
+    let raw = map_memmap2(&path);
     walk(
         &mut batch,
         "memmap2_for_chunks_exact_4096",
         expected,
         move || for_loop_two_bytes(raw.chunks_exact(CHUNK)),
     );
+    let raw = map_memmap2(&path);
     walk(&mut batch, "memmap2_for_chunks_4096", expected, move || {
         for_loop_two_bytes(raw.chunks(CHUNK))
     });
+    // The raw `for` loop over `chunks_exact` with items that count a share
+    // down when dropped and may call out of line, as a read-write
+    // `mmapio` item does: what that alone costs, without `mmapio`. Never a
+    // floor (see `gate/floor.rs`).
+    let raw = map_memmap2(&path);
+    walk(
+        &mut batch,
+        "memmap2_for_chunks_exact_4096_call_per_item",
+        expected,
+        move || {
+            let count = Cell::new(usize::MAX);
+            for_loop_two_bytes(SharedCountItems::new(
+                raw.chunks_exact(CHUNK),
+                black_box(&count),
+            ))
+        },
+    );
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
         let map = open_mmapio(&path, access);
@@ -249,6 +278,19 @@ fn two_bytes_per_chunk(
             format!("mmapio_for_chunks_4096_{mode}"),
             expected,
             move || for_loop_two_bytes(map.chunks(CHUNK).expect("non-zero chunk size")),
+        );
+        // The `for` loop over `&chunks`: items lent by the iterator, which
+        // keeps the lock, so they hold nothing of their own.
+        let lending = open_mmapio(&path, access);
+        walk(
+            &mut batch,
+            format!("mmapio_for_lent_chunks_4096_{mode}"),
+            expected,
+            move || {
+                let chunks = lending.chunks(CHUNK).expect("non-zero chunk size");
+                let lent: mmapio::BorrowedChunks<'_> = (&chunks).into_iter();
+                for_loop_two_bytes(lent)
+            },
         );
         let peer = open_mmap_io(&path, access);
         walk(

@@ -13,6 +13,7 @@
 //! figure is what one timed iteration allocates.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -365,6 +366,70 @@ pub fn checksum(bytes: &[u8]) -> u64 {
 #[inline(always)]
 pub fn first_and_last_byte(chunk: &[u8]) -> u64 {
     u64::from(chunk[0]) + u64::from(chunk[chunk.len() - 1])
+}
+
+/// Items that, like a read-write `mmapio` chunk, give back a share of a
+/// count when dropped and make an out-of-line call when it reaches 0. The
+/// count starts far above the number of items, so the call never happens;
+/// it is there because LLVM does not unroll a loop that may call. Wraps the
+/// chunks of a raw loop, to measure what that costs a loop without
+/// `mmapio` in it.
+pub struct SharedCountItems<'a, I> {
+    chunks: I,
+    count: &'a Cell<usize>,
+}
+
+impl<'a, I> SharedCountItems<'a, I> {
+    /// Wraps `chunks`; `count` must stay above the number of items.
+    pub fn new(chunks: I, count: &'a Cell<usize>) -> Self {
+        SharedCountItems { chunks, count }
+    }
+}
+
+impl<'a, 'c, I: Iterator<Item = &'c [u8]>> Iterator for SharedCountItems<'a, I> {
+    type Item = SharedCountItem<'a, 'c>;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let bytes = self.chunks.next()?;
+        Some(SharedCountItem {
+            bytes,
+            count: self.count,
+        })
+    }
+}
+
+/// An item of [`SharedCountItems`].
+pub struct SharedCountItem<'a, 'c> {
+    bytes: &'c [u8],
+    count: &'a Cell<usize>,
+}
+
+impl std::ops::Deref for SharedCountItem<'_, '_> {
+    type Target = [u8];
+
+    #[inline(always)]
+    fn deref(&self) -> &[u8] {
+        self.bytes
+    }
+}
+
+impl Drop for SharedCountItem<'_, '_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let left = self.count.get() - 1;
+        self.count.set(left);
+        if left == 0 {
+            count_reached_zero(self.count);
+        }
+    }
+}
+
+/// Never called: see [`SharedCountItems`].
+#[cold]
+#[inline(never)]
+fn count_reached_zero(count: &Cell<usize>) {
+    count.set(usize::MAX);
 }
 
 /// The raw floor of `touch_pages`: one volatile read of the first byte of
