@@ -988,53 +988,40 @@ fn chunks_owned_tile_the_file_exactly() {
 #[cfg(feature = "iterator")]
 #[test]
 fn fold_after_some_items_yields_the_rest() {
-    let scratch = Scratch::new();
-    check(
-        512,
-        (
-            select(all_modes()),
-            file_len_or_empty(),
-            any::<u64>(),
-            chunk_size(),
-            0usize..40,
-        ),
-        |(mode, n, seed, chunk, steps)| {
-            let file = scratch.file();
-            let model = pattern(seed, n);
-            let map = file_with(mode, file.path(), &model)?;
-            let expected: Vec<(u64, Vec<u8>)> = map
-                .chunks(chunk)?
-                .map(|item| (item.offset(), item.to_vec()))
-                .collect();
-            let mut it = map.chunks(chunk)?;
-            let mut seen: Vec<(u64, Vec<u8>)> = Vec::new();
-            for _ in 0..steps {
-                if let Some(item) = it.next() {
-                    seen.push((item.offset(), item.to_vec()));
-                }
-            }
-            prop_assert_eq!(it.len(), expected.len() - seen.len());
-            // The position shown is where the next item starts, and the
-            // file's end once every item is out (never past it).
-            let pos: usize = seen.iter().map(|(_, bytes)| bytes.len()).sum();
-            let shown = format!("{it:?}");
-            prop_assert!(
-                shown.contains(&format!("len: {n}, pos: {pos},")),
-                "{}",
-                shown
-            );
-            let seen = it.fold(seen, |mut seen, item| {
+    check_walks_after_some_items(|mode, map, model, chunk, steps| {
+        let n = model.len();
+        let expected: Vec<(u64, Vec<u8>)> = map
+            .chunks(chunk)?
+            .map(|item| (item.offset(), item.to_vec()))
+            .collect();
+        let mut it = map.chunks(chunk)?;
+        let mut seen: Vec<(u64, Vec<u8>)> = Vec::new();
+        for _ in 0..steps {
+            if let Some(item) = it.next() {
                 seen.push((item.offset(), item.to_vec()));
-                seen
-            });
-            prop_assert_eq!(seen, expected);
-            if mode == MmapMode::ReadWrite && n > 0 {
-                map.update_region(0, &[0xA5])?;
-                prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
             }
-            Ok(())
-        },
-    );
+        }
+        prop_assert_eq!(it.len(), expected.len() - seen.len());
+        // The position shown is where the next item starts, and the
+        // file's end once every item is out (never past it).
+        let pos: usize = seen.iter().map(|(_, bytes)| bytes.len()).sum();
+        let shown = format!("{it:?}");
+        prop_assert!(
+            shown.contains(&format!("len: {n}, pos: {pos},")),
+            "{}",
+            shown
+        );
+        let seen = it.fold(seen, |mut seen, item| {
+            seen.push((item.offset(), item.to_vec()));
+            seen
+        });
+        prop_assert_eq!(seen, expected);
+        if mode == MmapMode::ReadWrite && n > 0 {
+            map.update_region(0, &[0xA5])?;
+            prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
+        }
+        Ok(())
+    });
 }
 
 /// Iterating `&chunks` after `steps` calls of `next` lends exactly the
@@ -1045,6 +1032,59 @@ fn fold_after_some_items_yields_the_rest() {
 #[cfg(feature = "iterator")]
 #[test]
 fn borrowed_chunks_lend_the_rest_without_advancing() {
+    check_walks_after_some_items(|mode, map, model, chunk, steps| {
+        let n = model.len();
+        let as_pairs = |item: mmapio::MappedSlice<'_>| (item.offset(), item.to_vec());
+        let mut it = map.chunks(chunk)?;
+        let mut pos = 0;
+        for _ in 0..steps {
+            if let Some(item) = it.next() {
+                pos += item.len();
+            }
+        }
+        let rest: Vec<(u64, Vec<u8>)> = model[pos..]
+            .chunks(chunk)
+            .enumerate()
+            .map(|(i, bytes)| ((pos + i * chunk) as u64, bytes.to_vec()))
+            .collect();
+        let lent = (&it).into_iter();
+        prop_assert_eq!(lent.len(), rest.len());
+        let shown = format!("{lent:?}");
+        prop_assert!(
+            shown.starts_with(&format!("BorrowedChunks {{ len: {n}, pos: {pos},")),
+            "{}",
+            shown
+        );
+        let mut by_next = Vec::new();
+        for item in &it {
+            by_next.push(as_pairs(item));
+        }
+        prop_assert_eq!(&by_next, &rest);
+        let by_fold = (&it).into_iter().fold(Vec::new(), |mut all, item| {
+            all.push(as_pairs(item));
+            all
+        });
+        prop_assert_eq!(&by_fold, &rest);
+        // `chunks` itself did not move: it still yields the same rest.
+        prop_assert_eq!(it.len(), rest.len());
+        let after: Vec<_> = it.map(as_pairs).collect();
+        prop_assert_eq!(after, rest);
+        if mode == MmapMode::ReadWrite && n > 0 {
+            map.update_region(0, &[0xA5])?;
+            prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
+        }
+        Ok(())
+    });
+}
+
+/// Runs `test(mode, map, model, chunk, steps)` over 512 cases: a mapping
+/// in any mode of a file of any length (`model` holds its bytes), a chunk
+/// size, and a number of items (0 to 39) to take with `next` before the
+/// walk under test.
+#[cfg(feature = "iterator")]
+fn check_walks_after_some_items(
+    test: impl Fn(MmapMode, &MemoryMappedFile, &[u8], usize, usize) -> TestCaseResult,
+) {
     let scratch = Scratch::new();
     check(
         512,
@@ -1059,46 +1099,7 @@ fn borrowed_chunks_lend_the_rest_without_advancing() {
             let file = scratch.file();
             let model = pattern(seed, n);
             let map = file_with(mode, file.path(), &model)?;
-            let as_pairs = |item: mmapio::MappedSlice<'_>| (item.offset(), item.to_vec());
-            let mut it = map.chunks(chunk)?;
-            let mut pos = 0;
-            for _ in 0..steps {
-                if let Some(item) = it.next() {
-                    pos += item.len();
-                }
-            }
-            let rest: Vec<(u64, Vec<u8>)> = model[pos..]
-                .chunks(chunk)
-                .enumerate()
-                .map(|(i, bytes)| ((pos + i * chunk) as u64, bytes.to_vec()))
-                .collect();
-            let lent = (&it).into_iter();
-            prop_assert_eq!(lent.len(), rest.len());
-            let shown = format!("{lent:?}");
-            prop_assert!(
-                shown.starts_with(&format!("BorrowedChunks {{ len: {n}, pos: {pos},")),
-                "{}",
-                shown
-            );
-            let mut by_next = Vec::new();
-            for item in &it {
-                by_next.push(as_pairs(item));
-            }
-            prop_assert_eq!(&by_next, &rest);
-            let by_fold = (&it).into_iter().fold(Vec::new(), |mut all, item| {
-                all.push(as_pairs(item));
-                all
-            });
-            prop_assert_eq!(&by_fold, &rest);
-            // `chunks` itself did not move: it still yields the same rest.
-            prop_assert_eq!(it.len(), rest.len());
-            let after: Vec<_> = it.map(as_pairs).collect();
-            prop_assert_eq!(after, rest);
-            if mode == MmapMode::ReadWrite && n > 0 {
-                map.update_region(0, &[0xA5])?;
-                prop_assert_eq!(map.as_slice(0, 1)?[0], 0xA5);
-            }
-            Ok(())
+            test(mode, &map, &model, chunk, steps)
         },
     );
 }
