@@ -635,11 +635,15 @@ impl MemoryMappedFile {
     /// On a read-write mapping, each item gives its share of the lock back
     /// when it is dropped, and may unlock then. LLVM never unrolls a loop
     /// that may make a call, and over a file far larger than the caches an
-    /// unrolled loop is faster: a raw loop over `chunks_exact` made
-    /// not to unroll takes about 1.2x as long. So there, write the `for` loop
-    /// over `&map.chunks(n)?` ([`BorrowedChunks`]: items that borrow the
-    /// iterator and hold nothing, unrolled on every mapping), or use
-    /// `fold`/`for_each`, which take four items per round.
+    /// unrolled loop is faster. So there, write the `for` loop over
+    /// `&map.chunks(n)?` ([`BorrowedChunks`]: items that borrow the iterator
+    /// and hold nothing, unrolled on every mapping), or use `fold`/`for_each`,
+    /// which take four items per round. Reading two bytes of each 4 KiB
+    /// chunk of 1 GiB, against a raw `for` loop over `chunks_exact` (one
+    /// run, side by side): a `for` loop over a read-write `chunks()` 1.16x,
+    /// the same raw loop with items that may call when dropped 1.19x, a
+    /// `for` loop over `&chunks` 0.99x (read-write) and 1.00x (read-only),
+    /// and `fold` 0.89x (read-write, against the raw `fold`).
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
