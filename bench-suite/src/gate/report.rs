@@ -52,8 +52,9 @@ pub fn render_markdown(results: &Results) -> String {
          * **Throughput**: bytes per iteration divided by P50, where the bench declares the bytes.\n\
          * **× floor**: time over the time of the fastest raw `memmap2_*` loop of the same \
          shape at the same parameter, measured in the same run: `for` loops over the raw `for` \
-         loop, the rest over the other raw loops except `slice::chunks` (`memmap2_chunks_*`, \
-         shown for comparison; see `bench-suite/src/gate/floor.rs`). **× mmap-io**: an \
+         loop, the rest over the other raw loops. Never a floor, shown for comparison: \
+         `slice::chunks` (`memmap2_chunks_*`) and the raw loop slowed on purpose \
+         (`*_call_per_item`); see `bench-suite/src/gate/floor.rs`. **× mmap-io**: an \
          `mmapio_*` variant's time over its `mmap_io_*` twin's. Below 1.00 means faster. After \
          criterion, the variants of each parameter are timed again in rounds, every variant \
          once per round in turn; both columns are the median over rounds of the per-round \
