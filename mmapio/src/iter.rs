@@ -136,6 +136,12 @@ impl Cursor {
         })
     }
 
+    /// Exactly the number of items left.
+    #[inline(always)]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+
     /// Bytes not yet yielded.
     fn rest(&self) -> usize {
         match self.left {
@@ -213,7 +219,7 @@ impl<'a> Iterator for Chunks<'a> {
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.cursor.left, Some(self.cursor.left))
+        self.cursor.size_hint()
     }
 
     /// A counted loop, like `slice::chunks_exact`'s, over every item but the
@@ -476,7 +482,7 @@ impl<'c> Iterator for BorrowedChunks<'c> {
 
     #[inline]
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.cursor.left, Some(self.cursor.left))
+        self.cursor.size_hint()
     }
 
     #[inline]
