@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::Duration;
 
+use bench_suite::catalog::{Role, Shape};
 use bench_suite::fixtures::{
     map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, Access, CountingAllocator, Profile,
     TimedRegion, WorkloadReport, ATOMIC_THREAD_COUNTS, CACHE_LINE,
@@ -88,13 +89,18 @@ fn main() {
                 .map(|&offset| peer.atomic_u64(offset as u64).expect("aligned, in range"))
                 .collect();
             let mut batch = Batch::new(parameter);
-            batch.add("memmap2_raw_atomic_u64", 10_000, |iterations| {
+            let raw = Role::raw(Shape::FetchAdd);
+            batch.add("memmap2_raw_atomic_u64", raw, 10_000, |iterations| {
                 contend(&counters, threads, iterations)
             });
-            batch.add("mmapio_atomic_u64", 10_000, |iterations| {
+            let ours = Role::mmapio(Shape::FetchAdd)
+                .floor("memmap2_raw_atomic_u64")
+                .peer("mmap_io_atomic_u64");
+            batch.add("mmapio_atomic_u64", ours, 10_000, |iterations| {
                 contend(&views, threads, iterations)
             });
-            batch.add("mmap_io_atomic_u64", 10_000, |iterations| {
+            let peer = Role::mmap_io(Shape::FetchAdd).floor("memmap2_raw_atomic_u64");
+            batch.add("mmap_io_atomic_u64", peer, 10_000, |iterations| {
                 contend(&peer_views, threads, iterations)
             });
             batch.run(&mut report, &mut group);

@@ -2,8 +2,9 @@
 //! byte of every chunk (checksum), through `mmapio` `chunks(4096)`,
 //! `chunks(65536)` and `pages()` on read-only and read-write mappings,
 //! their owning forms `chunks_owned` / `pages_owned`, the same through the
-//! published `mmap-io`, and raw `memmap2` loops over `chunks_exact` and
-//! `chunks` (the floor is `chunks_exact`; see `gate/floor.rs`).
+//! published `mmap-io`, and raw `memmap2` loops over `chunks_exact` (the
+//! floors: over views for `chunks` and `pages`, copying every chunk into a
+//! new `Vec` for the owning forms) and over `chunks` (shown, never a floor).
 //!
 //! The per-item variants (parameter `two_bytes_*`) run a trivial loop body
 //! that reads the first and last byte of each 4 KiB chunk, so the cost per
@@ -18,6 +19,7 @@
 use std::cell::Cell;
 use std::hint::black_box;
 
+use bench_suite::catalog::{Role, Shape};
 use bench_suite::fixtures::{
     checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, open_mmapio, size_label,
     Access, CountingAllocator, Profile, SharedCountItems, TimedRegion, WorkloadReport,
@@ -53,12 +55,13 @@ fn main() {
 fn walk<'b>(
     batch: &mut Batch<'b>,
     function: impl Into<String>,
+    role: Role,
     expected: u64,
     mut pass: impl FnMut() -> u64 + 'b,
 ) {
     let function = function.into();
     let message = format!("{function} read other bytes");
-    batch.add(function, 1, move |iterations| {
+    batch.add(function, role, 1, move |iterations| {
         let region = TimedRegion::start();
         for _ in 0..iterations {
             assert_eq!(black_box(pass()), expected, "{message}");
@@ -94,6 +97,7 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}"),
+            Role::raw(Shape::FoldItems),
             expected,
             move || raw.chunks_exact(chunk_size).fold(0, add_checksum),
         );
@@ -101,6 +105,7 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_{chunk_size}"),
+            Role::raw(Shape::FoldItems),
             expected,
             move || raw.chunks(chunk_size).fold(0, add_checksum),
         );
@@ -110,6 +115,9 @@ fn every_byte(
             walk(
                 &mut batch,
                 format!("mmapio_chunks_{chunk_size}_{mode}"),
+                Role::mmapio(Shape::FoldItems)
+                    .floor(format!("memmap2_chunks_exact_{chunk_size}"))
+                    .peer(format!("mmap_io_chunks_{chunk_size}_{mode}")),
                 expected,
                 move || {
                     map.chunks(chunk_size)
@@ -121,6 +129,7 @@ fn every_byte(
             walk(
                 &mut batch,
                 format!("mmap_io_chunks_{chunk_size}_{mode}"),
+                Role::mmap_io(Shape::FoldItems).floor(format!("memmap2_chunks_exact_{chunk_size}")),
                 expected,
                 move || {
                     peer.chunks(chunk_size)
@@ -130,12 +139,47 @@ fn every_byte(
         }
     }
 
+    // The floor of the pages is the raw loop over chunks of a page, and the
+    // floor of the owning iterators the raw loop that copies every chunk
+    // into a new `Vec`.
+    if ![4096, 65536].contains(&page_size) {
+        let raw = map_memmap2(&path);
+        walk(
+            &mut batch,
+            format!("memmap2_chunks_exact_{page_size}"),
+            Role::raw(Shape::FoldItems),
+            expected,
+            move || raw.chunks_exact(page_size).fold(0, add_checksum),
+        );
+    }
+    let owned_chunk_sizes: &[usize] = if page_size == 4096 {
+        &[4096]
+    } else {
+        &[4096, page_size]
+    };
+    for &chunk_size in owned_chunk_sizes {
+        let raw = map_memmap2(&path);
+        walk(
+            &mut batch,
+            format!("memmap2_chunks_exact_{chunk_size}_to_vec"),
+            Role::raw(Shape::OwnedItems),
+            expected,
+            move || {
+                raw.chunks_exact(chunk_size)
+                    .map(<[u8]>::to_vec)
+                    .fold(0, |sum, chunk| add_checksum(sum, &chunk))
+            },
+        );
+    }
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
         let map = open_mmapio(&path, access);
         walk(
             &mut batch,
             format!("mmapio_pages_{mode}"),
+            Role::mmapio(Shape::FoldItems)
+                .floor(format!("memmap2_chunks_exact_{page_size}"))
+                .peer(format!("mmap_io_pages_{mode}")),
             expected,
             move || map.pages().fold(0, |sum, page| add_checksum(sum, &page)),
         );
@@ -143,6 +187,7 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_pages_{mode}"),
+            Role::mmap_io(Shape::FoldItems).floor(format!("memmap2_chunks_exact_{page_size}")),
             expected,
             move || peer.pages().fold(0, |sum, page| add_checksum(sum, &page)),
         );
@@ -150,6 +195,9 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmapio_chunks_owned_4096_{mode}"),
+            Role::mmapio(Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec")
+                .peer(format!("mmap_io_chunks_owned_4096_{mode}")),
             expected,
             move || {
                 map.chunks_owned(4096)
@@ -161,6 +209,7 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_chunks_owned_4096_{mode}"),
+            Role::mmap_io(Shape::OwnedItems).floor("memmap2_chunks_exact_4096_to_vec"),
             expected,
             move || {
                 peer.chunks_owned(4096)
@@ -171,6 +220,9 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmapio_pages_owned_{mode}"),
+            Role::mmapio(Shape::OwnedItems)
+                .floor(format!("memmap2_chunks_exact_{page_size}_to_vec"))
+                .peer(format!("mmap_io_pages_owned_{mode}")),
             expected,
             move || {
                 map.pages_owned()
@@ -181,6 +233,8 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_pages_owned_{mode}"),
+            Role::mmap_io(Shape::OwnedItems)
+                .floor(format!("memmap2_chunks_exact_{page_size}_to_vec")),
             expected,
             move || {
                 peer.pages_owned()
@@ -228,17 +282,21 @@ fn two_bytes_per_chunk(
     walk(
         &mut batch,
         "memmap2_chunks_exact_4096",
+        Role::raw(Shape::FoldItems),
         expected,
         move || raw.chunks_exact(CHUNK).fold(0, add_two_bytes),
     );
-    // `slice::chunks` compiles to a different loop that is faster on this
-    // body in some runs (about 2x on x86-64 at 1 MiB, in others not); the
-    // target table reports it as a stricter floor, the gate does not divide
-    // by it (see `gate/floor.rs`).
+    // `slice::chunks` compiles to a different loop whose speed on this body
+    // moves between runs of the same binary; the target table reports it as
+    // a stricter floor, no variant declares it as its floor.
     let raw = map_memmap2(&path);
-    walk(&mut batch, "memmap2_chunks_4096", expected, move || {
-        raw.chunks(CHUNK).fold(0, add_two_bytes)
-    });
+    walk(
+        &mut batch,
+        "memmap2_chunks_4096",
+        Role::raw(Shape::FoldItems),
+        expected,
+        move || raw.chunks(CHUNK).fold(0, add_two_bytes),
+    );
     // The same walks written as `for` loops, which drive `next` one item
     // at a time instead of `fold`. `slice::chunks`, whose last chunk may be
     // shorter, is the raw loop with the items of `mmapio`'s `chunks`.
@@ -246,21 +304,27 @@ fn two_bytes_per_chunk(
     walk(
         &mut batch,
         "memmap2_for_chunks_exact_4096",
+        Role::raw(Shape::ForLoop),
         expected,
         move || for_loop_two_bytes(raw.chunks_exact(CHUNK)),
     );
     let raw = map_memmap2(&path);
-    walk(&mut batch, "memmap2_for_chunks_4096", expected, move || {
-        for_loop_two_bytes(raw.chunks(CHUNK))
-    });
+    walk(
+        &mut batch,
+        "memmap2_for_chunks_4096",
+        Role::raw(Shape::ForLoop),
+        expected,
+        move || for_loop_two_bytes(raw.chunks(CHUNK)),
+    );
     // The raw `for` loop over `chunks_exact` with items that count a share
     // down when dropped and may call out of line, as a read-write
-    // `mmapio` item does: what that alone costs, without `mmapio`. Never a
-    // floor (see `gate/floor.rs`).
+    // `mmapio` item does: what that alone costs, without `mmapio`. Shown,
+    // never a floor.
     let raw = map_memmap2(&path);
     walk(
         &mut batch,
         "memmap2_for_chunks_exact_4096_call_per_item",
+        Role::raw(Shape::ForLoop),
         expected,
         move || {
             let count = Cell::new(usize::MAX);
@@ -276,6 +340,9 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmapio_for_chunks_4096_{mode}"),
+            Role::mmapio(Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096")
+                .peer(format!("mmap_io_for_chunks_4096_{mode}")),
             expected,
             move || for_loop_two_bytes(map.chunks(CHUNK).expect("non-zero chunk size")),
         );
@@ -285,6 +352,7 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmapio_for_lent_chunks_4096_{mode}"),
+            Role::mmapio(Shape::ForLoop).floor("memmap2_for_chunks_exact_4096"),
             expected,
             move || {
                 let chunks = lending.chunks(CHUNK).expect("non-zero chunk size");
@@ -296,6 +364,7 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmap_io_for_chunks_4096_{mode}"),
+            Role::mmap_io(Shape::ForLoop).floor("memmap2_for_chunks_exact_4096"),
             expected,
             move || for_loop_two_bytes(peer.chunks(CHUNK)),
         );
@@ -306,6 +375,9 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmapio_chunks_4096_{mode}"),
+            Role::mmapio(Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096")
+                .peer(format!("mmap_io_chunks_4096_{mode}")),
             expected,
             move || {
                 map.chunks(CHUNK)
@@ -317,6 +389,7 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmap_io_chunks_4096_{mode}"),
+            Role::mmap_io(Shape::FoldItems).floor("memmap2_chunks_exact_4096"),
             expected,
             move || {
                 peer.chunks(CHUNK)

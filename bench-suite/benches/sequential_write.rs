@@ -7,10 +7,11 @@
 
 use std::hint::black_box;
 
+use bench_suite::catalog::{Role, Shape};
 use bench_suite::fixtures::{
     map_memmap2_mut, open_mmap_io_with_policy, open_mmapio_with_policy, scratch_file, size_label,
-    CountingAllocator, Profile, TimedRegion, WorkloadReport, Xorshift64, DATA_SEED, MIB,
-    SEQUENTIAL_WRITE_SIZE,
+    CountingAllocator, FlushCount, Profile, TimedRegion, WorkloadReport, Xorshift64, DATA_SEED,
+    MIB, SEQUENTIAL_WRITE_SIZE,
 };
 use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
@@ -26,19 +27,42 @@ const WORKLOAD: &str = "sequential_write";
 /// `EveryMillis` flusher thread allocates now and then.
 const COUNTED_ITERATIONS: u64 = 4;
 
-/// The three policies, as (id suffix, mmapio policy, mmap-io policy).
-const POLICIES: [(&str, FlushPolicy, MmapIoPolicy); 3] = [
-    ("manual", FlushPolicy::Manual, MmapIoPolicy::Manual),
-    (
-        "every_bytes_1MiB",
-        FlushPolicy::EveryBytes(MIB as u64),
-        MmapIoPolicy::EveryBytes(MIB),
-    ),
-    (
-        "every_millis_10",
-        FlushPolicy::EveryMillis(10),
-        MmapIoPolicy::EveryMillis(10),
-    ),
+/// One flush policy, in both crates.
+struct Policy {
+    /// The variants' name suffix.
+    suffix: &'static str,
+    mmapio: FlushPolicy,
+    mmap_io: MmapIoPolicy,
+    /// Whether it syncs while the writes are timed: then the time measures
+    /// the disk, not the library, so its variants have no floor (their
+    /// flushes per iteration are reported beside the time).
+    syncs_while_timed: bool,
+    /// Whether its flush count depends on elapsed time (a timer).
+    flushes_by_time: bool,
+}
+
+const POLICIES: [Policy; 3] = [
+    Policy {
+        suffix: "manual",
+        mmapio: FlushPolicy::Manual,
+        mmap_io: MmapIoPolicy::Manual,
+        syncs_while_timed: false,
+        flushes_by_time: false,
+    },
+    Policy {
+        suffix: "every_bytes_1MiB",
+        mmapio: FlushPolicy::EveryBytes(MIB as u64),
+        mmap_io: MmapIoPolicy::EveryBytes(MIB),
+        syncs_while_timed: true,
+        flushes_by_time: false,
+    },
+    Policy {
+        suffix: "every_millis_10",
+        mmapio: FlushPolicy::EveryMillis(10),
+        mmap_io: MmapIoPolicy::EveryMillis(10),
+        syncs_while_timed: true,
+        flushes_by_time: true,
+    },
 ];
 
 fn main() {
@@ -60,7 +84,13 @@ fn main() {
     raw[..SEQUENTIAL_WRITE_SIZE].fill(0);
     let mut written: Vec<(String, mmapio::MemoryMappedFile)> = Vec::new();
     let mut peers_written: Vec<(String, mmap_io::MemoryMappedFile)> = Vec::new();
-    for (suffix, policy, mmap_io_policy) in POLICIES {
+    for Policy {
+        suffix,
+        mmapio: policy,
+        mmap_io: mmap_io_policy,
+        ..
+    } in POLICIES
+    {
         let function = format!("mmapio_{suffix}");
         let map = open_mmapio_with_policy(&target(&function), policy);
         map.update_region(0, &[0; SEQUENTIAL_WRITE_SIZE])
@@ -76,6 +106,7 @@ fn main() {
     let mut batch = Batch::new(size_label(total));
     batch.add(
         "memmap2_copy_from_slice",
+        Role::raw(Shape::CopyIn),
         COUNTED_ITERATIONS,
         |iterations| {
             let region = TimedRegion::start();
@@ -87,9 +118,18 @@ fn main() {
             region.stop()
         },
     );
-    for ((function, map), (peer_function, peer)) in written.iter().zip(&peers_written) {
+    let variants = written.iter().zip(&peers_written).zip(&POLICIES);
+    for (((function, map), (peer_function, peer)), policy) in variants {
+        let role = |role: Role| {
+            if policy.syncs_while_timed {
+                role
+            } else {
+                role.floor("memmap2_copy_from_slice")
+            }
+        };
         batch.add_counting_flushes(
             function.as_str(),
+            role(Role::mmapio(Shape::CopyIn)).peer(peer_function.as_str()),
             COUNTED_ITERATIONS,
             move |iterations| {
                 let region = TimedRegion::start();
@@ -101,10 +141,15 @@ fn main() {
                 }
                 region.stop()
             },
-            move || map.flush_stats().flushes,
+            if policy.flushes_by_time {
+                FlushCount::by_time(move || map.flush_stats().flushes)
+            } else {
+                FlushCount::exact(move || map.flush_stats().flushes)
+            },
         );
         batch.add(
             peer_function.as_str(),
+            role(Role::mmap_io(Shape::CopyIn)),
             COUNTED_ITERATIONS,
             move |iterations| {
                 let region = TimedRegion::start();
@@ -120,8 +165,10 @@ fn main() {
     }
 
     // Their flusher threads go on syncing after each call returns.
-    batch.keep_out_of_rounds("mmapio_every_millis_10");
-    batch.keep_out_of_rounds("mmap_io_every_millis_10");
+    for policy in POLICIES.iter().filter(|p| p.flushes_by_time) {
+        batch.keep_out_of_rounds(&format!("mmapio_{}", policy.suffix));
+        batch.keep_out_of_rounds(&format!("mmap_io_{}", policy.suffix));
+    }
     let ran = batch.run(&mut report, &mut group);
     let ran = |function: &str| ran.iter().any(|f| f == function);
     if ran("memmap2_copy_from_slice") {

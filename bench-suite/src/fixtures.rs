@@ -27,6 +27,7 @@ use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Role;
 use crate::side_by_side::{median_with_interval, rounds_path, save_rounds, RoundsRecord};
 
 /// One kibibyte.
@@ -673,6 +674,36 @@ impl RangeReader for Memmap2Slices {
     }
 }
 
+/// Raw `memmap2` copies into one reused buffer: the floor of the copying
+/// readers (`read_into`), which do the same copy through a library.
+pub struct Memmap2Copies {
+    map: memmap2::Mmap,
+    buffer: CopyBuffer,
+}
+
+impl Memmap2Copies {
+    /// Copies from `map` through a buffer of `buffer_len` bytes.
+    pub fn new(map: memmap2::Mmap, buffer_len: usize) -> Self {
+        Memmap2Copies {
+            map,
+            buffer: CopyBuffer::new(buffer_len),
+        }
+    }
+}
+
+impl RangeReader for Memmap2Copies {
+    #[inline]
+    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
+        let buffer = &mut self.buffer.bytes_mut()[..len];
+        buffer.copy_from_slice(&self.map[offset..offset + len]);
+        checksum(std::hint::black_box(buffer))
+    }
+
+    fn block_size(&self, _file_len: usize) -> usize {
+        self.buffer.len()
+    }
+}
+
 /// `std::fs::File` positional reads (`pread`) into one reused buffer.
 pub struct StdFsReads {
     file: File,
@@ -839,6 +870,8 @@ fn count_region_allocations(
 pub struct VariantRecord {
     /// Criterion's id within the workload's group: `function/parameter`.
     pub id: String,
+    /// The variant's declared library, shape, floor and peer.
+    pub role: Role,
     /// Profile of the run that measured it.
     pub profile: String,
     /// Heap allocations per timed iteration (every thread).
@@ -854,6 +887,38 @@ pub struct VariantRecord {
     /// of criterion's timed iterations; only for `mmapio` write variants.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flushes_per_iteration: Option<f64>,
+    /// Whether the flush count depends on elapsed time (a timer policy),
+    /// so that it is reported but is no exact metric.
+    #[serde(default)]
+    pub flushes_by_time: bool,
+}
+
+/// Reads a variant's flush counter (`flush_stats().flushes`), for
+/// [`Batch::add_counting_flushes`](crate::side_by_side::Batch::add_counting_flushes).
+pub struct FlushCount<'b> {
+    read: Box<dyn Fn() -> u64 + 'b>,
+    by_time: bool,
+}
+
+impl<'b> FlushCount<'b> {
+    /// A counter whose count per iteration does not depend on time (a
+    /// policy that flushes on bytes or writes, or only when asked): an
+    /// exact metric.
+    pub fn exact(read: impl Fn() -> u64 + 'b) -> Self {
+        FlushCount {
+            read: Box::new(read),
+            by_time: false,
+        }
+    }
+
+    /// A counter that depends on elapsed time (a timer policy): reported,
+    /// not gated.
+    pub fn by_time(read: impl Fn() -> u64 + 'b) -> Self {
+        FlushCount {
+            read: Box::new(read),
+            by_time: true,
+        }
+    }
 }
 
 /// The records of one workload (one criterion group), written to
@@ -883,7 +948,8 @@ impl WorkloadReport {
     }
 
     /// Benchmarks `routine` as `function/parameter` in `group` (for
-    /// [`Batch::run`](crate::side_by_side::Batch::run)).
+    /// [`Batch::run`](crate::side_by_side::Batch::run)), recording the
+    /// variant's declared `role` with its counts.
     ///
     /// `routine(n)` runs `n` iterations and returns the time of its
     /// [`TimedRegion`]. Before criterion's first sample (so only when the
@@ -897,11 +963,11 @@ impl WorkloadReport {
     pub(crate) fn bench_variant(
         &mut self,
         group: &mut BenchmarkGroup<'_, WallTime>,
-        function: &str,
+        (function, role): (&str, &Role),
         parameter: &str,
         counted_iterations: u64,
         routine: &mut dyn FnMut(u64) -> Duration,
-        flush_count: Option<&dyn Fn() -> u64>,
+        flush_count: Option<&FlushCount<'_>>,
     ) -> bool {
         let id = format!("{function}/{parameter}");
         let mut counted: Option<(u64, u64)> = None;
@@ -912,9 +978,9 @@ impl WorkloadReport {
             }
             b.iter_custom(|iterations| match flush_count {
                 Some(flush_count) => {
-                    let before = flush_count();
+                    let before = (flush_count.read)();
                     let elapsed = routine(iterations);
-                    flushes += flush_count() - before;
+                    flushes += (flush_count.read)() - before;
                     timed_iterations += iterations;
                     elapsed
                 }
@@ -931,12 +997,14 @@ impl WorkloadReport {
         };
         self.records.push(VariantRecord {
             id,
+            role: role.clone(),
             profile: self.profile.name().to_owned(),
             allocations_per_iteration: per_iteration(allocations),
             allocated_bytes_per_iteration: per_iteration(bytes),
             counted_iterations,
             measured_unix_seconds: unix_seconds_now(),
             flushes_per_iteration,
+            flushes_by_time: flush_count.is_some_and(|f| f.by_time),
         });
         true
     }

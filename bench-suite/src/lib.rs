@@ -80,6 +80,7 @@
 //! Input files are generated once, deterministically (xorshift64), into
 //! `target/bench-data/` and reused.
 
+pub mod catalog;
 pub mod fixtures;
 pub mod gate;
 pub mod ratios;

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{criterion_workloads, Library, Shape};
 use crate::fixtures::{read_allocation_report, results_dir, target_dir, VariantRecord};
 use crate::side_by_side::{median_with_interval, paired_ratio, rounds_at};
 
@@ -29,7 +30,8 @@ use crate::side_by_side::{median_with_interval, paired_ratio, rounds_at};
 pub struct Since(pub u64);
 
 impl Since {
-    fn includes_file(self, path: &Path) -> bool {
+    /// Whether the file at `path` was modified at or after the run's start.
+    pub fn includes_file(self, path: &Path) -> bool {
         let modified = fs::metadata(path)
             .and_then(|m| m.modified())
             .ok()
@@ -42,16 +44,6 @@ impl Since {
         record.measured_unix_seconds >= self.0
     }
 }
-
-/// The six criterion groups, in the order they are reported.
-pub const WORKLOADS: [&str; 6] = [
-    "sequential_read",
-    "random_read",
-    "sequential_write",
-    "iterator_throughput",
-    "touch_pages_large",
-    "atomic_contention",
-];
 
 /// A median time per iteration and its confidence interval, in ns.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
@@ -497,40 +489,41 @@ pub fn target_ratios(since: Since) -> Vec<Ratio> {
     ratios
 }
 
-/// Every `mmapio_*` variant against its `mmap_io_*` twin (limit 1.0).
+/// Every mmapio variant of the run against its declared `mmap-io` twin
+/// (limit 1.0).
 pub fn peer_ratios(since: Since) -> Vec<Ratio> {
     let mut ratios = Vec::new();
-    for group in WORKLOADS {
-        for function in functions(group) {
-            let Some(operation) = function.strip_prefix("mmapio_") else {
+    for group in criterion_workloads() {
+        for record in read_allocation_report(group) {
+            let (Some(peer), true) = (&record.role.peer, since.includes_record(&record)) else {
                 continue;
             };
-            let peer = format!("mmap_io_{operation}");
-            for parameter in parameters(group, &function) {
-                ratios.extend(ratio(
-                    since,
-                    "mmapio vs mmap-io".to_owned(),
-                    group,
-                    &parameter,
-                    (&function, &peer),
-                    1.0,
-                ));
-            }
+            let Some((function, parameter)) = record.id.split_once('/') else {
+                continue;
+            };
+            ratios.extend(ratio(
+                since,
+                "mmapio vs mmap-io".to_owned(),
+                group,
+                parameter,
+                (function, peer),
+                1.0,
+            ));
         }
     }
     ratios
 }
 
-/// Zero-copy iterator variants must not allocate: every `mmapio_chunks_*`
-/// and `mmapio_pages_*` (not `_owned`) record with a non-zero allocation
-/// count, as `(id, allocations per iteration)`.
+/// Zero-copy iterator variants must not allocate: every mmapio record of
+/// the run that walks views (`fold` or `for` over items) with a non-zero
+/// allocation count, as `(id, allocations per iteration)`.
 pub fn allocating_zero_copy_iterators(since: Since) -> Vec<(String, f64)> {
     read_allocation_report("iterator_throughput")
         .into_iter()
         .filter(|r| since.includes_record(r))
         .filter(|r| {
-            (r.id.starts_with("mmapio_chunks_") || r.id.starts_with("mmapio_pages_"))
-                && !r.id.contains("owned")
+            r.role.library == Library::Mmapio
+                && matches!(r.role.shape, Shape::FoldItems | Shape::ForLoop)
         })
         .filter(|r| r.allocations_per_iteration != 0.0)
         .map(|r| (r.id, r.allocations_per_iteration))
@@ -601,7 +594,7 @@ pub fn report(since: Since) -> usize {
     }
     println!();
     println!("Allocations per iteration (flushes per iteration for sequential_write):");
-    for group in WORKLOADS {
+    for group in criterion_workloads() {
         for r in read_allocation_report(group)
             .into_iter()
             .filter(|r| since.includes_record(r))

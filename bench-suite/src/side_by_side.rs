@@ -18,19 +18,69 @@
 //! Rounds are saved to `target/bench-suite/rounds/<group>.json` and read by
 //! the target and peer tables ([`crate::ratios`]) and by the gate's ratio
 //! metrics. Every time the suite reports still comes from criterion.
+//!
+//! To measure the gate's own resolution, [`INJECT_SLOWDOWN_ENV`] slows
+//! every mmapio variant by a known fraction of its own time: after each
+//! call of its routine, the harness spins for that fraction of the call's
+//! time and counts the spin in. Nothing else reads it; unset, routines run
+//! as registered.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{check_batch, Library, Role};
 use crate::fixtures::{
-    merge_json_records, read_json_records, results_dir, Profile, WorkloadReport,
+    merge_json_records, read_json_records, results_dir, FlushCount, Profile, WorkloadReport,
 };
 use crate::ratios::{Estimate, Since};
+
+/// The environment variable that slows every mmapio variant by a fraction
+/// of its own time (`0.12`: 12%), for `scripts/gate-resolution.sh`.
+pub const INJECT_SLOWDOWN_ENV: &str = "MMAPIO_BENCH_INJECT_SLOWDOWN";
+
+/// The slowdown asked for with [`INJECT_SLOWDOWN_ENV`], if any. Panics on
+/// a value that is not a fraction in `0..=1`.
+fn injected_slowdown() -> Option<f64> {
+    let value = std::env::var(INJECT_SLOWDOWN_ENV).ok()?;
+    match value.parse::<f64>() {
+        Ok(fraction) if (0.0..=1.0).contains(&fraction) => Some(fraction),
+        _ => panic!("{INJECT_SLOWDOWN_ENV}={value}: expected a fraction between 0 and 1"),
+    }
+}
+
+/// `routine`, then a spin of `slowdown` times the time it returned, both
+/// counted: a variant really that much slower.
+fn slowed<'b>(
+    slowdown: f64,
+    mut routine: impl FnMut(u64) -> Duration + 'b,
+) -> impl FnMut(u64) -> Duration + 'b {
+    move |iterations| {
+        let elapsed = routine(iterations);
+        let extra = elapsed.mul_f64(slowdown);
+        let spin = Instant::now();
+        while spin.elapsed() < extra {
+            std::hint::spin_loop();
+        }
+        elapsed + spin.elapsed()
+    }
+}
+
+/// `routine`, slowed when [`INJECT_SLOWDOWN_ENV`] asks and `role` is
+/// mmapio's.
+fn registered<'b>(
+    role: &Role,
+    routine: impl FnMut(u64) -> Duration + 'b,
+) -> Box<dyn FnMut(u64) -> Duration + 'b> {
+    match injected_slowdown() {
+        Some(slowdown) if role.library == Library::Mmapio => Box::new(slowed(slowdown, routine)),
+        _ => Box::new(routine),
+    }
+}
 
 /// Most iterations in one sample.
 const MAX_ITERATIONS: u64 = 1 << 30;
@@ -214,11 +264,12 @@ pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
 /// One variant of a batch.
 struct Variant<'b> {
     function: String,
+    role: Role,
     /// Whether it takes part in the rounds (see [`Batch::keep_out_of_rounds`]).
     in_rounds: bool,
     counted_iterations: u64,
     routine: Box<dyn FnMut(u64) -> Duration + 'b>,
-    flush_count: Option<Box<dyn Fn() -> u64 + 'b>>,
+    flush_count: Option<FlushCount<'b>>,
 }
 
 /// The variants of one group at one parameter: benchmarked by criterion
@@ -241,19 +292,23 @@ impl<'b> Batch<'b> {
         }
     }
 
-    /// Adds `function`, whose allocations are counted over
-    /// `counted_iterations` iterations before criterion measures it.
+    /// Adds `function`, in the declared `role` (its library, shape, floor
+    /// and peer; checked when the batch runs), whose allocations are
+    /// counted over `counted_iterations` iterations before criterion
+    /// measures it.
     pub fn add(
         &mut self,
         function: impl Into<String>,
+        role: Role,
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
     ) {
         self.variants.push(Variant {
             function: function.into(),
+            routine: registered(&role, routine),
+            role,
             in_rounds: true,
             counted_iterations,
-            routine: Box::new(routine),
             flush_count: None,
         });
     }
@@ -263,16 +318,18 @@ impl<'b> Batch<'b> {
     pub fn add_counting_flushes(
         &mut self,
         function: impl Into<String>,
+        role: Role,
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
-        flush_count: impl Fn() -> u64 + 'b,
+        flush_count: FlushCount<'b>,
     ) {
         self.variants.push(Variant {
             function: function.into(),
+            routine: registered(&role, routine),
+            role,
             in_rounds: true,
             counted_iterations,
-            routine: Box::new(routine),
-            flush_count: Some(Box::new(flush_count)),
+            flush_count: Some(flush_count),
         });
     }
 
@@ -290,21 +347,29 @@ impl<'b> Batch<'b> {
     /// when criterion is benchmarking (not testing) and at least two
     /// variants ran, times those side by side in rounds. Returns the
     /// functions that ran (a command-line filter may leave some out).
+    ///
+    /// Panics when a declared floor or peer is not a like-for-like variant
+    /// of the batch (see [`check_batch`]): a misdeclared bench must not
+    /// produce ratios.
     pub fn run(
         mut self,
         report: &mut WorkloadReport,
         group: &mut BenchmarkGroup<'_, WallTime>,
     ) -> Vec<String> {
+        let roles = self.variants.iter().map(|v| (v.function.as_str(), &v.role));
+        if let Err(problem) = check_batch(roles) {
+            panic!("batch {}: {problem}", self.parameter);
+        }
         let mut ran = Vec::new();
         let mut rounds = Vec::new();
         for variant in &mut self.variants {
             let did_run = report.bench_variant(
                 group,
-                &variant.function,
+                (&variant.function, &variant.role),
                 &self.parameter,
                 variant.counted_iterations,
                 &mut *variant.routine,
-                variant.flush_count.as_deref(),
+                variant.flush_count.as_ref(),
             );
             if did_run {
                 ran.push(variant.function.clone());
@@ -370,6 +435,23 @@ mod tests {
         assert!(paired_ratio(&[1.0], &[1.0, 2.0]).is_none());
         assert!(paired_ratio(&[1.0], &[0.0]).is_none());
         assert!(paired_ratio(&[], &[]).is_none());
+    }
+
+    #[test]
+    fn a_slowed_routine_takes_the_fraction_longer() {
+        let mut routine = slowed(0.5, |n| {
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_micros(200 * n) {}
+            start.elapsed()
+        });
+        let start = Instant::now();
+        let reported = routine(10);
+        let wall = start.elapsed();
+        assert!(reported >= Duration::from_micros(3000), "{reported:?}");
+        assert!(
+            reported <= wall,
+            "{reported:?} counts only time spent ({wall:?})"
+        );
     }
 
     #[test]

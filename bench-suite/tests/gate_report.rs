@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use bench_suite::gate::{report, Results};
+use bench_suite::gate::{read_resolution, report, Injected, Results};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -24,18 +24,28 @@ fn check_against(name: &str, actual: &str) {
     );
 }
 
+fn read(name: &str) -> Results {
+    serde_json::from_str(&std::fs::read_to_string(fixture(name)).unwrap()).unwrap()
+}
+
 fn small() -> Results {
-    serde_json::from_str(&std::fs::read_to_string(fixture("results-small.json")).unwrap()).unwrap()
+    read("results-small.json")
+}
+
+fn resolution() -> Vec<Injected> {
+    read_resolution(&fixture("resolution-small.json")).unwrap()
 }
 
 #[test]
 fn markdown_matches_the_expected_report() {
-    let markdown = report::render_markdown(&small());
-    // The computed columns, spelled out: 100 ns over the 40 ns floor and
-    // over mmap-io's 400 ns; 64 B per 100 ns.
+    let (results, baseline, resolution) = (small(), read("gate-baseline-small.json"), resolution());
+    let markdown = report::render_markdown(&report::Sources {
+        results: &results,
+        gate_baseline: Some(&baseline),
+        resolution: Some(&resolution),
+    });
+    // The stored ratios, and 64 B per 100 ns.
     assert!(markdown.contains("| `mmapio_as_slice_rw` | 64B | 100.0 ns | 130.0 ns | 610.4 MiB/s | 2.50 | 0.25 | 0.00 | — |"), "{markdown}");
-    // Ratios paired over side-by-side rounds, when the results carry them,
-    // win over the quotient of P50s (80 / 40 = 2.00, and no mmap-io row).
     assert!(markdown.contains("| `mmapio_as_slice_ro` | 64B | 80.0 ns | 90.0 ns | 762.9 MiB/s | 1.90 | 0.35 | 0.00 | — |"), "{markdown}");
     assert!(
         markdown.contains(
@@ -44,6 +54,39 @@ fn markdown_matches_the_expected_report() {
         "{markdown}"
     );
     assert!(markdown.contains("| `instruction_counts/read/mmapio_as_slice.ro` | 412 |"));
+    // The declared floors, from the results' roles.
+    assert!(
+        markdown.contains("| random_read | `mmapio_as_slice_rw` | mmapio | view | `memmap2_slice` | `mmap_io_as_slice_rw` |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("| random_read | `memmap2_slice` | memmap2 | view | — | — |"));
+    // Thresholds: 10% when the baseline runs agree; widened by the worst
+    // run (2.7 x 1.05 = 2.835, +13.4%); past 15%, not gated; peers absent.
+    assert!(
+        markdown.contains("| `random_read/mmapio_as_slice_ro/64B` | 2.000 | 2.040 | +10.0% |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| `random_read/mmapio_as_slice_rw/64B` | 2.500 | 2.700 | +13.4% |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(
+            "| `sequential_read/mmapio_as_slice_rw/1MiB` | 1.000 | 1.120 | not gated (+17.6%) |"
+        ),
+        "{markdown}"
+    );
+    assert!(!markdown.contains("`random_read/mmap_io_as_slice_rw/64B` |"));
+    // Resolution: all of random_read's ratios flagged at +12%, never all
+    // of sequential_read's.
+    assert!(
+        markdown.contains("| random_read | 1/2 | 2/2 | +12% |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains("| sequential_read | 0/1 | 0/1 | — |"),
+        "{markdown}"
+    );
     check_against("expected-PERFORMANCE.md", &markdown);
 }
 

@@ -1,15 +1,21 @@
 //! Turning one bench run's raw outputs into a [`Results`] file.
 //!
-//! Sources, all under `target/`:
+//! Sources, all under `target/`, and only what the run that started at
+//! `since` wrote (older files of other runs are ignored):
+//! * `bench-suite/allocations/<group>.json` — one record per variant that
+//!   ran: its declared role (library, shape, floor, peer), allocations and
+//!   flushes per iteration;
 //! * `criterion/<group>/<function>/<parameter>/new/` — `estimates.json`
 //!   (median and its 95% range), `sample.json` (per-sample times, for the
 //!   P50/P99) and `benchmark.json` (declared throughput);
 //! * `bench-suite/rounds/<group>.json` — side-by-side rounds, from which a
-//!   variant's ratio to its floor is paired when the run has them;
-//! * `iai/bench-suite/**/summary.json` — iai-callgrind's instruction counts;
-//! * `bench-suite/allocations/<group>.json` — allocations (and flushes) per
-//!   iteration from the counting allocator; flushes become metrics for the
-//!   policies whose count does not depend on time (`Manual`, `EveryBytes`).
+//!   variant's ratio to its declared floor is paired;
+//! * `iai/bench-suite/<bench>/**/summary.json` — iai-callgrind's
+//!   instruction counts, with the library declared in
+//!   [`catalog::INSTRUCTION_COUNTS`](crate::catalog::INSTRUCTION_COUNTS).
+//!
+//! A criterion group or an instruction-count bench that the
+//! [catalog](crate::catalog) does not list is an error, not a silent gap.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -20,30 +26,23 @@ use std::process::Command;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::floor::is_floor_for;
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
+use crate::catalog::{self, Harness};
 use crate::fixtures::{read_allocation_report, target_dir};
-use crate::ratios::{
-    criterion_dir, fastest, functions, measured_ratio, parameters, read_estimate, Estimate, Since,
-    WORKLOADS,
-};
-
-/// Marker of the flush policy whose flush count depends on elapsed time
-/// (`EveryMillis`): its flushes are reported, not turned into a metric.
-const FLUSHES_BY_TIME: &str = "_every_millis_";
-/// Prefix of the variants this crate is responsible for.
-const OURS: &str = "mmapio_";
-/// Prefix of the published `mmap-io`'s variants.
-const PEER: &str = "mmap_io_";
+use crate::ratios::{criterion_dir, measured_ratio, read_estimate, Estimate, Since};
 
 /// Reads everything the bench run of `profile` that started at `since` left
-/// under `target/` (older results of other runs are ignored).
+/// under `target/`.
 pub fn collect(profile: &str, since: Since) -> io::Result<Results> {
     let mut metrics = BTreeMap::new();
     let mut variants = BTreeMap::new();
+    check_criterion_groups(&criterion_dir(), since)?;
     collect_criterion(since, &mut metrics, &mut variants);
-    collect_allocations(since, &mut metrics, &mut variants);
-    collect_instruction_counts(&target_dir().join("iai").join("bench-suite"), &mut metrics)?;
+    collect_instruction_counts(
+        &target_dir().join("iai").join("bench-suite"),
+        since,
+        &mut metrics,
+    )?;
     if metrics.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
@@ -62,6 +61,53 @@ pub fn collect(profile: &str, since: Since) -> io::Result<Results> {
         metrics,
         variants,
     })
+}
+
+/// Fails when a criterion group under `root` holds results written since
+/// `since` but is not a criterion workload of the catalog: the gate would
+/// never read it.
+pub fn check_criterion_groups(root: &Path, since: Since) -> io::Result<()> {
+    let Ok(entries) = fs::read_dir(root) else {
+        return Ok(());
+    };
+    let mut unknown = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let listed = catalog::workload(&name).is_some_and(|w| w.harness == Harness::Criterion);
+        if name == "report" || listed || !entry.path().is_dir() {
+            continue;
+        }
+        if written_since(&entry.path(), since) {
+            unknown.push(name);
+        }
+    }
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort();
+    Err(io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "criterion group(s) {} measured in this run but not in bench_suite::catalog::WORKLOADS: list them there so the gate reads them",
+            unknown.join(", ")
+        ),
+    ))
+}
+
+/// Whether any file under `dir` was modified at or after `since`.
+fn written_since(dir: &Path, since: Since) -> bool {
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if since.includes_file(&path) {
+                return true;
+            }
+        }
+    }
+    false
 }
 
 /// The fingerprint of the machine this runs on.
@@ -96,69 +142,87 @@ fn command_output(program: &str, args: &[&str]) -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
-fn ranged(kind: MetricKind, e: Estimate) -> Metric {
+fn ranged(kind: MetricKind, library: catalog::Library, e: Estimate) -> Metric {
     Metric {
         kind,
+        library,
         value: e.point,
         low: e.lower,
         high: e.upper,
     }
 }
 
+/// One metric per variant record of the run, and per kind: time,
+/// allocations, flushes (when the count does not depend on time), and the
+/// time over the declared floor.
 fn collect_criterion(
     since: Since,
     metrics: &mut BTreeMap<String, Metric>,
     variants: &mut BTreeMap<String, VariantStats>,
 ) {
-    for group in WORKLOADS {
-        for function in functions(group) {
-            for parameter in parameters(group, &function) {
-                let Some(estimate) = read_estimate(since, group, &function, &parameter) else {
-                    continue;
-                };
-                let id = format!("{group}/{function}/{parameter}");
-                metrics.insert(format!("wall/{id}"), ranged(MetricKind::WallNs, estimate));
-                let vs_floor = floor_ratio(since, group, &function, &parameter);
-                if let (Some(ratio), true) = (vs_floor, function.starts_with(OURS)) {
-                    metrics.insert(
-                        format!("ratio/{id}"),
-                        Metric {
-                            kind: MetricKind::Ratio,
-                            value: ratio.point,
-                            low: ratio.lower,
-                            high: ratio.upper,
-                        },
-                    );
-                }
-                let vs_peer = function.strip_prefix(OURS).and_then(|operation| {
-                    let peer = format!("{PEER}{operation}");
-                    measured_ratio(since, group, &parameter, &function, &peer)
-                });
-                let dir = criterion_dir()
-                    .join(group)
-                    .join(&function)
-                    .join(&parameter)
-                    .join("new");
-                if let Some(mut stats) = sample_stats(&dir) {
-                    stats.vs_floor = vs_floor.map(|r| r.point);
-                    stats.vs_peer = vs_peer.map(|(r, _)| r.point);
-                    variants.insert(id, stats);
-                }
+    for group in catalog::criterion_workloads() {
+        for record in read_allocation_report(group) {
+            if record.measured_unix_seconds < since.0 {
+                continue; // left by an earlier run
+            }
+            let Some((function, parameter)) = record.id.split_once('/') else {
+                continue;
+            };
+            let role = &record.role;
+            let id = format!("{group}/{}", record.id);
+            if let Some(estimate) = read_estimate(since, group, function, parameter) {
+                metrics.insert(
+                    format!("wall/{id}"),
+                    ranged(MetricKind::WallNs, role.library, estimate),
+                );
+            }
+            metrics.insert(
+                format!("allocs/{id}"),
+                Metric::exact(
+                    MetricKind::Allocations,
+                    role.library,
+                    record.allocations_per_iteration,
+                ),
+            );
+            if let (Some(flushes), false) = (record.flushes_per_iteration, record.flushes_by_time) {
+                metrics.insert(
+                    format!("flushes/{id}"),
+                    Metric::exact(MetricKind::Flushes, role.library, flushes),
+                );
+            }
+            let versus = |other: &Option<String>| {
+                let other = other.as_deref()?;
+                measured_ratio(since, group, parameter, function, other).map(|(r, _)| r)
+            };
+            let vs_floor = versus(&role.floor);
+            if let Some(ratio) = vs_floor {
+                metrics.insert(
+                    format!("ratio/{id}"),
+                    ranged(MetricKind::Ratio, role.library, ratio),
+                );
+            }
+            let dir = criterion_dir()
+                .join(group)
+                .join(function)
+                .join(parameter)
+                .join("new");
+            if let Some(timing) = sample_stats(&dir) {
+                variants.insert(
+                    id,
+                    VariantStats {
+                        role: role.clone(),
+                        p50_ns: timing.p50_ns,
+                        p99_ns: timing.p99_ns,
+                        bytes_per_iteration: timing.bytes_per_iteration,
+                        allocations: Some(record.allocations_per_iteration),
+                        flushes: record.flushes_per_iteration,
+                        vs_floor: vs_floor.map(|r| r.point),
+                        vs_peer: versus(&role.peer).map(|r| r.point),
+                    },
+                );
             }
         }
     }
-}
-
-/// `function` over its floor (see [`is_floor_for`]; the fastest, when
-/// several qualify) at the same parameter of the same group and run, as
-/// [`measured_ratio`] finds it: paired over side-by-side rounds when the
-/// run has them.
-fn floor_ratio(since: Since, group: &str, function: &str, parameter: &str) -> Option<Estimate> {
-    let floors = functions(group)
-        .into_iter()
-        .filter(|f| is_floor_for(function, f));
-    let floor = fastest(since, group, parameter, floors)?;
-    measured_ratio(since, group, parameter, function, &floor).map(|(ratio, _)| ratio)
 }
 
 #[derive(Deserialize)]
@@ -167,9 +231,16 @@ struct Sample {
     times: Vec<f64>,
 }
 
+/// Criterion's timing of one variant.
+struct Timing {
+    p50_ns: f64,
+    p99_ns: f64,
+    bytes_per_iteration: Option<u64>,
+}
+
 /// P50 and P99 of criterion's per-sample mean time per iteration, plus the
 /// declared bytes per iteration.
-fn sample_stats(dir: &Path) -> Option<VariantStats> {
+fn sample_stats(dir: &Path) -> Option<Timing> {
     let sample: Sample =
         serde_json::from_str(&fs::read_to_string(dir.join("sample.json")).ok()?).ok()?;
     let mut means: Vec<f64> = sample
@@ -187,14 +258,10 @@ fn sample_stats(dir: &Path) -> Option<VariantStats> {
         .ok()
         .and_then(|text| serde_json::from_str::<Value>(&text).ok())
         .and_then(|v| v.get("throughput")?.get("Bytes")?.as_u64());
-    Some(VariantStats {
+    Some(Timing {
         p50_ns: percentile(&means, 50.0),
         p99_ns: percentile(&means, 99.0),
         bytes_per_iteration,
-        allocations: None,
-        flushes: None,
-        vs_floor: None,
-        vs_peer: None,
     })
 }
 
@@ -204,43 +271,19 @@ pub fn percentile(sorted: &[f64], pct: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn collect_allocations(
+/// Adds `ir/<path>` for every iai-callgrind `summary.json` under `root`
+/// written since `since` (a summary left by an earlier run is ignored, so
+/// a bench that stopped producing counts shows as missing), where `<path>`
+/// is the summary's directory relative to `root`:
+/// `<bench>/<group>/<function>.<id>`. The bench must be an
+/// instruction-count workload of the catalog and the function must be in
+/// [`catalog::INSTRUCTION_COUNTS`].
+pub fn collect_instruction_counts(
+    root: &Path,
     since: Since,
     metrics: &mut BTreeMap<String, Metric>,
-    variants: &mut BTreeMap<String, VariantStats>,
-) {
-    for group in WORKLOADS {
-        for record in read_allocation_report(group) {
-            if record.measured_unix_seconds < since.0 {
-                continue; // left by an earlier run
-            }
-            let id = format!("{group}/{}", record.id);
-            metrics.insert(
-                format!("allocs/{id}"),
-                Metric::exact(MetricKind::Allocations, record.allocations_per_iteration),
-            );
-            if let Some(flushes) = record.flushes_per_iteration {
-                if !record.id.contains(FLUSHES_BY_TIME) {
-                    metrics.insert(
-                        format!("flushes/{id}"),
-                        Metric::exact(MetricKind::Flushes, flushes),
-                    );
-                }
-            }
-            if let Some(stats) = variants.get_mut(&id) {
-                stats.allocations = Some(record.allocations_per_iteration);
-                stats.flushes = record.flushes_per_iteration;
-            }
-        }
-    }
-}
-
-/// Adds `ir/<path>` for every iai-callgrind `summary.json` under `root`,
-/// where `<path>` is the summary's directory relative to `root`.
-fn collect_instruction_counts(
-    root: &Path,
-    metrics: &mut BTreeMap<String, Metric>,
 ) -> io::Result<()> {
+    let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidData, message);
     let mut stack: Vec<PathBuf> = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = fs::read_dir(&dir) else {
@@ -250,27 +293,41 @@ fn collect_instruction_counts(
             let path = entry.path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.file_name().is_some_and(|n| n == "summary.json") {
-                let text = fs::read_to_string(&path)?;
-                let summary: Value = serde_json::from_str(&text).map_err(|e| {
-                    io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        format!("{}: {e}", path.display()),
-                    )
-                })?;
-                let Some(ir) = instructions(&summary) else {
-                    continue;
-                };
-                let name = dir
-                    .strip_prefix(root)
-                    .unwrap_or(&dir)
-                    .to_string_lossy()
-                    .into_owned();
-                metrics.insert(
-                    format!("ir/{name}"),
-                    Metric::exact(MetricKind::Instructions, ir),
-                );
+                continue;
             }
+            if path.file_name().is_none_or(|n| n != "summary.json") || !since.includes_file(&path) {
+                continue;
+            }
+            let text = fs::read_to_string(&path)?;
+            let summary: Value = serde_json::from_str(&text)
+                .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
+            let Some(ir) = instructions(&summary) else {
+                continue;
+            };
+            let name = dir
+                .strip_prefix(root)
+                .unwrap_or(&dir)
+                .to_string_lossy()
+                .into_owned();
+            let bench = name.split('/').next().unwrap_or_default();
+            if catalog::workload(bench).is_none_or(|w| w.harness != Harness::InstructionCounts) {
+                return Err(invalid(format!(
+                    "{}: bench {bench} is not an instruction-count workload in bench_suite::catalog::WORKLOADS",
+                    path.display()
+                )));
+            }
+            let leaf = name.rsplit('/').next().unwrap_or_default();
+            let function = leaf.split('.').next().unwrap_or_default();
+            let library = catalog::instruction_count_library(function).ok_or_else(|| {
+                invalid(format!(
+                    "{}: {function} has no declared library in bench_suite::catalog::INSTRUCTION_COUNTS",
+                    path.display()
+                ))
+            })?;
+            metrics.insert(
+                format!("ir/{name}"),
+                Metric::exact(MetricKind::Instructions, library, ir),
+            );
         }
     }
     Ok(())

@@ -1,21 +1,20 @@
 //! One baseline from several runs of the same profile.
 //!
-//! Criterion's 95% range describes one measurement; it says nothing about
-//! how far the same ratio moves between two runs on a shared machine, and
-//! that is the spread the gate has to live with. A baseline merged from
-//! several runs keeps, for every metric, the median of the runs' values
-//! and a range from the lowest `low` to the highest `high`. The gate then
-//! fails a timed metric only when it is more than its threshold beyond the
-//! worst of those runs (see [`mod@super::compare`]).
-
-use std::collections::BTreeMap;
+//! A run's 95% range describes one measurement; it says nothing about how
+//! far the same ratio moves between two runs on a shared machine, and that
+//! is the spread the gate has to live with. A baseline merged from several
+//! runs keeps, for every metric, the median of the runs' values as its
+//! value and the lowest and highest of the runs' values as its range. The
+//! gate widens a timed metric's threshold by that spread, up to a cap past
+//! which the metric is reported, not gated (see [`mod@super::compare`]).
 
 use super::results::{Metric, Results};
 
 /// Merges `runs` (at least one, all of one profile and schema) into one
-/// [`Results`]. A metric missing from any run is left out: a baseline
-/// should only hold what every run measured. The commit, date, machine and
-/// per-variant statistics are the first run's.
+/// [`Results`]. Every run must hold the same metrics, of the same kind and
+/// library: a metric missing from one run is an error that names it, since
+/// a baseline that silently dropped it would never gate it. The commit,
+/// date, machine and per-variant statistics are the first run's.
 pub fn merge_runs(runs: &[Results]) -> Result<Results, String> {
     let (first, rest) = runs.split_first().ok_or("no runs to merge")?;
     if let Some(other) = rest
@@ -27,19 +26,47 @@ pub fn merge_runs(runs: &[Results]) -> Result<Results, String> {
             first.profile, first.schema, other.profile, other.schema
         ));
     }
-    let mut metrics = BTreeMap::new();
-    for (name, metric) in &first.metrics {
-        let mut all = vec![metric];
-        for run in rest {
-            match run.metrics.get(name) {
-                Some(m) if m.kind == metric.kind => all.push(m),
-                _ => break,
+    let mut problems = Vec::new();
+    for (i, run) in runs.iter().enumerate() {
+        for (name, metric) in &run.metrics {
+            for (j, other) in runs.iter().enumerate() {
+                match other.metrics.get(name) {
+                    None => problems.push(format!(
+                        "{name} is in run {} but not in run {}",
+                        i + 1,
+                        j + 1
+                    )),
+                    Some(m) if j > i && (m.kind != metric.kind || m.library != metric.library) => {
+                        problems.push(format!(
+                            "{name} is {:?} of {} in run {} but {:?} of {} in run {}",
+                            metric.kind,
+                            metric.library,
+                            i + 1,
+                            m.kind,
+                            m.library,
+                            j + 1
+                        ))
+                    }
+                    Some(_) => {}
+                }
             }
         }
-        if all.len() == runs.len() {
-            metrics.insert(name.clone(), envelope(&all));
-        }
     }
+    if !problems.is_empty() {
+        return Err(format!(
+            "the runs do not measure the same metrics ({} problems): {}",
+            problems.len(),
+            problems.join("; ")
+        ));
+    }
+    let metrics = first
+        .metrics
+        .keys()
+        .map(|name| {
+            let all: Vec<&Metric> = runs.iter().map(|r| &r.metrics[name]).collect();
+            (name.clone(), envelope(&all))
+        })
+        .collect();
     Ok(Results {
         metrics,
         ..first.clone()
@@ -47,21 +74,29 @@ pub fn merge_runs(runs: &[Results]) -> Result<Results, String> {
 }
 
 /// The median value (the lower middle one for an even count) and the
-/// widest range of `all`, which is non-empty and of one kind.
+/// range of the values of `all`, which is non-empty and of one kind and
+/// library. One run's range stays as it was measured.
 fn envelope(all: &[&Metric]) -> Metric {
+    if let [only] = all {
+        return (*only).clone();
+    }
     let mut values: Vec<f64> = all.iter().map(|m| m.value).collect();
     values.sort_by(f64::total_cmp);
     Metric {
         kind: all[0].kind,
+        library: all[0].library,
         value: values[(values.len() - 1) / 2],
-        low: all.iter().map(|m| m.low).fold(f64::INFINITY, f64::min),
-        high: all.iter().map(|m| m.high).fold(f64::NEG_INFINITY, f64::max),
+        low: values[0],
+        high: values[values.len() - 1],
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::catalog::Library;
     use crate::gate::results::{Machine, MetricKind, SCHEMA};
 
     fn run(metrics: &[(&str, Metric)]) -> Results {
@@ -88,6 +123,7 @@ mod tests {
     fn ratio(value: f64, low: f64, high: f64) -> Metric {
         Metric {
             kind: MetricKind::Ratio,
+            library: Library::Mmapio,
             value,
             low,
             high,
@@ -95,27 +131,29 @@ mod tests {
     }
 
     #[test]
-    fn ranges_span_every_run_and_values_are_medians() {
+    fn ranges_span_the_runs_values_and_values_are_medians() {
         let merged = merge_runs(&[
             run(&[("ratio/x", ratio(0.97, 0.93, 0.99))]),
             run(&[("ratio/x", ratio(1.31, 1.25, 1.37))]),
             run(&[("ratio/x", ratio(1.05, 1.00, 1.10))]),
         ])
         .unwrap();
-        assert_eq!(merged.metrics["ratio/x"], ratio(1.05, 0.93, 1.37));
+        assert_eq!(merged.metrics["ratio/x"], ratio(1.05, 0.97, 1.31));
+        let one = run(&[("ratio/x", ratio(0.97, 0.93, 0.99))]);
+        assert_eq!(merge_runs(std::slice::from_ref(&one)).unwrap(), one);
     }
 
     #[test]
     fn exact_metrics_stay_exact_when_runs_agree() {
-        let ir = Metric::exact(MetricKind::Instructions, 3536.0);
+        let ir = Metric::exact(MetricKind::Instructions, Library::Mmapio, 3536.0);
         let merged = merge_runs(&[run(&[("ir/x", ir.clone())]), run(&[("ir/x", ir.clone())])]);
         assert_eq!(merged.unwrap().metrics["ir/x"], ir);
     }
 
     #[test]
-    fn metrics_missing_from_any_run_or_changing_kind_are_dropped() {
-        let a = Metric::exact(MetricKind::Allocations, 0.0);
-        let merged = merge_runs(&[
+    fn metrics_missing_from_a_run_or_changing_kind_fail_by_name() {
+        let a = Metric::exact(MetricKind::Allocations, Library::Mmapio, 0.0);
+        let err = merge_runs(&[
             run(&[
                 ("allocs/a", a.clone()),
                 ("allocs/b", a.clone()),
@@ -123,11 +161,26 @@ mod tests {
             ]),
             run(&[
                 ("allocs/a", a.clone()),
-                ("c", Metric::exact(MetricKind::Instructions, 0.0)),
+                (
+                    "c",
+                    Metric::exact(MetricKind::Instructions, Library::Mmapio, 0.0),
+                ),
+                ("allocs/d", a.clone()),
             ]),
         ])
-        .unwrap();
-        assert_eq!(merged.metrics.keys().collect::<Vec<_>>(), ["allocs/a"]);
+        .unwrap_err();
+        assert!(
+            err.contains("allocs/b is in run 1 but not in run 2"),
+            "{err}"
+        );
+        assert!(
+            err.contains("allocs/d is in run 2 but not in run 1"),
+            "{err}"
+        );
+        assert!(
+            err.contains("c is Allocations of mmapio in run 1 but Instructions"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -14,14 +14,16 @@
 //! 3. [`merge`] turns several runs into one baseline whose ranges cover
 //!    the spread between runs, not only within one.
 //! 4. [`report`] renders `docs/PERFORMANCE.md` and its SVG chart from a full
-//!    run's `Results`.
+//!    run's `Results`, the gate's baseline (its effective thresholds) and
+//!    the gate's measured [`resolution`].
 
 pub mod collect;
 pub mod compare;
-pub mod floor;
 pub mod merge;
 pub mod report;
+pub mod resolution;
 pub mod results;
 
 pub use compare::{compare, Comparison, Finding, FindingKind, Options};
-pub use results::{Machine, Metric, MetricKind, Results, VariantStats};
+pub use resolution::{read_resolution, Injected};
+pub use results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};

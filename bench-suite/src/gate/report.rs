@@ -1,32 +1,33 @@
-//! `docs/PERFORMANCE.md` and its SVG chart, rendered from a [`Results`]
-//! file (a full run). Pure functions: the same results always give the same
-//! text, which a fixture test pins down.
+//! `docs/PERFORMANCE.md` and its SVG chart, rendered from stored results:
+//! a full run's [`Results`], the gate's baseline and its measured
+//! resolution. Pure functions: the same inputs always give the same text,
+//! which a fixture test pins down.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::floor::is_floor_for;
+use super::compare::{timed_limit, Options};
+use super::resolution::{smallest_flagged, Injected};
 use super::results::{MetricKind, Results, VariantStats};
-use crate::ratios::WORKLOADS;
+use crate::catalog::{criterion_workloads, workload};
 
 /// Name of the chart file, written next to the Markdown.
 pub const CHART_FILE: &str = "perf-ratios.svg";
 
-/// What each workload measures, for the report's headings.
-fn workload_summary(group: &str) -> &'static str {
-    match group {
-        "sequential_read" => "Every byte of a file, front to back",
-        "random_read" => "Seeded xorshift64 requests over one file, per request size",
-        "sequential_write" => "64 KiB writes filling a file, per flush policy",
-        "iterator_throughput" => "Walking a file in chunks or pages, every byte consumed",
-        "touch_pages_large" => "One volatile read per page, warm and fresh mappings",
-        "atomic_contention" => "`fetch_add` on mapped atomics, 1 to 8 threads",
-        _ => "",
-    }
+/// What the report is rendered from.
+pub struct Sources<'a> {
+    /// A full run (`baselines/full.json`): the tables and the chart.
+    pub results: &'a Results,
+    /// The gate's baseline (`baselines/quick.json`): its effective
+    /// thresholds.
+    pub gate_baseline: Option<&'a Results>,
+    /// The gate's measured resolution (`baselines/resolution.json`).
+    pub resolution: Option<&'a [Injected]>,
 }
 
 /// The Markdown report.
-pub fn render_markdown(results: &Results) -> String {
+pub fn render_markdown(sources: &Sources<'_>) -> String {
+    let results = sources.results;
     let mut out = String::new();
     let m = &results.machine;
     let _ = writeln!(out, "# mmapio performance\n");
@@ -50,12 +51,10 @@ pub fn render_markdown(results: &Results) -> String {
          99th percentile (nearest rank) of those per-sample means — so the P99 is of \
          sample means, not of single iterations, and hides outliers shorter than a sample.\n\
          * **Throughput**: bytes per iteration divided by P50, where the bench declares the bytes.\n\
-         * **× floor**: time over the time of the fastest raw `memmap2_*` loop of the same \
-         shape at the same parameter, measured in the same run: `for` loops over the raw `for` \
-         loop, the rest over the other raw loops. Never a floor, shown for comparison: \
-         `slice::chunks` (`memmap2_chunks_*`) and the raw loop slowed on purpose \
-         (`*_call_per_item`); see `bench-suite/src/gate/floor.rs`. **× mmap-io**: an \
-         `mmapio_*` variant's time over its `mmap_io_*` twin's. Below 1.00 means faster. After \
+         * **× floor**: time over the time of the variant's declared floor, the raw `memmap2` \
+         variant doing the same work in the same shape at the same parameter (see *Floors* \
+         below). **× mmap-io**: an mmapio variant's time over its declared `mmap-io` twin's. \
+         Below 1.00 means faster. After \
          criterion, the variants of each parameter are timed again in rounds, every variant \
          once per round in turn; both columns are the median over rounds of the per-round \
          ratio, so each term compares samples taken moments apart \
@@ -68,7 +67,7 @@ pub fn render_markdown(results: &Results) -> String {
     out.push_str(&format!(
         "![mmapio time over the raw memmap2 floor]({CHART_FILE})\n\n"
     ));
-    for group in WORKLOADS {
+    for group in criterion_workloads() {
         let rows: Vec<(&str, &VariantStats)> = results
             .variants
             .iter()
@@ -77,33 +76,17 @@ pub fn render_markdown(results: &Results) -> String {
         if rows.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "## {group}\n\n{}.\n", workload_summary(group));
+        let summary = workload(group).map_or("", |w| w.summary);
+        let _ = writeln!(out, "## {group}\n\n{summary}.\n");
         let _ = writeln!(
             out,
             "| variant | parameter | P50 | P99 | throughput | × floor | × mmap-io | allocs | flushes |"
         );
         let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
-        let p50 = |function: &str, parameter: &str| {
-            results
-                .variants
-                .get(&format!("{group}/{function}/{parameter}"))
-                .map(|s| s.p50_ns)
-        };
         for (id, s) in rows {
             let Some((function, parameter)) = id.split_once('/') else {
                 continue;
             };
-            // Results from before side-by-side rounds carry no ratios:
-            // those divide P50s.
-            let vs_floor = s
-                .vs_floor
-                .or_else(|| rows_floor(results, group, function, parameter).map(|f| s.p50_ns / f));
-            let vs_peer = s.vs_peer.or_else(|| {
-                function
-                    .strip_prefix("mmapio_")
-                    .and_then(|op| p50(&format!("mmap_io_{op}"), parameter))
-                    .map(|peer| s.p50_ns / peer)
-            });
             let _ = writeln!(
                 out,
                 "| `{function}` | {parameter} | {} | {} | {} | {} | {} | {} | {} |",
@@ -111,8 +94,8 @@ pub fn render_markdown(results: &Results) -> String {
                 time(s.p99_ns),
                 s.bytes_per_iteration
                     .map_or_else(|| "—".to_owned(), |b| throughput(b as f64 / s.p50_ns)),
-                ratio(vs_floor),
-                ratio(vs_peer),
+                ratio(s.vs_floor),
+                ratio(s.vs_peer),
                 s.allocations
                     .map_or_else(|| "—".to_owned(), |a| format!("{a:.2}")),
                 s.flushes
@@ -138,29 +121,154 @@ pub fn render_markdown(results: &Results) -> String {
         }
         out.push('\n');
     }
+    render_floors(&mut out, results);
+    if let Some(baseline) = sources.gate_baseline {
+        render_thresholds(&mut out, baseline);
+    }
+    if let Some(rows) = sources.resolution {
+        render_resolution(&mut out, rows);
+    }
     out.push_str(
         "## How to reproduce\n\n\
          ```sh\n\
          scripts/bench.sh full            # measure (criterion, iai-callgrind, allocations)\n\
          scripts/update-baselines.sh full # record baselines/full.json and regenerate this file\n\
-         scripts/perf-report.sh           # only regenerate this file from baselines/full.json\n\
+         scripts/perf-report.sh           # only regenerate this file from the stored results\n\
+         scripts/gate-resolution.sh       # measure the gate's resolution (baselines/resolution.json)\n\
          ```\n",
     );
     out
 }
 
-/// P50 of the fastest floor of `variant` (see [`is_floor_for`]) at
-/// `parameter` in `group`.
-fn rows_floor(results: &Results, group: &str, variant: &str, parameter: &str) -> Option<f64> {
-    results
-        .variants
-        .iter()
-        .filter_map(|(id, s)| {
-            let rest = id.strip_prefix(group)?.strip_prefix('/')?;
-            let (function, p) = rest.split_once('/')?;
-            (is_floor_for(variant, function) && p == parameter).then_some(s.p50_ns)
-        })
-        .min_by(f64::total_cmp)
+/// Every variant's declared role, one row per group and function.
+fn render_floors(out: &mut String, results: &Results) {
+    let mut roles = BTreeMap::new();
+    for (id, stats) in &results.variants {
+        let mut parts = id.splitn(3, '/');
+        if let (Some(group), Some(function)) = (parts.next(), parts.next()) {
+            roles.entry((group, function)).or_insert(&stats.role);
+        }
+    }
+    if roles.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Floors\n\nEvery variant declares, where its bench registers it, the library it \
+         calls, the shape of its work and its floor: the raw `memmap2` variant of the same \
+         shape that its time is divided by. Only mmapio is gated; peers and raw loops are \
+         measured and reported.\n\n\
+         | workload | variant | library | shape | floor | mmap-io twin |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for group in criterion_workloads() {
+        for ((_, function), role) in roles
+            .range((group, "")..)
+            .take_while(|((g, _), _)| *g == group)
+        {
+            let _ = writeln!(
+                out,
+                "| {group} | `{function}` | {} | {} | {} | {} |",
+                role.library,
+                role.shape,
+                role.floor
+                    .as_deref()
+                    .map_or_else(|| "—".to_owned(), |f| format!("`{f}`")),
+                role.peer
+                    .as_deref()
+                    .map_or_else(|| "—".to_owned(), |p| format!("`{p}`")),
+            );
+        }
+    }
+    out.push('\n');
+}
+
+/// The effective threshold of every mmapio timed ratio of the gate's
+/// baseline: the slowdown that fails it, or why it is not gated.
+fn render_thresholds(out: &mut String, baseline: &Results) {
+    let options = Options::default();
+    let _ = write!(
+        out,
+        "## Regression gate thresholds\n\n\
+         The gate (`scripts/bench-gate.sh`, `{}` profile, baseline of {}) fails an mmapio \
+         instruction count or allocation count more than {:.0}% worse than its baseline. A \
+         timed ratio fails when it exceeds its limit, `max(baseline × {:.2}, worst baseline \
+         run × {:.3})`, with its 95% range wholly above the baseline, in the first run and \
+         in two rechecks of its group. The threshold below is the slowdown that reaches the \
+         limit; a ratio whose baseline runs spread so far that it would exceed {:.0}% is \
+         reported, not gated.\n\n\
+         | ratio | baseline | worst baseline run | threshold |\n|---|---:|---:|---:|\n",
+        baseline.profile,
+        baseline.date,
+        options.threshold * 100.0,
+        1.0 + options.threshold,
+        1.0 + options.threshold / 2.0,
+        options.max_threshold * 100.0,
+    );
+    for (name, metric) in &baseline.metrics {
+        if metric.kind != MetricKind::Ratio || !metric.library.is_gated() {
+            continue;
+        }
+        let (_, threshold) = timed_limit(metric, options);
+        let verdict = if threshold > options.max_threshold + 1e-9 {
+            format!("not gated ({:+.1}%)", threshold * 100.0)
+        } else {
+            format!("{:+.1}%", threshold * 100.0)
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {:.3} | {:.3} | {verdict} |",
+            &name["ratio/".len()..],
+            metric.value,
+            metric.high
+        );
+    }
+    out.push('\n');
+}
+
+/// The measured resolution: per workload, the injected slowdowns and how
+/// many gated ratios the gate flagged.
+fn render_resolution(out: &mut String, rows: &[Injected]) {
+    if rows.is_empty() {
+        return;
+    }
+    let mut slowdowns: Vec<f64> = rows.iter().map(|r| r.slowdown).collect();
+    slowdowns.sort_by(f64::total_cmp);
+    slowdowns.dedup();
+    out.push_str(
+        "## Regression gate resolution\n\nMeasured, not estimated: `scripts/gate-resolution.sh` \
+         runs the quick gate (rechecks included) with every mmapio variant slowed by a known \
+         fraction of its own time, and counts the gated ratios of each workload that fail. \
+         *Flags all at* is the smallest injected slowdown that failed every gated ratio of the \
+         workload.\n\n| workload | ",
+    );
+    for s in &slowdowns {
+        let _ = write!(out, "+{:.0}% | ", s * 100.0);
+    }
+    out.push_str("flags all at |\n|---|");
+    for _ in &slowdowns {
+        out.push_str("---:|");
+    }
+    out.push_str("---:|\n");
+    let mut workloads: Vec<&str> = rows.iter().map(|r| r.workload.as_str()).collect();
+    workloads.dedup();
+    for w in criterion_workloads().filter(|w| workloads.contains(w)) {
+        let _ = write!(out, "| {w} | ");
+        for s in &slowdowns {
+            match rows.iter().find(|r| r.workload == w && r.slowdown == *s) {
+                Some(r) => {
+                    let _ = write!(out, "{}/{} | ", r.flagged, r.gated);
+                }
+                None => out.push_str("— | "),
+            }
+        }
+        let _ = writeln!(
+            out,
+            "{} |",
+            smallest_flagged(rows, w)
+                .map_or_else(|| "—".to_owned(), |s| format!("+{:.0}%", s * 100.0))
+        );
+    }
+    out.push('\n');
 }
 
 fn time(ns: f64) -> String {

@@ -4,8 +4,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{Library, Role};
+
 /// Version of the results format; bumped when fields change meaning.
-pub const SCHEMA: u32 = 1;
+pub const SCHEMA: u32 = 2;
 
 /// One bench run, normalised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -72,12 +74,16 @@ pub enum MetricKind {
     WallNs,
 }
 
-/// One measured value; lower is better for every kind. `low..high` is its
-/// 95% confidence range (equal to `value` for exact metrics).
+/// One measured value; lower is better for every kind. In one run,
+/// `low..high` is its 95% confidence range (equal to `value` for exact
+/// metrics); in a baseline merged from several runs, the range of the
+/// runs' values ([`super::merge`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Metric {
     /// What it measures.
     pub kind: MetricKind,
+    /// The library measured: only [`Library::Mmapio`]'s metrics are gated.
+    pub library: Library,
     /// The value.
     pub value: f64,
     /// Lower end of the confidence range.
@@ -88,9 +94,10 @@ pub struct Metric {
 
 impl Metric {
     /// An exactly measured value (no confidence range).
-    pub fn exact(kind: MetricKind, value: f64) -> Metric {
+    pub fn exact(kind: MetricKind, library: Library, value: f64) -> Metric {
         Metric {
             kind,
+            library,
             value,
             low: value,
             high: value,
@@ -101,6 +108,8 @@ impl Metric {
 /// Timing statistics of one criterion variant.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct VariantStats {
+    /// The variant's declared library, shape, floor and peer.
+    pub role: Role,
     /// Median of criterion's per-sample mean time per iteration, ns.
     pub p50_ns: f64,
     /// 99th percentile (nearest rank) of the same per-sample means, ns.
@@ -111,13 +120,11 @@ pub struct VariantStats {
     pub allocations: Option<f64>,
     /// Flushes per iteration (sequential_write), when counted.
     pub flushes: Option<f64>,
-    /// Time over the floor's (see `gate/floor.rs`), paired over the run's
-    /// side-by-side rounds when it has them, else the quotient of
-    /// criterion's medians. Absent in results written before it existed.
+    /// Time over the declared floor's, paired over the run's side-by-side
+    /// rounds when it has them, else the quotient of criterion's medians.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_floor: Option<f64>,
-    /// For an `mmapio_*` variant, time over its `mmap_io_*` twin's, found
-    /// the same way.
+    /// Time over the declared `mmap-io` twin's, found the same way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub vs_peer: Option<f64>,
 }

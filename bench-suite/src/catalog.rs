@@ -1,0 +1,374 @@
+//! What the suite measures, declared as data: the workloads (one bench
+//! target each), and the role of every variant — which library it calls,
+//! which shape of work it does, and which raw variant is its floor.
+//!
+//! Nothing downstream infers a role from a variant's name. Criterion
+//! variants declare their [`Role`] where a bench registers them
+//! ([`Batch::add`](crate::side_by_side::Batch::add)); the role is stored
+//! with the run's records, and the gate and the report read it from there.
+//! The instruction-count benches declare their library in
+//! [`INSTRUCTION_COUNTS`], which a test keeps equal to the bench file.
+//!
+//! The gate judges only [`Library::Mmapio`]: peers and raw loops are
+//! measured and reported, never gated.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// How a workload is measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Harness {
+    /// A criterion bench with one group named like the workload, whose
+    /// variants run through [`Batch`](crate::side_by_side::Batch).
+    Criterion,
+    /// An iai-callgrind bench: instruction counts.
+    InstructionCounts,
+}
+
+/// One bench target of `bench-suite` (`[[bench]]` in `Cargo.toml`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Workload {
+    /// The bench target's name, which is also its criterion group's.
+    pub name: &'static str,
+    /// How it is measured.
+    pub harness: Harness,
+    /// What it measures, in one line (the report's heading).
+    pub summary: &'static str,
+}
+
+/// Every bench target, in the order they are reported. A test fails when a
+/// `[[bench]]` target or a criterion group exists that this list lacks, and
+/// `bench-gate collect` refuses a run with a criterion group it lacks.
+pub const WORKLOADS: &[Workload] = &[
+    Workload {
+        name: "sequential_read",
+        harness: Harness::Criterion,
+        summary: "Every byte of a file, front to back",
+    },
+    Workload {
+        name: "random_read",
+        harness: Harness::Criterion,
+        summary: "Seeded xorshift64 requests over one file, per request size",
+    },
+    Workload {
+        name: "sequential_write",
+        harness: Harness::Criterion,
+        summary: "64 KiB writes filling a file, per flush policy",
+    },
+    Workload {
+        name: "iterator_throughput",
+        harness: Harness::Criterion,
+        summary: "Walking a file in chunks or pages, every byte consumed",
+    },
+    Workload {
+        name: "touch_pages_large",
+        harness: Harness::Criterion,
+        summary: "One volatile read per page, warm and fresh mappings",
+    },
+    Workload {
+        name: "atomic_contention",
+        harness: Harness::Criterion,
+        summary: "`fetch_add` on mapped atomics, 1 to 8 threads",
+    },
+    Workload {
+        name: "instruction_counts",
+        harness: Harness::InstructionCounts,
+        summary: "iai-callgrind instruction counts of the hot paths",
+    },
+];
+
+/// The criterion workloads' names, in report order.
+pub fn criterion_workloads() -> impl Iterator<Item = &'static str> {
+    WORKLOADS
+        .iter()
+        .filter(|w| w.harness == Harness::Criterion)
+        .map(|w| w.name)
+}
+
+/// The catalog entry of `name`.
+pub fn workload(name: &str) -> Option<&'static Workload> {
+    WORKLOADS.iter().find(|w| w.name == name)
+}
+
+/// The library a variant calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Library {
+    /// This crate: the only library the gate judges.
+    Mmapio,
+    /// The published `mmap-io`, whose API mmapio follows: a peer.
+    MmapIo,
+    /// Raw `memmap2`: the floors.
+    Memmap2,
+    /// `std::fs`: a peer.
+    Std,
+}
+
+impl Library {
+    /// Whether the gate judges this library's metrics (only mmapio's).
+    pub fn is_gated(self) -> bool {
+        self == Library::Mmapio
+    }
+}
+
+impl fmt::Display for Library {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Library::Mmapio => "mmapio",
+            Library::MmapIo => "mmap-io",
+            Library::Memmap2 => "memmap2",
+            Library::Std => "std",
+        })
+    }
+}
+
+/// The shape of the work a variant does: a variant is only ever divided by
+/// a floor of the same shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Shape {
+    /// Reads the bytes in place, through a view of the mapping.
+    View,
+    /// Copies the bytes into a reused page-aligned buffer, then reads the copy.
+    CopyOut,
+    /// Walks the file with an iterator of views, consumed by `fold`.
+    FoldItems,
+    /// Walks the file with an iterator of views in a `for` loop, which
+    /// drives `next` one item at a time.
+    ForLoop,
+    /// Walks the file with an iterator that copies every item into a new
+    /// `Vec<u8>`, consumed by `fold`.
+    OwnedItems,
+    /// Copies a source buffer into the mapping.
+    CopyIn,
+    /// Reads one byte of every page, volatile.
+    TouchPages,
+    /// `fetch_add` on a mapped `AtomicU64`.
+    FetchAdd,
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Shape::View => "view",
+            Shape::CopyOut => "copy out",
+            Shape::FoldItems => "fold over items",
+            Shape::ForLoop => "for loop over items",
+            Shape::OwnedItems => "owned items",
+            Shape::CopyIn => "copy in",
+            Shape::TouchPages => "touch pages",
+            Shape::FetchAdd => "fetch_add",
+        })
+    }
+}
+
+/// The declared role of one criterion variant.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Role {
+    /// The library it calls.
+    pub library: Library,
+    /// The work it does.
+    pub shape: Shape,
+    /// The raw `memmap2` variant of the same shape in the same batch that
+    /// its time is divided by, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub floor: Option<String>,
+    /// For an mmapio variant, its `mmap-io` twin in the same batch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+}
+
+impl Role {
+    /// A variant of `library` doing `shape`, with no floor and no peer.
+    pub fn new(library: Library, shape: Shape) -> Role {
+        Role {
+            library,
+            shape,
+            floor: None,
+            peer: None,
+        }
+    }
+
+    /// An mmapio variant.
+    pub fn mmapio(shape: Shape) -> Role {
+        Role::new(Library::Mmapio, shape)
+    }
+
+    /// A published `mmap-io` variant.
+    pub fn mmap_io(shape: Shape) -> Role {
+        Role::new(Library::MmapIo, shape)
+    }
+
+    /// A raw `memmap2` variant.
+    pub fn raw(shape: Shape) -> Role {
+        Role::new(Library::Memmap2, shape)
+    }
+
+    /// A `std::fs` variant.
+    pub fn std_fs(shape: Shape) -> Role {
+        Role::new(Library::Std, shape)
+    }
+
+    /// Divides this variant's time by `floor`'s.
+    pub fn floor(self, floor: impl Into<String>) -> Role {
+        Role {
+            floor: Some(floor.into()),
+            ..self
+        }
+    }
+
+    /// Compares this (mmapio) variant with its `mmap-io` twin `peer`.
+    pub fn peer(self, peer: impl Into<String>) -> Role {
+        Role {
+            peer: Some(peer.into()),
+            ..self
+        }
+    }
+}
+
+/// Checks the roles of one batch (`function`, role), in the order added:
+/// every floor is a raw `memmap2` variant of the same shape in the batch,
+/// and every peer an `mmap-io` variant of the same shape. Returns the first
+/// problem found.
+pub fn check_batch<'a>(
+    variants: impl IntoIterator<Item = (&'a str, &'a Role)> + Clone,
+) -> Result<(), String> {
+    let find = |name: &str| variants.clone().into_iter().find(|(f, _)| *f == name);
+    for (function, role) in variants.clone() {
+        if let Some(floor) = &role.floor {
+            match find(floor) {
+                None => return Err(format!("{function}: floor {floor} is not in the batch")),
+                Some((_, r)) if r.library != Library::Memmap2 => {
+                    return Err(format!(
+                        "{function}: floor {floor} is {}, not raw memmap2",
+                        r.library
+                    ))
+                }
+                Some((_, r)) if r.shape != role.shape => {
+                    return Err(format!(
+                        "{function}: floor {floor} does {} work, not {}",
+                        r.shape, role.shape
+                    ))
+                }
+                Some((_, r)) if r.floor.is_some() => {
+                    return Err(format!("{function}: floor {floor} has a floor itself"))
+                }
+                Some(_) => {}
+            }
+        }
+        if let Some(peer) = &role.peer {
+            match find(peer) {
+                None => return Err(format!("{function}: peer {peer} is not in the batch")),
+                Some((_, r)) if r.library != Library::MmapIo || r.shape != role.shape => {
+                    return Err(format!(
+                        "{function}: peer {peer} is {} {}, not mmap-io {}",
+                        r.library, r.shape, role.shape
+                    ))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The library of every `#[library_benchmark]` function of the
+/// `instruction_counts` bench, by function name. A test keeps this list
+/// equal to the bench file's functions, and `bench-gate collect` refuses a
+/// summary of a function it lacks.
+pub const INSTRUCTION_COUNTS: &[(&str, Library)] = &[
+    ("mmapio_as_slice", Library::Mmapio),
+    ("mmap_io_as_slice", Library::MmapIo),
+    ("memmap2_slice", Library::Memmap2),
+    ("mmapio_read_into", Library::Mmapio),
+    ("mmap_io_read_into", Library::MmapIo),
+    ("mmapio_update_region", Library::Mmapio),
+    ("mmap_io_update_region", Library::MmapIo),
+    ("memmap2_copy_from_slice", Library::Memmap2),
+    ("mmapio_chunks_4096", Library::Mmapio),
+    ("mmap_io_chunks_4096", Library::MmapIo),
+    ("memmap2_chunks_exact_4096", Library::Memmap2),
+    ("mmapio_chunks_4096_two_bytes", Library::Mmapio),
+    ("mmap_io_chunks_4096_two_bytes", Library::MmapIo),
+    ("memmap2_chunks_exact_4096_two_bytes", Library::Memmap2),
+    ("memmap2_chunks_4096_two_bytes", Library::Memmap2),
+    ("mmapio_for_chunks_4096_two_bytes", Library::Mmapio),
+    ("memmap2_for_chunks_exact_4096_two_bytes", Library::Memmap2),
+    ("mmapio_for_lent_chunks_4096_two_bytes", Library::Mmapio),
+    (
+        "memmap2_for_chunks_exact_4096_call_per_item_two_bytes",
+        Library::Memmap2,
+    ),
+    ("memmap2_for_chunks_4096_two_bytes", Library::Memmap2),
+    ("mmapio_touch_pages_range", Library::Mmapio),
+    ("mmap_io_touch_pages_range", Library::MmapIo),
+    ("memmap2_volatile_loop", Library::Memmap2),
+    ("mmapio_atomic_u64", Library::Mmapio),
+    ("mmap_io_atomic_u64", Library::MmapIo),
+    ("memmap2_raw_atomic_u64", Library::Memmap2),
+    ("mmapio_out_of_range", Library::Mmapio),
+    ("mmap_io_out_of_range", Library::MmapIo),
+];
+
+/// The declared library of the instruction-count bench `function`.
+pub fn instruction_count_library(function: &str) -> Option<Library> {
+    INSTRUCTION_COUNTS
+        .iter()
+        .find(|(f, _)| *f == function)
+        .map(|&(_, library)| library)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn batches_with_like_for_like_floors_pass() {
+        let raw = Role::raw(Shape::CopyOut);
+        let ours = Role::mmapio(Shape::CopyOut)
+            .floor("memmap2_copy")
+            .peer("mmap_io_read_into");
+        let peer = Role::mmap_io(Shape::CopyOut).floor("memmap2_copy");
+        let batch = [
+            ("memmap2_copy", &raw),
+            ("mmapio_read_into", &ours),
+            ("mmap_io_read_into", &peer),
+        ];
+        assert_eq!(check_batch(batch), Ok(()));
+    }
+
+    #[test]
+    fn unlike_or_unknown_floors_and_peers_are_refused() {
+        let view = Role::raw(Shape::View);
+        let copying = Role::mmapio(Shape::CopyOut).floor("memmap2_slice");
+        let err = check_batch([("memmap2_slice", &view), ("mmapio_read_into", &copying)]);
+        assert_eq!(
+            err.unwrap_err(),
+            "mmapio_read_into: floor memmap2_slice does view work, not copy out"
+        );
+        let missing = Role::mmapio(Shape::View).floor("memmap2_nothing");
+        assert!(check_batch([("a", &missing)])
+            .unwrap_err()
+            .contains("not in the batch"));
+        let peer_as_floor = Role::mmapio(Shape::View).floor("mmap_io_as_slice");
+        let peer = Role::mmap_io(Shape::View);
+        assert!(
+            check_batch([("mmap_io_as_slice", &peer), ("a", &peer_as_floor)])
+                .unwrap_err()
+                .contains("not raw memmap2")
+        );
+        let raw_peer = Role::mmapio(Shape::View).peer("memmap2_slice");
+        assert!(check_batch([("memmap2_slice", &view), ("a", &raw_peer)])
+            .unwrap_err()
+            .contains("not mmap-io"));
+    }
+
+    #[test]
+    fn only_mmapio_is_gated() {
+        assert!(Library::Mmapio.is_gated());
+        for peer in [Library::MmapIo, Library::Memmap2, Library::Std] {
+            assert!(!peer.is_gated(), "{peer}");
+        }
+    }
+}
