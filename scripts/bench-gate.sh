@@ -55,6 +55,7 @@ measure() {
 
 if [ "${1:-}" != "--no-run" ]; then
   mkdir -p "$results_dir"
+  rm -f "$results_dir"/recheck*-"$profile".json
   measure "$results"
 fi
 # Wall-clock medians swing by far more than 10% between identical runs on

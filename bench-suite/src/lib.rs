@@ -55,17 +55,20 @@
 //! Every read variant reads every byte through one shared, never-inlined
 //! [`fixtures::checksum`], and its result is checked against raw `memmap2`
 //! (every write variant's bytes, every atomic run's count) so a variant
-//! that skips work fails instead of looking fast. Where two raw loops
-//! exist (`chunks_exact` and `chunks`, which compile differently), the
-//! ratio report compares with the faster one. Variants that touch one byte per page (`touch_pages`) or
-//! two bytes per chunk (the per-item iterator loop) carry that in their
-//! parameter and are only compared with variants doing the same.
+//! that skips work fails instead of looking fast. Every variant declares
+//! its [`catalog::Role`] where it is registered: its library, the shape of
+//! its work and its floor, the raw `memmap2` variant of the same shape that
+//! its time is divided by. Variants that touch one byte per page
+//! (`touch_pages`) or two bytes per chunk (the per-item iterator loop)
+//! carry that in their parameter and are only compared with variants doing
+//! the same.
 //!
 //! # Results
 //!
 //! * criterion: `target/criterion/<group>/<function>/<parameter>/new/estimates.json`;
 //! * iai-callgrind: `target/iai/bench-suite/instruction_counts/**/summary.json`;
-//! * allocations (and, for `sequential_write`, flushes) per iteration:
+//! * every variant's declared role, allocations (and, for
+//!   `sequential_write`, flushes) per iteration:
 //!   `target/bench-suite/allocations/<group>.json`, also printed after each
 //!   group;
 //! * side-by-side rounds (time per iteration of every variant in every

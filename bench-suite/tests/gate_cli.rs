@@ -1,0 +1,334 @@
+//! The `bench-gate` binary on files: exit statuses, bad input, and
+//! `collect` over a synthetic `target/` tree (floors from the declared
+//! roles, peers reported, stale summaries ignored, unknown groups refused).
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bench_suite::catalog::Library;
+use bench_suite::gate::{Metric, MetricKind, Results};
+use common::*;
+
+fn compare(dir: &Path, baseline: &Results, new: &Results) -> (Option<i32>, String, String) {
+    let base = write_results(dir, "baseline.json", baseline);
+    let now = write_results(dir, "results.json", new);
+    outcome(&run(bench_gate()
+        .arg("compare")
+        .arg("--baseline")
+        .arg(&base)
+        .arg("--results")
+        .arg(&now)))
+}
+
+#[test]
+fn eleven_percent_more_instructions_exits_1_and_nine_percent_exits_0() {
+    let dir = scratch("cli_instructions");
+    let base = results(&[("ir/instruction_counts/views/mmapio_as_slice.ro", ir(1000.0))]);
+    let worse = results(&[("ir/instruction_counts/views/mmapio_as_slice.ro", ir(1110.0))]);
+    let (code, stdout, _) = compare(&dir, &base, &worse);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("REGRESSION    ir/instruction_counts/views/mmapio_as_slice.ro"));
+    assert!(stdout.ends_with("gate: FAIL\n"), "{stdout}");
+    let slightly = results(&[("ir/instruction_counts/views/mmapio_as_slice.ro", ir(1090.0))]);
+    let (code, stdout, _) = compare(&dir, &base, &slightly);
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(stdout.ends_with("gate: PASS\n"), "{stdout}");
+}
+
+#[test]
+fn a_peer_whose_count_moves_is_a_warning_not_a_failure() {
+    let dir = scratch("cli_peer");
+    let peer = |v| Metric::exact(MetricKind::Instructions, Library::MmapIo, v);
+    let name = "ir/instruction_counts/rejections/mmap_io_out_of_range.ro";
+    let (code, stdout, _) = compare(
+        &dir,
+        &results(&[(name, peer(100.0))]),
+        &results(&[(name, peer(122.0))]),
+    );
+    assert_eq!(code, Some(0), "{stdout}");
+    assert!(
+        stdout.contains(&format!("HARNESS       {name}")),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_input_gives_one_line_naming_the_file_or_flag_and_exit_2() {
+    let dir = scratch("cli_bad_input");
+    let good = write_results(&dir, "good.json", &results(&[("ir/x/y/z.ro", ir(1.0))]));
+    let text = std::fs::read_to_string(&good).unwrap();
+    let truncated = dir.join("truncated.json");
+    std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
+    let old_schema = dir.join("schema1.json");
+    std::fs::write(&old_schema, text.replace("\"schema\": 2", "\"schema\": 1")).unwrap();
+    let missing = dir.join("missing.json");
+    for bad in [&truncated, &old_schema, &missing] {
+        for (first, second) in [(bad, &good), (&good, bad)] {
+            let (code, stdout, stderr) = outcome(&run(bench_gate()
+                .args(["compare", "--baseline"])
+                .arg(first)
+                .arg("--results")
+                .arg(second)));
+            assert_eq!(code, Some(2), "{stdout}{stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{stderr}");
+            assert!(stderr.contains(&bad.display().to_string()), "{stderr}");
+        }
+    }
+    let (_, _, stderr) = outcome(&run(bench_gate()
+        .args(["compare", "--baseline"])
+        .arg(&old_schema)
+        .arg("--results")
+        .arg(&good)));
+    assert!(
+        stderr.contains("results schema 1, this tool reads 2"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = outcome(&run(bench_gate()
+        .args(["compare", "--treshold", "0.2", "--baseline"])
+        .arg(&good)
+        .arg("--results")
+        .arg(&good)));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--treshold"), "{stderr}");
+    let (code, _, stderr) = outcome(&run(bench_gate().args([
+        "compare",
+        "--threshold",
+        "0.5",
+        "--max-threshold",
+        "0.2",
+        "--baseline",
+        "x",
+        "--results",
+        "y",
+    ])));
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--max-threshold 0.2"), "{stderr}");
+}
+
+#[test]
+fn merge_fails_naming_a_metric_missing_from_one_run() {
+    let dir = scratch("cli_merge");
+    let one = write_results(
+        &dir,
+        "one.json",
+        &results(&[("ir/a/b/c.ro", ir(1.0)), ("ir/a/b/d.ro", ir(1.0))]),
+    );
+    let two = write_results(&dir, "two.json", &results(&[("ir/a/b/c.ro", ir(1.0))]));
+    let out = dir.join("merged.json");
+    let (code, _, stderr) = outcome(&run(bench_gate()
+        .arg("merge")
+        .arg("--out")
+        .arg(&out)
+        .arg(&one)
+        .arg(&two)));
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("ir/a/b/d.ro is in run 1 but not in run 2"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    let (code, stdout, _) = outcome(&run(bench_gate()
+        .arg("merge")
+        .arg("--out")
+        .arg(&out)
+        .arg(&one)
+        .arg(&one)));
+    assert_eq!(code, Some(0), "{stdout}");
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A criterion result of `group/function/64B` with median `ns`.
+fn criterion_result(target: &Path, group: &str, function: &str, ns: f64) {
+    let dir = target
+        .join("criterion")
+        .join(group)
+        .join(function)
+        .join("64B")
+        .join("new");
+    write(
+        &dir.join("estimates.json"),
+        &format!(
+            r#"{{"median":{{"point_estimate":{ns},"confidence_interval":{{"lower_bound":{},"upper_bound":{}}}}}}}"#,
+            ns * 0.99,
+            ns * 1.01
+        ),
+    );
+    write(
+        &dir.join("sample.json"),
+        &format!(r#"{{"iters":[1,2],"times":[{ns},{}]}}"#, 2.0 * ns),
+    );
+}
+
+fn summary(ir: u64) -> String {
+    format!(
+        r#"{{"profiles":[{{"summaries":{{"total":{{"summary":{{"Callgrind":{{"Ir":{{"metrics":{{"Left":{{"Int":{ir}}}}}}}}}}}}}}}}}]}}"#
+    )
+}
+
+/// A `target/` tree of one random_read run at 64 B: raw view and copy
+/// floors, mmapio's view and copy over them, mmap-io's view; rounds in
+/// which the copy floor takes three times the view floor.
+fn synthetic_target(target: &Path, now: u64) {
+    let variants = [
+        (
+            "memmap2_slice",
+            r#"{"library":"memmap2","shape":"view"}"#,
+            10.0,
+        ),
+        (
+            "memmap2_copy",
+            r#"{"library":"memmap2","shape":"copy_out"}"#,
+            30.0,
+        ),
+        (
+            "mmapio_as_slice_ro",
+            r#"{"library":"mmapio","shape":"view","floor":"memmap2_slice","peer":"mmap_io_as_slice_ro"}"#,
+            12.0,
+        ),
+        (
+            "mmapio_read_into_ro",
+            r#"{"library":"mmapio","shape":"copy_out","floor":"memmap2_copy"}"#,
+            33.0,
+        ),
+        (
+            "mmap_io_as_slice_ro",
+            r#"{"library":"mmap_io","shape":"view","floor":"memmap2_slice"}"#,
+            48.0,
+        ),
+    ];
+    let mut records = Vec::new();
+    let mut rounds = Vec::new();
+    for (function, role, ns) in variants {
+        criterion_result(target, "random_read", function, ns);
+        records.push(format!(
+            r#"{{"id":"{function}/64B","role":{role},"profile":"quick","allocations_per_iteration":0.0,"allocated_bytes_per_iteration":0.0,"counted_iterations":1000,"measured_unix_seconds":{now}}}"#
+        ));
+        rounds.push(format!(r#""{function}":[{ns},{ns},{ns}]"#));
+    }
+    let suite = target.join("bench-suite");
+    write(
+        &suite.join("allocations/random_read.json"),
+        &format!("[{}]", records.join(",")),
+    );
+    write(
+        &suite.join("rounds/random_read.json"),
+        &format!(
+            r#"[{{"parameter":"64B","profile":"quick","measured_unix_seconds":{now},"ns_per_iteration":{{{}}}}}]"#,
+            rounds.join(",")
+        ),
+    );
+    let iai = target.join("iai/bench-suite/instruction_counts/views");
+    write(&iai.join("mmapio_as_slice.ro/summary.json"), &summary(94));
+    let stale = iai.join("mmap_io_as_slice.ro/summary.json");
+    write(&stale, &summary(500));
+    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .unwrap()
+        .set_modified(an_hour_ago)
+        .unwrap();
+}
+
+fn collect(target: &Path, since: u64, out: &Path) -> (Option<i32>, String, String) {
+    outcome(&run(bench_gate()
+        .env("CARGO_TARGET_DIR", target)
+        .args(["collect", "--profile", "quick", "--since"])
+        .arg(since.to_string())
+        .arg("--out")
+        .arg(out)))
+}
+
+#[test]
+fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
+    let dir = scratch("cli_collect");
+    let target = dir.join("target");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    synthetic_target(&target, now);
+    let out = dir.join("results.json");
+    let (code, stdout, stderr) = collect(&target, now - 60, &out);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let results: Results = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let metric = |name: &str| {
+        results
+            .metrics
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} missing: {:?}", results.metrics.keys()))
+    };
+    // Like for like: the copy over the raw copy (33/30), not over the view
+    // floor (33/10).
+    let copy = metric("ratio/random_read/mmapio_read_into_ro/64B");
+    assert!((copy.value - 1.1).abs() < 1e-9, "{copy:?}");
+    assert_eq!(copy.library, Library::Mmapio);
+    let view = metric("ratio/random_read/mmapio_as_slice_ro/64B");
+    assert!((view.value - 1.2).abs() < 1e-9, "{view:?}");
+    // Peers and raw loops are measured and carry their library, so the
+    // gate reports them without gating them.
+    assert_eq!(
+        metric("ratio/random_read/mmap_io_as_slice_ro/64B").library,
+        Library::MmapIo
+    );
+    assert_eq!(
+        metric("wall/random_read/memmap2_copy/64B").library,
+        Library::Memmap2
+    );
+    assert!(!results
+        .metrics
+        .contains_key("ratio/random_read/memmap2_slice/64B"));
+    let stats = &results.variants["random_read/mmapio_as_slice_ro/64B"];
+    assert_eq!(stats.role.floor.as_deref(), Some("memmap2_slice"));
+    assert!((stats.vs_peer.unwrap() - 0.25).abs() < 1e-9);
+    // The fresh summary counts; the one left by an earlier run does not.
+    assert_eq!(
+        metric("ir/instruction_counts/views/mmapio_as_slice.ro").value,
+        94.0
+    );
+    assert!(!results
+        .metrics
+        .contains_key("ir/instruction_counts/views/mmap_io_as_slice.ro"));
+    // Run after the stale summary was written: both count.
+    let (code, _, _) = collect(&target, 0, &out);
+    assert_eq!(code, Some(0));
+    let all: Results = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(
+        all.metrics["ir/instruction_counts/views/mmap_io_as_slice.ro"].library,
+        Library::MmapIo
+    );
+}
+
+#[test]
+fn collect_refuses_groups_and_functions_the_catalog_lacks() {
+    let dir = scratch("cli_collect_unknown");
+    let target = dir.join("target");
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    synthetic_target(&target, now);
+    criterion_result(&target, "new_workload", "mmapio_thing", 5.0);
+    let out = dir.join("results.json");
+    let (code, _, stderr) = collect(&target, now - 60, &out);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("new_workload"), "{stderr}");
+    assert!(stderr.contains("catalog::WORKLOADS"), "{stderr}");
+    std::fs::remove_dir_all(target.join("criterion/new_workload")).unwrap();
+    write(
+        &target.join("iai/bench-suite/instruction_counts/views/mmapio_new_path.ro/summary.json"),
+        &summary(7),
+    );
+    let (code, _, stderr) = collect(&target, now - 60, &out);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("mmapio_new_path has no declared library"),
+        "{stderr}"
+    );
+}
