@@ -12,10 +12,10 @@
 //!   variant's ratio to its declared floor is paired;
 //! * `iai/bench-suite/<bench>/**/summary.json` — iai-callgrind's
 //!   instruction counts, with the library declared in
-//!   [`catalog::INSTRUCTION_COUNTS`](crate::catalog::INSTRUCTION_COUNTS).
+//!   [`catalog::INSTRUCTION_COUNTS`].
 //!
 //! A criterion group or an instruction-count bench that the
-//! [catalog](crate::catalog) does not list is an error, not a silent gap.
+//! [`catalog`] does not list is an error, not a silent gap.
 
 use std::collections::BTreeMap;
 use std::fs;

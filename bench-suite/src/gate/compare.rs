@@ -1,7 +1,7 @@
 //! Judging new results against a baseline: a pure function, tested with
 //! synthetic inputs.
 //!
-//! Only mmapio is judged ([`Library::is_gated`]). A peer's or a raw loop's
+//! Only mmapio is judged ([`Library::is_gated`](crate::catalog::Library::is_gated)). A peer's or a raw loop's
 //! metric is reported, never gated; a peer's instruction count that moves
 //! is a [`FindingKind::HarnessDrift`] warning: the crate is pinned, so the
 //! harness or the toolchain changed under it.
