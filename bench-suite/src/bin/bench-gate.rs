@@ -103,6 +103,9 @@ struct CompareArgs {
     /// gated.
     #[arg(long, default_value_t = Options::default().max_threshold)]
     max_threshold: f64,
+    /// The lowest baseline a ratio may have and still be gated.
+    #[arg(long, default_value_t = Options::default().min_ratio)]
+    min_ratio: f64,
     /// Gate wall-clock times too (only against a baseline from a machine
     /// with the same fingerprint).
     #[arg(long)]
@@ -260,6 +263,7 @@ fn compare_files(args: &CompareArgs) -> Result<Comparison, String> {
     let options = Options {
         threshold: args.threshold,
         max_threshold: args.max_threshold,
+        min_ratio: args.min_ratio,
         gate_wall_clock: args.gate_wall_clock,
     };
     let mut comparison = compare(&baseline, &results, options);

@@ -21,7 +21,12 @@
 //!   The slowdown that reaches the limit is the metric's *effective
 //!   threshold*, printed for every timed metric. A metric whose effective
 //!   threshold would exceed `max_threshold` (15%) is too noisy to gate: it
-//!   is reported as [`FindingKind::TooNoisy`], not gated. A timed metric
+//!   is reported as [`FindingKind::TooNoisy`], not gated. A ratio whose
+//!   baseline is below `min_ratio` (0.9) says mmapio beat a raw loop doing
+//!   the same work by more than 10%, which the library cannot do: the
+//!   harness favoured one side (where a mapping landed, how a loop was laid
+//!   out), and such a ratio moves between runs and machines, so it is
+//!   reported as [`FindingKind::BelowFloor`], not gated. A timed metric
 //!   regresses when its new value is above the limit and its 95% range
 //!   lies wholly above the baseline value;
 //! * wall-clock times are gated only when asked (`gate_wall_clock`) and the
@@ -68,6 +73,10 @@ pub enum FindingKind {
     /// An mmapio timed metric whose baseline runs spread too far for a
     /// threshold within `max_threshold`: reported, not gated.
     TooNoisy,
+    /// An mmapio ratio whose baseline is below `min_ratio`: faster than a
+    /// raw loop doing the same work, so a bias of the harness; reported,
+    /// not gated.
+    BelowFloor,
     /// A timed metric that regressed once but not when its group was
     /// measured again: reported, not failed.
     NotRepeated,
@@ -200,6 +209,7 @@ impl Comparison {
         let order = [
             FindingKind::HarnessDrift,
             FindingKind::TooNoisy,
+            FindingKind::BelowFloor,
             FindingKind::New,
             FindingKind::Improvement,
             FindingKind::NotRepeated,
@@ -221,7 +231,7 @@ impl Comparison {
         }
         let _ = writeln!(
             out,
-            "gate: {} metrics, {} regressions, {} not repeated on recheck, {} missing, {} improvements, {} new, {} too noisy to gate, {} harness warnings, {} peer and raw metrics reported, {} not gated (threshold {:.0}%, at most {:.0}% for timed metrics; wall-clock {})",
+            "gate: {} metrics, {} regressions, {} not repeated on recheck, {} missing, {} improvements, {} new, {} too noisy to gate, {} below their floor, {} harness warnings, {} peer and raw metrics reported, {} not gated (threshold {:.0}%, at most {:.0}% for timed metrics; wall-clock {})",
             self.findings.len(),
             self.count(FindingKind::Regression),
             self.count(FindingKind::NotRepeated),
@@ -229,6 +239,7 @@ impl Comparison {
             self.count(FindingKind::Improvement),
             self.count(FindingKind::New),
             self.count(FindingKind::TooNoisy),
+            self.count(FindingKind::BelowFloor),
             self.count(FindingKind::HarnessDrift),
             self.count(FindingKind::Reported),
             self.count(FindingKind::NotGated),
@@ -271,6 +282,7 @@ fn label(kind: FindingKind) -> &'static str {
         FindingKind::Reported => "reported",
         FindingKind::HarnessDrift => "HARNESS",
         FindingKind::TooNoisy => "too noisy",
+        FindingKind::BelowFloor => "below floor",
         FindingKind::NotRepeated => "not repeated",
     }
 }
@@ -292,6 +304,8 @@ pub struct Options {
     /// The widest effective threshold a timed metric may have and still be
     /// gated (0.15 for 15%).
     pub max_threshold: f64,
+    /// The lowest baseline a ratio may have and still be gated (0.9).
+    pub min_ratio: f64,
     /// Gate wall-clock times (still only on the same machine fingerprint).
     pub gate_wall_clock: bool,
 }
@@ -301,6 +315,7 @@ impl Default for Options {
         Options {
             threshold: 0.10,
             max_threshold: 0.15,
+            min_ratio: 0.9,
             gate_wall_clock: false,
         }
     }
@@ -453,6 +468,16 @@ fn judge(base: &Metric, now: &Metric, options: Options, same_machine: bool) -> V
             return Verdict::of(
                 FindingKind::NotGated,
                 "(wall-clock: not asked for, or another machine)",
+            );
+        }
+        MetricKind::Ratio if base.value < options.min_ratio => {
+            return Verdict::of(
+                FindingKind::BelowFloor,
+                format!(
+                    "(baseline {:.4}: faster than a raw loop doing the same work by more than {:.0}%, a bias of the harness; not gated)",
+                    base.value,
+                    (1.0 - options.min_ratio) * 100.0
+                ),
             );
         }
         MetricKind::Ratio | MetricKind::WallNs => {
@@ -675,6 +700,31 @@ mod tests {
         assert_eq!(kind_of(&c, "ratio/g/x"), FindingKind::TooNoisy);
         assert!(!c.failed());
         assert!(c.render().contains("too noisy"), "{}", c.render());
+    }
+
+    #[test]
+    fn a_ratio_below_its_floor_is_a_harness_bias_not_gated() {
+        let ratio = |v: f64| ranged(MetricKind::Ratio, v, v - 0.01, v + 0.01);
+        let base = results(
+            "cpu",
+            &[("ratio/g/x", ratio(0.85)), ("ratio/g/y", ratio(0.95))],
+        );
+        let now = results(
+            "cpu",
+            &[("ratio/g/x", ratio(1.2)), ("ratio/g/y", ratio(1.2))],
+        );
+        let c = compare(&base, &now, Options::default());
+        assert_eq!(kind_of(&c, "ratio/g/x"), FindingKind::BelowFloor);
+        assert_eq!(
+            kind_of(&c, "ratio/g/y"),
+            FindingKind::Regression,
+            "0.95 is gated"
+        );
+        assert!(
+            c.render().contains("below floor   ratio/g/x"),
+            "{}",
+            c.render()
+        );
     }
 
     #[test]
