@@ -14,10 +14,10 @@
 # Environment (for tests and experiments; the defaults are the real gate):
 #   MMAPIO_GATE_BASELINE  the baseline file (baselines/quick.json)
 #   BENCH_GATE_BIN        a built bench-gate binary (default: cargo run)
-#   MMAPIO_GATE_MEASURE   a command run as `CMD OUT [GROUP...]` instead of
-#                         the benches: it must write the results of the
-#                         whole quick profile (no group) or of the groups
-#                         given to OUT
+#   MMAPIO_GATE_MEASURE   a command run as `CMD OUT [GROUP=PARAMS...]`
+#                         instead of the benches: it must write the results
+#                         of the whole quick profile (no argument) or of the
+#                         parameters given (`random_read=64B|256B`) to OUT
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=quick
@@ -33,8 +33,9 @@ gate() {
   fi
 }
 
-# measure OUT [GROUP...]: runs the whole quick profile, or only the bench
-# groups given, and collects what that run measured into OUT.
+# measure OUT [GROUP=PARAMS...]: runs the whole quick profile, or only the
+# parameters given of each bench group (every variant of each, floors
+# included), and collects what that run measured into OUT.
 measure() {
   if [ -n "${MMAPIO_GATE_MEASURE:-}" ]; then
     "$MMAPIO_GATE_MEASURE" "$@"
@@ -46,13 +47,19 @@ measure() {
   if [ $# -eq 0 ]; then
     bash scripts/bench.sh "$profile"
   else
-    for group in "$@"; do
-      MMAPIO_BENCH_PROFILE=$profile cargo bench -q -p bench-suite --bench "$group"
+    for spec in "$@"; do
+      # criterion's filter: ids group/function/parameter ending in one of them
+      MMAPIO_BENCH_PROFILE=$profile cargo bench -q -p bench-suite --bench "${spec%%=*}" \
+        -- "/(${spec#*=})\$"
     done
   fi
   gate collect --profile "$profile" --since "$started" --out "$out"
 }
 
+# The time of the whole gate, builds included, is printed at the end.
+start=$SECONDS
+finish() { echo "== bench-gate took $((SECONDS - start)) s"; }
+trap finish EXIT
 if [ "${1:-}" != "--no-run" ]; then
   mkdir -p "$results_dir"
   rm -f "$results_dir"/recheck*-"$profile".json

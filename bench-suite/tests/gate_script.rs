@@ -84,7 +84,7 @@ fn a_clean_run_passes_without_rechecks() {
     let g = gate("script_clean", &base(), &[with_ratio(1.02)]);
     assert_eq!(g.status, Some(0), "{}", g.stdout);
     assert_eq!(g.measured, [""], "one full measurement");
-    assert!(g.stdout.ends_with("gate: PASS\n"), "{}", g.stdout);
+    assert!(g.stdout.contains("\ngate: PASS\n"), "{}", g.stdout);
 }
 
 #[test]
@@ -94,7 +94,7 @@ fn a_timed_regression_that_does_not_repeat_passes_after_rechecks() {
     assert_eq!(g.status, Some(0), "{}", g.stdout);
     assert_eq!(
         g.measured,
-        ["", "random_read", "random_read"],
+        ["", "random_read=64B", "random_read=64B"],
         "{}",
         g.stdout
     );
@@ -103,7 +103,7 @@ fn a_timed_regression_that_does_not_repeat_passes_after_rechecks() {
         "{}",
         g.stdout
     );
-    assert!(g.stdout.ends_with("gate: PASS\n"), "{}", g.stdout);
+    assert!(g.stdout.contains("\ngate: PASS\n"), "{}", g.stdout);
 }
 
 #[test]
@@ -111,13 +111,13 @@ fn a_timed_regression_in_every_run_fails() {
     let runs = [with_ratio(1.5), with_ratio(1.4), with_ratio(1.3)];
     let g = gate("script_real", &base(), &runs);
     assert_eq!(g.status, Some(1), "{}", g.stdout);
-    assert_eq!(g.measured, ["", "random_read", "random_read"]);
+    assert_eq!(g.measured, ["", "random_read=64B", "random_read=64B"]);
     assert!(
         g.stdout.contains("repeated on recheck: 1.3000"),
         "{}",
         g.stdout
     );
-    assert!(g.stdout.ends_with("gate: FAIL\n"), "{}", g.stdout);
+    assert!(g.stdout.contains("\ngate: FAIL\n"), "{}", g.stdout);
 }
 
 #[test]

@@ -3,9 +3,10 @@
 //!
 //! `compare` exits with status 1 when the gate fails; 2 means bad usage or
 //! an unreadable, truncated or outdated results file, with a one-line
-//! error naming the file or flag. `groups-to-recheck` prints the bench
-//! groups whose timed metrics still regress after the rechecks given, one
-//! per line, for the next `--recheck` (see `scripts/bench-gate.sh`).
+//! error naming the file or flag. `groups-to-recheck` prints, one line per
+//! bench group whose timed metrics still regress after the rechecks given,
+//! `group=PARAMETER|...`: what to measure for the next `--recheck` (see
+//! `scripts/bench-gate.sh`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -44,7 +45,8 @@ enum Command {
     },
     /// Judges results against a baseline; exits 1 when the gate fails.
     Compare(CompareArgs),
-    /// Prints the bench groups whose timed metrics still regress.
+    /// Prints what to measure again: `group=PARAMETER|...`, one line per
+    /// bench group whose timed metrics still regress.
     GroupsToRecheck(CompareArgs),
     /// Merges several runs of one profile into one baseline.
     Merge {
@@ -176,8 +178,8 @@ fn run(command: Command) -> Result<ExitCode, String> {
             }
         }
         Command::GroupsToRecheck(args) => {
-            for group in compare_files(&args)?.groups_to_recheck() {
-                println!("{group}");
+            for spec in compare_files(&args)?.groups_to_recheck() {
+                println!("{spec}");
             }
         }
         Command::Merge { out, runs } => {

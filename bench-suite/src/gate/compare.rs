@@ -135,18 +135,31 @@ impl Comparison {
         self.findings.iter().filter(|f| f.kind == kind).count()
     }
 
-    /// The criterion bench groups (bench file names) with a regression in
-    /// a timed metric, each once, in name order: what
-    /// [`Comparison::recheck`] wants measured again.
+    /// What [`Comparison::recheck`] wants measured again: every criterion
+    /// bench group (bench file name) with a regression in a timed metric,
+    /// once, in name order, as `group=PARAMETER|PARAMETER...` with the
+    /// parameters of its regressed metrics (`ratio/group/function/parameter`)
+    /// in name order. Measuring only those parameters runs every variant of
+    /// each, floors included.
     pub fn groups_to_recheck(&self) -> Vec<String> {
-        let mut groups: Vec<String> = self
-            .findings
-            .iter()
-            .filter(|f| f.kind == FindingKind::Regression && is_timed(f))
-            .filter_map(|f| f.name.split('/').nth(1).map(str::to_owned))
-            .collect();
-        groups.dedup();
+        let mut groups: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for finding in &self.findings {
+            if finding.kind != FindingKind::Regression || !is_timed(finding) {
+                continue;
+            }
+            let parts: Vec<&str> = finding.name.split('/').collect();
+            if let [_, group, .., parameter] = parts[..] {
+                groups.entry(group).or_default().push(parameter);
+            }
+        }
         groups
+            .into_iter()
+            .map(|(group, mut parameters)| {
+                parameters.sort_unstable();
+                parameters.dedup();
+                format!("{group}={}", parameters.join("|"))
+            })
+            .collect()
     }
 
     /// Judges every timed regression again against `recheck`, a second run
@@ -859,7 +872,7 @@ mod tests {
         let mut c = compare(&base, &now, Options::default());
         assert_eq!(c.count(FindingKind::Regression), 4);
         // Only timed metrics are rechecked, each group once.
-        assert_eq!(c.groups_to_recheck(), ["g", "h"]);
+        assert_eq!(c.groups_to_recheck(), ["g=1", "h=1"]);
 
         // `a` was noise, `b` repeats, `c` is absent from the recheck.
         let again = results(
@@ -907,6 +920,31 @@ mod tests {
     }
 
     #[test]
+    fn rechecks_name_each_group_once_with_its_regressed_parameters() {
+        let r = |v: f64| ranged(MetricKind::Ratio, v, v * 0.99, v * 1.01);
+        let names = [
+            "ratio/g/a/64B",
+            "ratio/g/b/64B",
+            "ratio/g/a/4KiB",
+            "ratio/h/c/warm_1MiB",
+            "ratio/g/a/1MiB",
+        ];
+        let base = results("cpu", &names.map(|n| (n, r(1.0))));
+        let now = results(
+            "cpu",
+            &[
+                (names[0], r(1.5)),
+                (names[1], r(1.5)),
+                (names[2], r(1.5)),
+                (names[3], r(1.5)),
+                (names[4], r(1.0)),
+            ],
+        );
+        let c = compare(&base, &now, Options::default());
+        assert_eq!(c.groups_to_recheck(), ["g=4KiB|64B", "h=warm_1MiB"]);
+    }
+
+    #[test]
     fn a_regression_must_repeat_in_every_recheck() {
         let ratio = |v: f64| exact(MetricKind::Ratio, v);
         let base = results("cpu", &[("ratio/g/a/1", ratio(1.0))]);
@@ -914,7 +952,7 @@ mod tests {
         let fine = results("cpu", &[("ratio/g/a/1", ratio(1.0))]);
         let mut c = compare(&base, &worse, Options::default());
         c.recheck(&base, &worse);
-        assert_eq!(c.groups_to_recheck(), ["g"], "repeated once: check again");
+        assert_eq!(c.groups_to_recheck(), ["g=1"], "repeated once: check again");
         c.recheck(&base, &fine);
         assert_eq!(kind_of(&c, "ratio/g/a/1"), FindingKind::NotRepeated);
         assert!(c.groups_to_recheck().is_empty());
