@@ -5,7 +5,7 @@
 mod common;
 
 use std::path::Path;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bench_suite::catalog::Library;
 use bench_suite::gate::{Metric, MetricKind, Results};
@@ -249,10 +249,7 @@ fn collect(target: &Path, since: u64, out: &Path) -> (Option<i32>, String, Strin
 fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
     let dir = scratch("cli_collect");
     let target = dir.join("target");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     synthetic_target(&target, now);
     let out = dir.join("results.json");
     let (code, stdout, stderr) = collect(&target, now - 60, &out);
@@ -309,10 +306,7 @@ fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
 fn collect_refuses_groups_and_functions_the_catalog_lacks() {
     let dir = scratch("cli_collect_unknown");
     let target = dir.join("target");
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = unix_now();
     synthetic_target(&target, now);
     criterion_result(&target, "new_workload", "mmapio_thing", 5.0);
     let out = dir.join("results.json");

@@ -742,53 +742,53 @@ mod tests {
 
     #[test]
     fn peers_and_raw_loops_are_reported_never_gated() {
-        let of = |library, kind, v| Metric::exact(kind, library, v);
+        // (name, library, kind, baseline, now; None: absent from the run)
+        let metrics = [
+            (
+                "ir/p/mmap_io_out_of_range.ro",
+                Library::MmapIo,
+                MetricKind::Instructions,
+                100.0,
+                Some(122.0),
+            ),
+            (
+                "ir/p/memmap2_slice.ro",
+                Library::Memmap2,
+                MetricKind::Instructions,
+                100.0,
+                Some(105.0),
+            ),
+            (
+                "allocs/g/mmap_io_x/1",
+                Library::MmapIo,
+                MetricKind::Allocations,
+                0.0,
+                Some(5.0),
+            ),
+            (
+                "wall/g/std_fs_read_at/1",
+                Library::Std,
+                MetricKind::WallNs,
+                10.0,
+                Some(100.0),
+            ),
+            (
+                "ratio/g/mmap_io_x/1",
+                Library::MmapIo,
+                MetricKind::Ratio,
+                1.0,
+                None,
+            ),
+        ];
         let base = results(
             "cpu",
-            &[
-                (
-                    "ir/p/mmap_io_out_of_range.ro",
-                    of(Library::MmapIo, MetricKind::Instructions, 100.0),
-                ),
-                (
-                    "ir/p/memmap2_slice.ro",
-                    of(Library::Memmap2, MetricKind::Instructions, 100.0),
-                ),
-                (
-                    "allocs/g/mmap_io_x/1",
-                    of(Library::MmapIo, MetricKind::Allocations, 0.0),
-                ),
-                (
-                    "wall/g/std_fs_read_at/1",
-                    of(Library::Std, MetricKind::WallNs, 10.0),
-                ),
-                (
-                    "ratio/g/mmap_io_x/1",
-                    of(Library::MmapIo, MetricKind::Ratio, 1.0),
-                ),
-            ],
+            &metrics.map(|(n, l, k, b, _)| (n, Metric::exact(k, l, b))),
         );
-        let now = results(
-            "cpu",
-            &[
-                (
-                    "ir/p/mmap_io_out_of_range.ro",
-                    of(Library::MmapIo, MetricKind::Instructions, 122.0),
-                ),
-                (
-                    "ir/p/memmap2_slice.ro",
-                    of(Library::Memmap2, MetricKind::Instructions, 105.0),
-                ),
-                (
-                    "allocs/g/mmap_io_x/1",
-                    of(Library::MmapIo, MetricKind::Allocations, 5.0),
-                ),
-                (
-                    "wall/g/std_fs_read_at/1",
-                    of(Library::Std, MetricKind::WallNs, 100.0),
-                ),
-            ],
-        );
+        let present: Vec<(&str, Metric)> = metrics
+            .iter()
+            .filter_map(|&(n, l, k, _, now)| Some((n, Metric::exact(k, l, now?))))
+            .collect();
+        let now = results("cpu", &present);
         let c = compare(&base, &now, wall_on());
         assert!(!c.failed(), "{}", c.render());
         assert_eq!(

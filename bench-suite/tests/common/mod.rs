@@ -10,6 +10,14 @@ use std::process::{Command, Output};
 use bench_suite::catalog::Library;
 use bench_suite::gate::{Machine, Metric, MetricKind, Results, SCHEMA};
 
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// A fresh, empty directory for one test.
 pub fn scratch(test: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(test);
