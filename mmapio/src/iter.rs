@@ -354,9 +354,9 @@ impl Walk {
 /// [`Iterator::fold`] for items that share a read lock: each item takes
 /// one of `shares`, which hold one per item of `walk`; those not handed out
 /// when `f` unwinds are given back. Four items per round: the loop may call
-/// out of line to unlock, so the compiler does not unroll it (two bytes per
-/// 4 KiB chunk: 0.92-0.99x the raw loop over 1 GiB, against 1.15-1.18x one
-/// item per round; 0.97-1.02x over 1 MiB, against 0.82x). Out of line:
+/// out of line to unlock, so the compiler does not unroll it, and four
+/// items per round keep it level with the raw loop where one per round
+/// fell behind (`iterator_throughput` in `docs/PERFORMANCE.md`). Out of line:
 /// inlined beside the lock-free loop, the values it keeps across its
 /// (rare) unlock call pushed that loop's values out of registers.
 #[inline(never)]
@@ -644,13 +644,10 @@ impl MemoryMappedFile {
     /// unrolled loop is faster. So there, write the `for` loop over
     /// `&map.chunks(n)?` ([`BorrowedChunks`]: items that borrow the iterator
     /// and hold nothing, unrolled on every mapping), or use `fold`/`for_each`,
-    /// which take four items per round. Reading two bytes of each 4 KiB
-    /// chunk of 1 GiB, against a raw `for` loop over `chunks_exact` (two
-    /// runs, each timing every loop side by side): a `for` loop over a
-    /// read-write `chunks()` 1.16x and 1.23x, the same raw loop with items
-    /// that may call when dropped 1.19x and 1.22x, a `for` loop over
-    /// `&chunks` 0.99x-1.02x, and `fold` on a read-write mapping 0.89x and
-    /// 0.97x (against the raw `fold`).
+    /// which take four items per round. The `iterator_throughput` tables of
+    /// `docs/PERFORMANCE.md` measure each of these loops against the raw
+    /// loop of the same shape, including a raw loop whose items may call
+    /// when dropped.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
