@@ -6,12 +6,11 @@
 
 use std::hint::black_box;
 
-use bench_suite::catalog::{Role, Shape};
+use bench_suite::catalog::Role;
 use bench_suite::fixtures::{
-    input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, Access, CountingAllocator,
-    Memmap2Copies, Memmap2Slices, MmapIoCopies, MmapIoSlices, MmapioCopies, MmapioSlices, Profile,
-    RangeReader, StdFsReads, TimedRegion, WorkloadReport, Xorshift64, RANDOM_READ_REQUEST_SIZES,
-    REQUEST_SEED,
+    add_read_variants, input_file, map_memmap2, size_label, CountingAllocator, Memmap2Slices,
+    Profile, RangeReader, ReaderVariants, TimedRegion, WorkloadReport, Xorshift64,
+    RANDOM_READ_REQUEST_SIZES, REQUEST_SEED,
 };
 use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
@@ -40,57 +39,7 @@ fn main() {
             requests,
             expected,
         };
-        variants.add(
-            "memmap2_slice",
-            Role::raw(Shape::View),
-            Memmap2Slices(map_memmap2(&path)),
-        );
-        variants.add(
-            "memmap2_copy",
-            Role::raw(Shape::CopyOut),
-            Memmap2Copies::new(map_memmap2(&path), request_len),
-        );
-        variants.add(
-            "mmapio_as_slice_ro",
-            Role::mmapio(Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_ro"),
-            MmapioSlices(open_mmapio(&path, Access::ReadOnly)),
-        );
-        variants.add(
-            "mmap_io_as_slice_ro",
-            Role::mmap_io(Shape::View).floor("memmap2_slice"),
-            MmapIoSlices(open_mmap_io(&path, Access::ReadOnly)),
-        );
-        variants.add(
-            "mmapio_as_slice_rw",
-            Role::mmapio(Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_rw"),
-            MmapioSlices(open_mmapio(&path, Access::ReadWrite)),
-        );
-        variants.add(
-            "mmap_io_as_slice_rw",
-            Role::mmap_io(Shape::View).floor("memmap2_slice"),
-            MmapIoSlices(open_mmap_io(&path, Access::ReadWrite)),
-        );
-        variants.add(
-            "mmapio_read_into_ro",
-            Role::mmapio(Shape::CopyOut)
-                .floor("memmap2_copy")
-                .peer("mmap_io_read_into_ro"),
-            MmapioCopies::new(open_mmapio(&path, Access::ReadOnly), request_len),
-        );
-        variants.add(
-            "mmap_io_read_into_ro",
-            Role::mmap_io(Shape::CopyOut).floor("memmap2_copy"),
-            MmapIoCopies::new(open_mmap_io(&path, Access::ReadOnly), request_len),
-        );
-        variants.add(
-            "std_fs_read_at",
-            Role::std_fs(Shape::CopyOut).floor("memmap2_copy"),
-            StdFsReads::open(&path, request_len),
-        );
+        add_read_variants(&mut variants, &path, request_len);
         variants.batch.run(&mut report, &mut group);
     }
     group.finish();
@@ -139,7 +88,7 @@ struct Variants {
     expected: u64,
 }
 
-impl Variants {
+impl ReaderVariants for Variants {
     fn add(&mut self, function: &str, role: Role, mut reader: impl RangeReader + 'static) {
         let requests = self.requests;
         assert_eq!(

@@ -6,12 +6,11 @@
 
 use std::hint::black_box;
 
-use bench_suite::catalog::{Role, Shape};
+use bench_suite::catalog::Role;
 use bench_suite::fixtures::{
-    checksum_whole_file, input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, Access,
-    CountingAllocator, Memmap2Copies, Memmap2Slices, MmapIoCopies, MmapIoSlices, MmapioCopies,
-    MmapioSlices, Profile, RangeReader, StdFsReads, TimedRegion, WorkloadReport, COPY_BUFFER_SIZE,
-    MIB,
+    add_read_variants, checksum_whole_file, input_file, map_memmap2, size_label, CountingAllocator,
+    Memmap2Slices, Profile, RangeReader, ReaderVariants, TimedRegion, WorkloadReport,
+    COPY_BUFFER_SIZE, MIB,
 };
 use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
@@ -41,57 +40,7 @@ fn main() {
             file_len,
             expected,
         };
-        variants.add(
-            "memmap2_slice",
-            Role::raw(Shape::View),
-            Memmap2Slices(map_memmap2(&path)),
-        );
-        variants.add(
-            "memmap2_copy",
-            Role::raw(Shape::CopyOut),
-            Memmap2Copies::new(map_memmap2(&path), buffer_len),
-        );
-        variants.add(
-            "mmapio_as_slice_ro",
-            Role::mmapio(Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_ro"),
-            MmapioSlices(open_mmapio(&path, Access::ReadOnly)),
-        );
-        variants.add(
-            "mmap_io_as_slice_ro",
-            Role::mmap_io(Shape::View).floor("memmap2_slice"),
-            MmapIoSlices(open_mmap_io(&path, Access::ReadOnly)),
-        );
-        variants.add(
-            "mmapio_as_slice_rw",
-            Role::mmapio(Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_rw"),
-            MmapioSlices(open_mmapio(&path, Access::ReadWrite)),
-        );
-        variants.add(
-            "mmap_io_as_slice_rw",
-            Role::mmap_io(Shape::View).floor("memmap2_slice"),
-            MmapIoSlices(open_mmap_io(&path, Access::ReadWrite)),
-        );
-        variants.add(
-            "mmapio_read_into_ro",
-            Role::mmapio(Shape::CopyOut)
-                .floor("memmap2_copy")
-                .peer("mmap_io_read_into_ro"),
-            MmapioCopies::new(open_mmapio(&path, Access::ReadOnly), buffer_len),
-        );
-        variants.add(
-            "mmap_io_read_into_ro",
-            Role::mmap_io(Shape::CopyOut).floor("memmap2_copy"),
-            MmapIoCopies::new(open_mmap_io(&path, Access::ReadOnly), buffer_len),
-        );
-        variants.add(
-            "std_fs_read_at",
-            Role::std_fs(Shape::CopyOut).floor("memmap2_copy"),
-            StdFsReads::open(&path, buffer_len),
-        );
+        add_read_variants(&mut variants, &path, buffer_len);
         variants.batch.run(&mut report, &mut group);
     }
     group.finish();
@@ -106,7 +55,7 @@ struct Variants {
     expected: u64,
 }
 
-impl Variants {
+impl ReaderVariants for Variants {
     fn add(&mut self, function: &str, role: Role, mut reader: impl RangeReader + 'static) {
         let (file_len, expected) = (self.file_len, self.expected);
         assert_eq!(
