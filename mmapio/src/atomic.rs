@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 use parking_lot::RwLock;
 
 use crate::bounds::check_range;
-use crate::mapped_file::Shared;
+use crate::mapped_file::{Shared, RECHECK};
 use crate::region::Region;
 use crate::{MemoryMappedFile, MmapIoError, Result};
 
@@ -19,17 +19,60 @@ use crate::{MemoryMappedFile, MmapIoError, Result};
 struct AtomicSession<'a> {
     shared: &'a Shared,
     lock: &'a RwLock<Region>,
+    /// Bytes the view may store to, counted as pending when it ends.
+    bytes: u64,
 }
 
 impl<'a> AtomicSession<'a> {
-    fn begin(shared: &'a Shared, lock: &'a RwLock<Region>) -> Self {
-        let mut views = shared.atomic_views.lock();
-        if *views == 0 {
-            // Held on behalf of every atomic view until the last one drops.
-            std::mem::forget(lock.write());
+    /// Joins the atomic mode, entering it (taking the write lock on behalf
+    /// of every atomic view) if no atomic view lives.
+    ///
+    /// Never waits for the write lock while holding the count's mutex:
+    /// `flush` and the other system-call operations take that mutex while
+    /// views of any kind live, and a thread holding a byte view may call
+    /// them while this one waits for its view. So the wait is in short
+    /// rounds, each followed by a fresh look at the count, which also lets
+    /// this join atomic views that another thread created meanwhile
+    /// instead of waiting for them to end.
+    fn begin(shared: &'a Shared, lock: &'a RwLock<Region>, op: &'static str) -> Result<Self> {
+        let session = AtomicSession {
+            shared,
+            lock,
+            bytes: 0,
+        };
+        let mut checked = false;
+        loop {
+            {
+                let mut views = shared.atomic_views.lock();
+                if *views > 0 {
+                    *views += 1;
+                    return Ok(session);
+                }
+                if let Some(guard) = lock.try_write() {
+                    // Held on behalf of every atomic view until the last one
+                    // drops.
+                    std::mem::forget(guard);
+                    *views = 1;
+                    return Ok(session);
+                }
+            }
+            if !checked {
+                checked = true;
+                if shared.held_by_this_thread(lock) {
+                    return Err(MmapIoError::WouldDeadlock { op });
+                }
+            }
+            if let Some(guard) = lock.try_write_for(RECHECK) {
+                // No atomic view can live while another holder has the write
+                // lock, so the count is 0: enter the atomic mode. Nobody
+                // waits for the write lock while holding the count's mutex,
+                // so taking it here cannot deadlock.
+                let mut views = shared.atomic_views.lock();
+                std::mem::forget(guard);
+                *views += 1;
+                return Ok(session);
+            }
         }
-        *views += 1;
-        AtomicSession { shared, lock }
     }
 
     /// The region, readable because the session holds the write lock.
@@ -44,6 +87,9 @@ impl<'a> AtomicSession<'a> {
 
 impl Drop for AtomicSession<'_> {
     fn drop(&mut self) {
+        // Stores through the view are file writes like any other: pending
+        // until flushed, so policies and the final flush see them.
+        self.shared.flush.record_dirty(self.bytes);
         let mut views = self.shared.atomic_views.lock();
         *views -= 1;
         if *views == 0 {
@@ -246,7 +292,7 @@ impl MemoryMappedFile {
             return Err(MmapIoError::Misaligned { required, offset });
         }
         let len = (count as u64).saturating_mul(size_of::<T>() as u64);
-        let session = AtomicSession::begin(&self.shared, lock);
+        let mut session = AtomicSession::begin(&self.shared, lock, op)?;
         let region = session.region();
         let range = check_range(offset, len, region.len())?;
         // SAFETY: `range` was checked against the region's length, so the
@@ -263,6 +309,7 @@ impl MemoryMappedFile {
         if ptr.as_ptr() as usize % align_of::<T>() != 0 {
             return Err(MmapIoError::Misaligned { required, offset });
         }
+        session.bytes = len;
         Ok(AtomicSliceView {
             ptr,
             len: count,

@@ -21,6 +21,10 @@ use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchH
 /// * `touch_hint` — default [`TouchHint::Never`].
 /// * `huge_pages` — ask for transparent huge pages (Linux
 ///   `madvise(MADV_HUGEPAGE)`), falling back to normal pages when refused.
+/// * `lock_file` — take an advisory lock on the file for as long as this
+///   process maps it: shared for read-only and copy-on-write, exclusive for
+///   read-write; [`MmapIoError::FileLocked`] if another process holds a
+///   conflicting one.
 ///
 /// ```
 /// use mmapio::{FlushPolicy, MemoryMappedFile, MmapMode, TouchHint};
@@ -82,6 +86,42 @@ impl MmapBuilder {
     /// Asks for huge pages.
     pub fn huge_pages(mut self, enable: bool) -> Self {
         self.options.huge_pages = enable;
+        self
+    }
+
+    /// Takes an advisory lock on the file when it is mapped, so that
+    /// cooperating processes cannot truncate or rewrite it under each
+    /// other's views: shared for [`MmapMode::ReadOnly`] and
+    /// [`MmapMode::CopyOnWrite`], exclusive for [`MmapMode::ReadWrite`]
+    /// (`flock` on Unix, `LockFileEx` on Windows). The open fails with
+    /// [`MmapIoError::FileLocked`] instead of waiting when another process
+    /// holds a conflicting lock.
+    ///
+    /// The lock belongs to the file's state in this process, which every
+    /// handle of the file shares or is refused (see
+    /// [Handles of one file](crate#handles-of-one-file)): it is held until
+    /// the last handle of that state is dropped, and a read-write open with
+    /// `lock_file(true)` strengthens the lock a shared state already holds.
+    /// It is advisory: processes that do not ask for it are not stopped.
+    ///
+    /// ```
+    /// use mmapio::{MemoryMappedFile, MmapMode};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("locked.bin");
+    /// let map = MemoryMappedFile::builder(&path)
+    ///     .size(4096)
+    ///     .lock_file(true) // exclusive: no cooperating process maps it now
+    ///     .create()?;
+    /// // Handles of this process share the state, and with it the lock.
+    /// let reader = MemoryMappedFile::builder(&path)
+    ///     .mode(MmapMode::ReadOnly)
+    ///     .lock_file(true)
+    ///     .open()?;
+    /// # drop((map, reader));
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn lock_file(mut self, enable: bool) -> Self {
+        self.options.lock_file = enable;
         self
     }
 

@@ -48,8 +48,8 @@ impl MemoryMappedFile {
                 mode: self.mode(),
             });
         }
-        let handles = self.handle_count();
-        if handles != 1 {
+        if !self.is_only_clone() {
+            let handles = self.clone_count();
             return Err(MmapIoError::SharedHandle { op, handles });
         }
         let Storage::Unlocked(region) = &self.shared.storage else {
@@ -59,10 +59,16 @@ impl MemoryMappedFile {
             });
         };
         let range = check_range(offset, len, region.len())?;
-        // SAFETY: this is the only handle (no clone exists, and none can be
-        // made while `&mut self` is borrowed), and every view or iterator
-        // item borrows a handle, so `&mut self` proves none is alive. The
-        // returned borrow is tied to `&mut self`, so none can be created
+        // SAFETY: this is the only clone of the handle (none can be made
+        // while `&mut self` is borrowed), and every view or iterator item
+        // borrows a clone, so `&mut self` proves none is alive; `Arc::get_mut`
+        // (in `is_only_clone`) synchronises with the drop of every other
+        // clone, so reads made through them happen before this write.
+        // Copy-on-write states are never shared with another open (the
+        // registry gives each its own mapping and refuses one next to a
+        // writable state), so no other handle reaches these bytes, and no
+        // write through the file can change the pages not yet copied. The
+        // returned borrow is tied to `&mut self`, so no view can be created
         // while it lives. Copy-on-write regions are mapped writable.
         let bytes = unsafe { region.bytes_mut_unchecked() };
         let bytes = bytes.ok_or_else(|| MmapIoError::InvalidMode {

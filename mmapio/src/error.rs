@@ -161,6 +161,41 @@ pub enum MmapIoError {
         /// How many handles exist.
         handles: usize,
     },
+    /// This process already maps the file in a mode that cannot coexist
+    /// with the one asked for: a read-write mapping next to lock-free
+    /// read-only or copy-on-write mappings of the same file (in either
+    /// order) would let writes change bytes under their views, and
+    /// truncate the file under them. Drop the other handles first, or open
+    /// read-only handles after the read-write one: those share its lock.
+    #[error("{} is already mapped {existing:?} in this process, which a {requested:?} mapping of it would make unsound", path.display())]
+    HandleConflict {
+        /// The file, as named by the refused open.
+        path: PathBuf,
+        /// The mode that was asked for.
+        requested: MmapMode,
+        /// The mode of a live mapping of the same file.
+        existing: MmapMode,
+    },
+    /// The file carries an advisory lock of another process (or of another
+    /// open file description) that conflicts with the one
+    /// [`MmapBuilder::lock_file`](crate::MmapBuilder::lock_file) asked for.
+    #[error("{} is locked by another process (wanted a {} lock)", path.display(), if *exclusive { "exclusive" } else { "shared" })]
+    FileLocked {
+        /// The file.
+        path: PathBuf,
+        /// Whether an exclusive lock was wanted (read-write mappings) rather
+        /// than a shared one.
+        exclusive: bool,
+    },
+    /// The operation would wait for a view, iterator or walk that the
+    /// calling thread itself holds on the same file, and so would never
+    /// return. Drop the view first (or, inside a `for_each_mut` walk, let
+    /// the walk finish).
+    #[error("`{op}` would wait forever for a view this thread holds on the same file")]
+    WouldDeadlock {
+        /// The operation that was refused.
+        op: &'static str,
+    },
     /// Setting up or running a file watch failed.
     #[error("watching {} failed: {message}", path.display())]
     WatchFailed {

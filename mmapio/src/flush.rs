@@ -76,6 +76,16 @@ impl FlushPolicy {
             reason: zero,
         })
     }
+
+    /// Whether a write that left `pending` behind must flush now.
+    pub(crate) fn is_due(self, pending: &Pending) -> bool {
+        match self {
+            FlushPolicy::Always => true,
+            FlushPolicy::EveryBytes(n) => pending.bytes >= n,
+            FlushPolicy::EveryWrites(n) => pending.writes >= n,
+            FlushPolicy::Never | FlushPolicy::Manual | FlushPolicy::EveryMillis(_) => false,
+        }
+    }
 }
 
 /// A snapshot of a mapping's flush counters.
@@ -109,10 +119,10 @@ impl Pending {
     }
 }
 
-/// Per-mapping flush bookkeeping, shared by every handle.
+/// Per-file flush bookkeeping, shared by every handle of the file; each
+/// handle applies its own [`FlushPolicy`] to it.
 #[derive(Default)]
 pub(crate) struct FlushAccounting {
-    policy: FlushPolicy,
     pending: Mutex<Pending>,
     flushes: AtomicU64,
     range_flushes: AtomicU64,
@@ -120,41 +130,26 @@ pub(crate) struct FlushAccounting {
 }
 
 impl FlushAccounting {
-    pub(crate) fn new(policy: FlushPolicy) -> Self {
-        FlushAccounting {
-            policy,
-            ..Default::default()
-        }
-    }
-
-    pub(crate) fn policy(&self) -> FlushPolicy {
-        self.policy
-    }
-
-    /// Records an `update_region` of `bytes` bytes; returns whether the
-    /// policy now asks for a flush.
-    pub(crate) fn record_write(&self, bytes: u64) -> bool {
+    /// Records an `update_region` of `bytes` bytes; returns what is
+    /// pending now, for the writer's policy to judge.
+    pub(crate) fn record_write(&self, bytes: u64) -> Pending {
         let mut pending = self.pending.lock();
         pending.bytes = pending.bytes.saturating_add(bytes);
         pending.writes = pending.writes.saturating_add(1);
-        self.due(&pending)
+        *pending
     }
 
-    /// Records bytes dirtied through a mutable view; returns whether the
-    /// policy asks for a flush (callers that cannot report errors ignore it).
-    pub(crate) fn record_dirty(&self, bytes: u64) -> bool {
+    /// Records bytes dirtied through a mutable view, a walk or atomic
+    /// views; returns what is pending now.
+    pub(crate) fn record_dirty(&self, bytes: u64) -> Pending {
         let mut pending = self.pending.lock();
         pending.bytes = pending.bytes.saturating_add(bytes);
-        self.due(&pending)
+        *pending
     }
 
-    fn due(&self, pending: &Pending) -> bool {
-        match self.policy {
-            FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => pending.bytes >= n,
-            FlushPolicy::EveryWrites(n) => pending.writes >= n,
-            FlushPolicy::Never | FlushPolicy::Manual | FlushPolicy::EveryMillis(_) => false,
-        }
+    #[cfg_attr(not(feature = "iterator"), allow(dead_code))]
+    pub(crate) fn pending(&self) -> Pending {
+        *self.pending.lock()
     }
 
     pub(crate) fn is_dirty(&self) -> bool {
@@ -227,10 +222,11 @@ mod tests {
 
     #[test]
     fn every_bytes_fires_at_threshold() {
-        let acc = FlushAccounting::new(FlushPolicy::EveryBytes(10));
-        assert!(!acc.record_write(4));
-        assert!(!acc.record_write(5));
-        assert!(acc.record_write(1));
+        let acc = FlushAccounting::default();
+        let policy = FlushPolicy::EveryBytes(10);
+        assert!(!policy.is_due(&acc.record_write(4)));
+        assert!(!policy.is_due(&acc.record_write(5)));
+        assert!(policy.is_due(&acc.record_write(1)));
         let taken = acc.take_pending();
         assert!(!acc.is_dirty());
         acc.restore_pending(taken);
@@ -245,9 +241,9 @@ mod tests {
             FlushPolicy::Never,
             FlushPolicy::EveryMillis(5),
         ] {
-            let acc = FlushAccounting::new(p);
-            assert!(!acc.record_write(u64::MAX));
-            assert!(!acc.record_write(u64::MAX));
+            let acc = FlushAccounting::default();
+            assert!(!p.is_due(&acc.record_write(u64::MAX)));
+            assert!(!p.is_due(&acc.record_write(u64::MAX)));
             assert_eq!(acc.pending_bytes(), u64::MAX, "saturates, never wraps");
         }
     }

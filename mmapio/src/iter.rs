@@ -591,18 +591,21 @@ impl ChunksMut<'_> {
             return Err(MmapIoError::InvalidChunkSize);
         }
         let lock = self.map.write_lock("chunks_mut")?;
-        let mut dirtied = 0u64;
+        let shared = &*self.map.shared;
         let result = {
-            let mut guard = lock.write();
+            let mut guard = shared.write(lock, "chunks_mut")?;
             let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
                 op: "chunks_mut",
                 mode: self.map.mode(),
             })?;
+            // Counts what the closure was handed even if it panics, and lets
+            // it flush this mapping meanwhile (see `MutWalk`).
+            let mut walk = MutWalk::start(shared);
             let mut offset = 0u64;
             let mut result = Ok(());
             for chunk in bytes.chunks_mut(self.chunk_size) {
                 let n = chunk.len() as u64;
-                dirtied += n;
+                walk.dirtied += n;
                 if let Err(e) = f(offset, chunk) {
                     result = Err(e);
                     break;
@@ -611,12 +614,36 @@ impl ChunksMut<'_> {
             }
             result
         };
-        let due = self.map.shared.flush.record_dirty(dirtied);
         result?;
-        if due {
+        if self.map.flush_policy().is_due(&shared.flush.pending()) {
             self.map.flush()?;
         }
         Ok(())
+    }
+}
+
+/// A `for_each_mut` walk in progress, on the thread holding the write lock:
+/// marks that thread as the writer (so a `flush` from the closure runs
+/// instead of waiting for itself) and, when dropped — at the end of the
+/// walk or while a panic unwinds out of the closure — records every byte
+/// handed out as pending, so no policy or final flush misses them.
+struct MutWalk<'a> {
+    shared: &'a crate::mapped_file::Shared,
+    dirtied: u64,
+}
+
+impl<'a> MutWalk<'a> {
+    fn start(shared: &'a crate::mapped_file::Shared) -> Self {
+        shared.claim_writer();
+        MutWalk { shared, dirtied: 0 }
+    }
+}
+
+impl Drop for MutWalk<'_> {
+    fn drop(&mut self) {
+        self.shared.flush.record_dirty(self.dirtied);
+        // Dropped before the write guard, so still under the write lock.
+        self.shared.release_writer();
     }
 }
 

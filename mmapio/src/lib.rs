@@ -120,6 +120,7 @@ mod mode;
 mod os;
 mod reader;
 mod region;
+mod registry;
 mod segment;
 #[cfg(feature = "iterator")]
 mod shared_read;

@@ -4,16 +4,18 @@
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::bounds::check_range;
 use crate::builder::MmapBuilder;
 use crate::flush::{FlushAccounting, FlushStats};
 use crate::flusher::Flusher;
 use crate::region::{MapKind, Region};
+use crate::registry::Registry;
 use crate::touch::touch_bytes;
 use crate::views::{MappedSlice, MappedSliceMut};
 use crate::{os, FlushPolicy, MmapIoError, MmapMode, Result, TouchHint};
@@ -28,51 +30,89 @@ pub(crate) enum Storage {
     Locked(RwLock<Region>),
 }
 
-/// Options that shape a mapping beyond its mode, fixed at open/create.
+/// Options that shape a handle beyond its mode, fixed at open/create.
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct MapOptions {
     pub(crate) flush_policy: FlushPolicy,
     pub(crate) touch_hint: TouchHint,
     pub(crate) huge_pages: bool,
+    pub(crate) lock_file: bool,
 }
 
-/// State shared by every clone of a handle (and, weakly, by the background
-/// flusher).
+/// How long a waiter sleeps between checks when it must not block on one
+/// lock while it could be asked to join (or serve) the holder of another.
+pub(crate) const RECHECK: Duration = Duration::from_millis(1);
+
+/// The state of one mapped file in this process, shared by every handle of
+/// it (see `registry.rs`) and, weakly, by background flushers.
 pub(crate) struct Shared {
+    /// The path of the open that created this state (for error messages).
     pub(crate) path: PathBuf,
+    /// The mode of the mapping itself: `ReadWrite` for the writable state,
+    /// which read-only handles may share.
     pub(crate) mode: MmapMode,
     pub(crate) storage: Storage,
     /// `None` only for heap-backed regions in unit tests.
     pub(crate) file: Option<File>,
     pub(crate) flush: FlushAccounting,
-    pub(crate) options: MapOptions,
     /// Mirror of the region length for the lock-free `len()`; updated under
     /// the write lock by `resize`.
     len: AtomicUsize,
-    huge_pages_advised: std::sync::atomic::AtomicBool,
+    /// The thread holding the write lock for a mutable view or walk (its
+    /// [`this_thread`] token), or 0: that thread may still flush, and is
+    /// told [`MmapIoError::WouldDeadlock`] instead of waiting for itself.
+    writer: AtomicUsize,
+    /// The advisory lock this state's file descriptor holds.
+    file_lock: Mutex<FileLock>,
     /// Live atomic views; while non-zero, the write lock is held on their
     /// behalf (see `atomic.rs`).
     #[cfg(feature = "atomic")]
-    pub(crate) atomic_views: parking_lot::Mutex<usize>,
+    pub(crate) atomic_views: Mutex<usize>,
 }
 
-/// What must happen when the last handle goes away: stop the background
-/// flusher (joining it) and make a final flush. Kept apart from `Shared` so
-/// the flusher, which holds only a `Weak<Shared>`, can never be the one that
-/// runs this and so never has to join itself.
-struct Lifecycle {
+/// An advisory lock held on a state's file descriptor.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
+enum FileLock {
+    #[default]
+    None,
+    Shared,
+    Exclusive,
+}
+
+/// A token for the calling thread, unique among live threads: the address
+/// of a thread-local byte.
+#[inline]
+pub(crate) fn this_thread() -> usize {
+    thread_local! {
+        static TOKEN: u8 = const { 0 };
+    }
+    TOKEN.with(|token| token as *const u8 as usize)
+}
+
+/// One open of a file: its mode, path and options, shared by its clones.
+/// When the last clone goes away it stops its background flusher (joining
+/// it) and makes its final flush. Kept apart from `Shared` so the flusher,
+/// which holds only a `Weak<Shared>`, can never be the one that runs this
+/// and so never has to join itself.
+struct Handle {
     shared: Arc<Shared>,
+    /// The mode this handle was opened in: a read-only handle may share a
+    /// writable state.
+    mode: MmapMode,
+    path: PathBuf,
+    options: MapOptions,
+    huge_pages_advised: AtomicBool,
     flusher: Option<Flusher>,
 }
 
-impl Lifecycle {
+impl Handle {
     fn shut_down(&mut self) {
         if let Some(flusher) = self.flusher.take() {
             flusher.stop();
         }
         let shared = &self.shared;
-        if shared.mode == MmapMode::ReadWrite
-            && shared.flush.policy() != FlushPolicy::Never
+        if self.mode == MmapMode::ReadWrite
+            && self.options.flush_policy != FlushPolicy::Never
             && shared.flush.is_dirty()
         {
             // Best effort: a drop cannot report errors. Callers who need to
@@ -82,7 +122,7 @@ impl Lifecycle {
     }
 }
 
-impl Drop for Lifecycle {
+impl Drop for Handle {
     fn drop(&mut self) {
         self.shut_down();
     }
@@ -92,6 +132,8 @@ impl Drop for Lifecycle {
 ///
 /// Cloning is cheap (two reference counts) and every clone shares one
 /// mapping, its lock and its flush counters; the handle is `Send + Sync`.
+/// Separate opens of the same file in one process share them too (see
+/// [Handles of one file](crate#handles-of-one-file)).
 /// Reads are zero-copy: [`as_slice`](Self::as_slice) hands out a
 /// [`MappedSlice`] pointing straight into the mapping.
 ///
@@ -116,18 +158,26 @@ impl Drop for Lifecycle {
 /// including `len()`, like slice indexing, and do nothing.
 #[derive(Clone)]
 pub struct MemoryMappedFile {
-    // Field order matters: `shared` is released before `lifecycle`, so when
-    // the last handle drops, the lifecycle's final flush runs while its own
+    // Field order matters: `shared` is released before `handle`, so when
+    // the last clone drops, the handle's final flush runs while its own
     // reference keeps the mapping alive.
     pub(crate) shared: Arc<Shared>,
-    lifecycle: Arc<Lifecycle>,
+    handle: Arc<Handle>,
 }
 
 impl MemoryMappedFile {
-    /// How many handles (clones) share this mapping.
-    #[cfg_attr(not(feature = "cow"), allow(dead_code))]
-    pub(crate) fn handle_count(&self) -> usize {
-        Arc::strong_count(&self.lifecycle)
+    /// Whether this is the only clone of its handle, with every access made
+    /// through clones dropped since ordered before the caller's next step
+    /// (`Arc::get_mut` synchronises with their release).
+    #[cfg(feature = "cow")]
+    pub(crate) fn is_only_clone(&mut self) -> bool {
+        Arc::get_mut(&mut self.handle).is_some()
+    }
+
+    /// How many clones share this handle (for error messages).
+    #[cfg(feature = "cow")]
+    pub(crate) fn clone_count(&self) -> usize {
+        Arc::strong_count(&self.handle)
     }
 }
 
@@ -153,6 +203,10 @@ impl MemoryMappedFile {
     /// the options. `min_len`, when given, is the least length the mapping
     /// must have: read-write mappings grow the file to it (zero-filled, never
     /// truncating), other modes refuse a shorter file.
+    ///
+    /// The mapping comes from the process-wide registry: a handle of a file
+    /// this process already maps may share that file's state (and then
+    /// `file` is closed again), or be refused (see `registry.rs`).
     pub(crate) fn map_file(
         file: File,
         path: PathBuf,
@@ -183,18 +237,37 @@ impl MemoryMappedFile {
         if !metadata.is_file() {
             return Err(MmapIoError::NotAFile { path });
         }
-        let mut file_len = metadata.len();
         if let Some(min_len) = min_len {
             checked_map_len(min_len)?;
+        }
+        let id = os::file_id(&file).map_err(|e| MmapIoError::io("stat", &path, e))?;
+        let shared = Registry::global().state_for(id, mode, &path, || {
+            Self::new_state(file, &path, mode, kind, min_len).map(Arc::new)
+        })?;
+        Self::from_state(shared, mode, path, options, min_len)
+    }
+
+    /// Maps `file` afresh, growing a read-write file to `min_len` first.
+    fn new_state(
+        file: File,
+        path: &Path,
+        mode: MmapMode,
+        kind: MapKind,
+        min_len: Option<u64>,
+    ) -> Result<Shared> {
+        // Read under the registry's lock: no handle of this process can be
+        // changing the length now.
+        let mut file_len = file
+            .metadata()
+            .map_err(|e| MmapIoError::io("stat", path, e))?
+            .len();
+        if let Some(min_len) = min_len {
             if file_len < min_len {
                 if mode != MmapMode::ReadWrite {
-                    return Err(MmapIoError::InvalidSize {
-                        size: min_len,
-                        reason: "the file is shorter and only a read-write mapping can grow it",
-                    });
+                    return Err(shorter_than(min_len));
                 }
                 file.set_len(min_len)
-                    .map_err(|e| MmapIoError::io("set_len", &path, e))?;
+                    .map_err(|e| MmapIoError::io("set_len", path, e))?;
                 file_len = min_len;
             }
         }
@@ -207,12 +280,62 @@ impl MemoryMappedFile {
                 })
             }
         };
-        let region =
-            Region::map(&file, kind, len).map_err(|e| MmapIoError::io("mmap", &path, e))?;
-        Ok(Self::from_region(region, Some(file), path, mode, options))
+        let region = Region::map(&file, kind, len).map_err(|e| MmapIoError::io("mmap", path, e))?;
+        Ok(Shared::new(region, Some(file), path.to_path_buf(), mode))
     }
 
-    /// Wraps a mapped region in a handle and applies the open-time options.
+    /// A new handle of `shared` in `mode`: takes the advisory lock the
+    /// options ask for, makes sure the mapping has `min_len` bytes (growing
+    /// a shared writable state through `resize`, so it waits for views),
+    /// applies the options and starts the background flusher if any.
+    pub(crate) fn from_state(
+        shared: Arc<Shared>,
+        mode: MmapMode,
+        path: PathBuf,
+        options: MapOptions,
+        min_len: Option<u64>,
+    ) -> Result<Self> {
+        if options.lock_file {
+            shared.lock_file(mode == MmapMode::ReadWrite, &path)?;
+        }
+        let flusher = match (mode, options.flush_policy) {
+            (MmapMode::ReadWrite, FlushPolicy::EveryMillis(ms)) => {
+                Some(Flusher::spawn(Arc::downgrade(&shared), ms))
+            }
+            _ => None,
+        };
+        let handle = Arc::new(Handle {
+            shared: Arc::clone(&shared),
+            mode,
+            path,
+            options,
+            huge_pages_advised: AtomicBool::new(false),
+            flusher,
+        });
+        let map = MemoryMappedFile { shared, handle };
+        if let Some(min_len) = min_len {
+            if map.len() < min_len {
+                if mode != MmapMode::ReadWrite {
+                    return Err(shorter_than(min_len));
+                }
+                map.resize(min_len)?;
+                // `resize` applied the options to the new region.
+                return Ok(map);
+            }
+        }
+        if options.touch_hint != TouchHint::Never || options.huge_pages {
+            map.with_bytes(|_| Ok(()))?; // waits out writers, as a read would
+            match &map.shared.storage {
+                Storage::Unlocked(region) => map.apply_options_to(region),
+                Storage::Locked(lock) => map.apply_options_to(&lock.read_recursive()),
+            }
+        }
+        Ok(map)
+    }
+
+    /// Wraps a mapped region in a new state of its own and a handle of it,
+    /// outside the registry (unit tests, Miri).
+    #[cfg(test)]
     pub(crate) fn from_region(
         region: Region,
         file: Option<File>,
@@ -220,35 +343,8 @@ impl MemoryMappedFile {
         mode: MmapMode,
         options: MapOptions,
     ) -> Self {
-        let len = region.len();
-        let storage = match mode {
-            MmapMode::ReadWrite => Storage::Locked(RwLock::new(region)),
-            MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
-        };
-        let shared = Arc::new(Shared {
-            path,
-            mode,
-            storage,
-            file,
-            flush: FlushAccounting::new(options.flush_policy),
-            options,
-            len: AtomicUsize::new(len),
-            huge_pages_advised: Default::default(),
-            #[cfg(feature = "atomic")]
-            atomic_views: parking_lot::Mutex::new(0),
-        });
-        shared.apply_region_options();
-        let flusher = match (mode, options.flush_policy) {
-            (MmapMode::ReadWrite, FlushPolicy::EveryMillis(ms)) => {
-                Some(Flusher::spawn(Arc::downgrade(&shared), ms))
-            }
-            _ => None,
-        };
-        let lifecycle = Arc::new(Lifecycle {
-            shared: Arc::clone(&shared),
-            flusher,
-        });
-        MemoryMappedFile { shared, lifecycle }
+        let shared = Arc::new(Shared::new(region, file, path.clone(), mode));
+        Self::from_state(shared, mode, path, options, None).expect("heap regions need no I/O")
     }
 
     /// Starts a [`MmapBuilder`] for `path`, to choose mode, size, flush
@@ -331,29 +427,34 @@ impl MemoryMappedFile {
     /// [`FlushPolicy::Never`] (errors are ignored, as on drop: call
     /// [`flush`](Self::flush) first to see them).
     pub fn unmap(self) -> std::result::Result<File, Self> {
-        let MemoryMappedFile { shared, lifecycle } = self;
-        if shared.file.is_none() {
-            return Err(MemoryMappedFile { shared, lifecycle });
+        let MemoryMappedFile { shared, handle } = self;
+        // Other opens of the same file share its state (and its file).
+        if shared.file.is_none() || Arc::strong_count(&shared) != 2 {
+            return Err(MemoryMappedFile { shared, handle });
         }
-        let mut lifecycle = match Arc::try_unwrap(lifecycle) {
-            Ok(lifecycle) => lifecycle,
-            Err(lifecycle) => return Err(MemoryMappedFile { shared, lifecycle }),
+        let mut handle = match Arc::try_unwrap(handle) {
+            Ok(handle) => handle,
+            Err(handle) => return Err(MemoryMappedFile { shared, handle }),
         };
-        lifecycle.shut_down();
+        handle.shut_down();
         drop(shared);
-        // The flusher is joined and every handle is gone, so the lifecycle
-        // holds the last reference. Take it without running `Drop` again.
-        let shared = Arc::clone(&lifecycle.shared);
-        drop(lifecycle);
+        // The flusher is joined and every clone is gone, so the handle
+        // holds the last reference unless another open shared the state
+        // meanwhile. Take it without running `Drop` again.
+        let shared = Arc::clone(&handle.shared);
+        let (mode, path, options) = (handle.mode, handle.path.clone(), handle.options);
+        drop(handle);
         match Arc::try_unwrap(shared) {
             Ok(shared) => Ok(shared.file.expect("checked above")),
             Err(shared) => {
-                // Unreachable in practice; hand back a working handle.
-                let lifecycle = Arc::new(Lifecycle {
-                    shared: Arc::clone(&shared),
-                    flusher: None,
-                });
-                Err(MemoryMappedFile { shared, lifecycle })
+                // Another open of the file joined meanwhile: hand back a
+                // working handle (its final flush already ran).
+                let options = MapOptions {
+                    flush_policy: FlushPolicy::Manual,
+                    ..options
+                };
+                Err(Self::from_state(shared, mode, path, options, None)
+                    .expect("a handle of a live state without new options cannot fail"))
             }
         }
     }
@@ -361,7 +462,7 @@ impl MemoryMappedFile {
     /// The mode this file was mapped in.
     #[inline]
     pub fn mode(&self) -> MmapMode {
-        self.shared.mode
+        self.handle.mode
     }
 
     /// Current length of the mapping in bytes.
@@ -378,17 +479,17 @@ impl MemoryMappedFile {
 
     /// The path given when the mapping was opened.
     pub fn path(&self) -> &Path {
-        &self.shared.path
+        &self.handle.path
     }
 
     /// The flush policy in force.
     pub fn flush_policy(&self) -> FlushPolicy {
-        self.shared.flush.policy()
+        self.handle.options.flush_policy
     }
 
     /// The touch hint the mapping was opened with.
     pub fn touch_hint(&self) -> TouchHint {
-        self.shared.options.touch_hint
+        self.handle.options.touch_hint
     }
 
     /// Whether huge pages were requested, and whether the kernel accepted
@@ -396,8 +497,8 @@ impl MemoryMappedFile {
     /// not proof that huge pages back the mapping).
     pub fn huge_pages(&self) -> (bool, bool) {
         (
-            self.shared.options.huge_pages,
-            self.shared.huge_pages_advised.load(Ordering::Relaxed),
+            self.handle.options.huge_pages,
+            self.handle.huge_pages_advised.load(Ordering::Relaxed),
         )
     }
 
@@ -426,7 +527,7 @@ impl MemoryMappedFile {
                 Ok(MappedSlice::borrowed(&region.bytes()[range], offset))
             }
             Storage::Locked(lock) => {
-                let guard = lock.read_recursive();
+                let guard = self.shared.read(lock, "as_slice")?;
                 let range = check_range(offset, len, guard.len())?;
                 Ok(MappedSlice::guarded(guard, range))
             }
@@ -438,13 +539,11 @@ impl MemoryMappedFile {
     /// the write lock until dropped.
     pub fn as_slice_mut(&self, offset: u64, len: u64) -> Result<MappedSliceMut<'_>> {
         let lock = self.write_lock("as_slice_mut")?;
-        let guard = lock.write();
+        let guard = self.shared.write(lock, "as_slice_mut")?;
         let range = check_range(offset, len, guard.len())?;
-        MappedSliceMut::new(guard, range, &self.shared.flush).ok_or_else(|| {
-            MmapIoError::InvalidMode {
-                op: "as_slice_mut",
-                mode: self.shared.mode,
-            }
+        MappedSliceMut::new(guard, range, &self.shared).ok_or_else(|| MmapIoError::InvalidMode {
+            op: "as_slice_mut",
+            mode: self.shared.mode,
         })
     }
 
@@ -468,7 +567,7 @@ impl MemoryMappedFile {
     pub fn update_region(&self, offset: u64, data: &[u8]) -> Result<()> {
         let lock = self.write_lock("update_region")?;
         {
-            let mut guard = lock.write();
+            let mut guard = self.shared.write(lock, "update_region")?;
             let range = check_range(offset, data.len() as u64, guard.len())?;
             if data.is_empty() {
                 return Ok(());
@@ -479,7 +578,8 @@ impl MemoryMappedFile {
             })?;
             bytes[range].copy_from_slice(data);
         }
-        if self.shared.flush.record_write(data.len() as u64) {
+        let pending = self.shared.flush.record_write(data.len() as u64);
+        if self.flush_policy().is_due(&pending) {
             self.shared.flush()?;
         }
         Ok(())
@@ -511,7 +611,7 @@ impl MemoryMappedFile {
         let lock = self.write_lock("resize")?;
         let new_size = checked_map_len(new_len)?;
         let shared = &self.shared;
-        let mut guard = lock.write();
+        let mut guard = shared.write(lock, "resize")?;
         let old_size = guard.len();
         if new_size == old_size {
             return Ok(());
@@ -564,8 +664,8 @@ impl MemoryMappedFile {
             shared.flush.count_file_sync();
         }
         // Re-apply open-time options to the new region while still exclusive.
-        let guard = parking_lot::RwLockWriteGuard::downgrade(guard);
-        shared.apply_options_to(&guard);
+        let guard = RwLockWriteGuard::downgrade(guard);
+        self.apply_options_to(&guard);
         Ok(())
     }
 
@@ -574,28 +674,34 @@ impl MemoryMappedFile {
     /// whichever method wrote the bytes. Read-only and copy-on-write mappings
     /// have nothing to write back; for them this does nothing.
     pub fn flush(&self) -> Result<()> {
+        if self.mode() != MmapMode::ReadWrite {
+            return Ok(());
+        }
         self.shared.flush()
     }
 
     /// Like [`flush`](Self::flush) for `len` bytes at `offset` only
     /// (bounds-checked in every mode; the start is rounded down to a page).
-    /// Counted in [`FlushStats::range_flushes`]; pending counters are left
-    /// alone, since the rest of the mapping may still be dirty.
+    /// Counted in [`FlushStats::range_flushes`] when an `msync` ran (an
+    /// empty range has nothing to flush); pending counters are left alone,
+    /// since the rest of the mapping may still be dirty.
     pub fn flush_range(&self, offset: u64, len: u64) -> Result<()> {
-        match &self.shared.storage {
-            Storage::Unlocked(region) => check_range(offset, len, region.len()).map(drop),
-            Storage::Locked(lock) => self.shared.with_locked_region(lock, |region| {
-                let range = check_range(offset, len, region.len())?;
-                region
-                    .flush_range(range.start, range.len())
-                    .map_err(|source| MmapIoError::FlushFailed {
-                        path: self.shared.path.clone(),
-                        source,
-                    })?;
+        self.with_region(|region| {
+            let range = check_range(offset, len, region.len())?;
+            if self.mode() != MmapMode::ReadWrite {
+                return Ok(());
+            }
+            let synced = region
+                .flush_range(range.start, range.len())
+                .map_err(|source| MmapIoError::FlushFailed {
+                    path: self.shared.path.clone(),
+                    source,
+                })?;
+            if synced {
                 self.shared.flush.count_range_flush();
-                Ok(())
-            }),
-        }
+            }
+            Ok(())
+        })
     }
 
     /// Pre-faults every page of the mapping: one volatile read per page,
@@ -661,7 +767,7 @@ impl MemoryMappedFile {
     pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
         match &self.shared.storage {
             Storage::Unlocked(region) => f(region.bytes()),
-            Storage::Locked(lock) => f(lock.read_recursive().bytes()),
+            Storage::Locked(lock) => f(self.shared.read(lock, "read")?.bytes()),
         }
     }
 
@@ -681,14 +787,34 @@ impl MemoryMappedFile {
         }
     }
 
-    /// The read-write lock, or `InvalidMode` for the lock-free modes.
+    /// The read-write lock, or `InvalidMode` unless this handle is
+    /// read-write (a read-only handle may share a locked state).
     pub(crate) fn write_lock(&self, op: &'static str) -> Result<&RwLock<Region>> {
         match &self.shared.storage {
-            Storage::Locked(lock) => Ok(lock),
-            Storage::Unlocked(_) => Err(MmapIoError::InvalidMode {
+            Storage::Locked(lock) if self.mode() == MmapMode::ReadWrite => Ok(lock),
+            _ => Err(MmapIoError::InvalidMode {
                 op,
-                mode: self.shared.mode,
+                mode: self.mode(),
             }),
+        }
+    }
+
+    /// Huge-page advice and the touch hint of this handle, applied at open
+    /// and after its `resize`.
+    fn apply_options_to(&self, region: &Region) {
+        let options = &self.handle.options;
+        if options.huge_pages {
+            let accepted = region.advise_huge_pages();
+            self.handle
+                .huge_pages_advised
+                .store(accepted, Ordering::Relaxed);
+        }
+        match options.touch_hint {
+            TouchHint::Never => {}
+            TouchHint::Eager => {
+                touch_bytes(region.bytes(), os::page_size(), 0);
+            }
+            TouchHint::Lazy => region.advise_will_need(),
         }
     }
 
@@ -708,6 +834,18 @@ impl MemoryMappedFile {
         )
     }
 
+    /// A copy-on-write mapping over a heap buffer (unit tests, Miri).
+    #[cfg(all(test, feature = "cow"))]
+    pub(crate) fn heap_cow(bytes: Vec<u8>) -> Self {
+        Self::from_region(
+            Region::heap(bytes),
+            None,
+            PathBuf::from("<heap>"),
+            MmapMode::CopyOnWrite,
+            MapOptions::default(),
+        )
+    }
+
     /// A lock-free (read-only style) mapping over a heap buffer (unit tests).
     #[cfg(test)]
     pub(crate) fn heap_ro(bytes: Vec<u8>) -> Self {
@@ -722,8 +860,29 @@ impl MemoryMappedFile {
 }
 
 impl Shared {
+    pub(crate) fn new(region: Region, file: Option<File>, path: PathBuf, mode: MmapMode) -> Self {
+        let len = region.len();
+        let storage = match mode {
+            MmapMode::ReadWrite => Storage::Locked(RwLock::new(region)),
+            MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
+        };
+        Shared {
+            path,
+            mode,
+            storage,
+            file,
+            flush: FlushAccounting::default(),
+            len: AtomicUsize::new(len),
+            writer: AtomicUsize::new(0),
+            file_lock: Mutex::new(FileLock::None),
+            #[cfg(feature = "atomic")]
+            atomic_views: Mutex::new(0),
+        }
+    }
+
     /// The full, durable flush behind `MemoryMappedFile::flush`, also used
     /// by policies, the background flusher and the final flush on drop.
+    /// Counted only when an `msync` ran and succeeded.
     pub(crate) fn flush(&self) -> Result<()> {
         let Storage::Locked(lock) = &self.storage else {
             return Ok(());
@@ -731,8 +890,10 @@ impl Shared {
         let taken = self.flush.take_pending();
         let result = self.with_locked_region(lock, Region::flush);
         match result {
-            Ok(()) => {
-                self.flush.count_flush();
+            Ok(synced) => {
+                if synced {
+                    self.flush.count_flush();
+                }
                 Ok(())
             }
             Err(source) => {
@@ -745,50 +906,159 @@ impl Shared {
         }
     }
 
+    /// Whether the calling thread holds this state's write lock for a
+    /// mutable view or walk, or shares of its read lock for an iterator
+    /// (the shares of its first 32 live iterators are seen; a plain
+    /// `MappedSlice` is not tracked, to keep reads free of bookkeeping).
+    pub(crate) fn held_by_this_thread(&self, lock: &RwLock<Region>) -> bool {
+        if self.writer.load(Ordering::Relaxed) == this_thread() {
+            return true;
+        }
+        #[cfg(feature = "iterator")]
+        if crate::shared_read::this_thread_holds(lock) {
+            return true;
+        }
+        let _ = lock;
+        false
+    }
+
+    /// The read lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
+    /// calling thread holds the write lock itself. Same fast path as a
+    /// plain `read_recursive`.
+    #[inline]
+    pub(crate) fn read<'a>(
+        &self,
+        lock: &'a RwLock<Region>,
+        op: &'static str,
+    ) -> Result<RwLockReadGuard<'a, Region>> {
+        match lock.try_read_recursive() {
+            Some(guard) => Ok(guard),
+            None => self.read_slow(lock, op),
+        }
+    }
+
+    #[cold]
+    fn read_slow<'a>(
+        &self,
+        lock: &'a RwLock<Region>,
+        op: &'static str,
+    ) -> Result<RwLockReadGuard<'a, Region>> {
+        if self.writer.load(Ordering::Relaxed) == this_thread() {
+            return Err(MmapIoError::WouldDeadlock { op });
+        }
+        Ok(lock.read_recursive())
+    }
+
+    /// The write lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
+    /// lock is held by a view, iterator or walk of the calling thread.
+    pub(crate) fn write<'a>(
+        &self,
+        lock: &'a RwLock<Region>,
+        op: &'static str,
+    ) -> Result<RwLockWriteGuard<'a, Region>> {
+        if let Some(guard) = lock.try_write() {
+            return Ok(guard);
+        }
+        if self.held_by_this_thread(lock) {
+            return Err(MmapIoError::WouldDeadlock { op });
+        }
+        Ok(lock.write())
+    }
+
+    /// Marks the calling thread as the holder of the write lock (which it
+    /// has just acquired) until [`release_writer`](Self::release_writer).
+    pub(crate) fn claim_writer(&self) {
+        self.writer.store(this_thread(), Ordering::Relaxed);
+    }
+
+    /// Clears [`claim_writer`](Self::claim_writer)'s mark; called while the
+    /// write lock is still held.
+    pub(crate) fn release_writer(&self) {
+        self.writer.store(0, Ordering::Relaxed);
+    }
+
     /// Runs `f` over the read-write region while it cannot be replaced:
-    /// under the read lock, or — while atomic views hold the write lock on
-    /// their behalf — under the atomic-view count's mutex, which keeps that
-    /// write lock held. `f` must not form references to the bytes (atomic
-    /// views may be writing them); it is for system calls over the memory.
+    /// under the read lock; or while atomic views hold the write lock on
+    /// their behalf, under the atomic-view count's mutex, which keeps that
+    /// write lock held; or, when the calling thread holds the write lock for
+    /// a mutable view or walk, under that. `f` must not form references to
+    /// the bytes (atomic views or the caller's own mutable view may be
+    /// writing them); it is for system calls over the memory.
+    ///
+    /// Never blocks on one lock while holding the other, so it cannot
+    /// deadlock against an atomic view being created.
     pub(crate) fn with_locked_region<R>(
         &self,
         lock: &RwLock<Region>,
         f: impl FnOnce(&Region) -> R,
     ) -> R {
-        #[cfg(feature = "atomic")]
-        {
-            let views = self.atomic_views.lock();
-            if *views > 0 {
-                // SAFETY: atomic views hold the write lock (see atomic.rs)
-                // and cannot release it while we hold their count's mutex,
-                // so no `resize` or writer can mutate the `Region`; we only
-                // read it.
-                return f(unsafe { &*lock.data_ptr() });
+        if self.writer.load(Ordering::Relaxed) == this_thread() {
+            // SAFETY: this thread holds the write lock (for a mutable view
+            // or walk it is not running right now: it is here), so nothing
+            // can replace or mutate the `Region`; we only read it.
+            return f(unsafe { &*lock.data_ptr() });
+        }
+        loop {
+            {
+                #[cfg(feature = "atomic")]
+                let views = self.atomic_views.lock();
+                #[cfg(feature = "atomic")]
+                if *views > 0 {
+                    // SAFETY: atomic views hold the write lock (see
+                    // atomic.rs) and cannot release it while we hold their
+                    // count's mutex, so no `resize` or writer can mutate the
+                    // `Region`; we only read it.
+                    return f(unsafe { &*lock.data_ptr() });
+                }
+                if let Some(guard) = lock.try_read_recursive() {
+                    #[cfg(feature = "atomic")]
+                    drop(views);
+                    return f(&guard);
+                }
+            }
+            // A writer holds the lock or waits for it: wait for the read
+            // lock without holding the count's mutex, and look again now
+            // and then, in case atomic views took the lock meanwhile.
+            if let Some(guard) = lock.try_read_recursive_for(RECHECK) {
+                return f(&guard);
             }
         }
-        f(&lock.read_recursive())
     }
 
-    fn apply_region_options(&self) {
-        match &self.storage {
-            Storage::Unlocked(region) => self.apply_options_to(region),
-            Storage::Locked(lock) => self.apply_options_to(&lock.read()),
+    /// Takes (or strengthens) the advisory file lock of this state's file
+    /// descriptor: shared, or exclusive when `exclusive`.
+    fn lock_file(&self, exclusive: bool, path: &Path) -> Result<()> {
+        let wanted = if exclusive {
+            FileLock::Exclusive
+        } else {
+            FileLock::Shared
+        };
+        let mut held = self.file_lock.lock();
+        if *held >= wanted {
+            return Ok(());
         }
-    }
-
-    /// Huge-page advice and the touch hint, applied at open and after resize.
-    fn apply_options_to(&self, region: &Region) {
-        if self.options.huge_pages {
-            let accepted = region.advise_huge_pages();
-            self.huge_pages_advised.store(accepted, Ordering::Relaxed);
-        }
-        match self.options.touch_hint {
-            TouchHint::Never => {}
-            TouchHint::Eager => {
-                touch_bytes(region.bytes(), os::page_size(), 0);
+        let Some(file) = &self.file else {
+            return Ok(()); // heap-backed test regions have no file
+        };
+        match os::try_lock_file(file, exclusive) {
+            Ok(true) => {
+                *held = wanted;
+                Ok(())
             }
-            TouchHint::Lazy => region.advise_will_need(),
+            Ok(false) => Err(MmapIoError::FileLocked {
+                path: path.to_path_buf(),
+                exclusive,
+            }),
+            Err(e) => Err(MmapIoError::io("lock file", path, e)),
         }
+    }
+}
+
+/// `InvalidSize` for a file shorter than the size a non-growing open needs.
+fn shorter_than(min_len: u64) -> MmapIoError {
+    MmapIoError::InvalidSize {
+        size: min_len,
+        reason: "the file is shorter and only a read-write mapping can grow it",
     }
 }
 
@@ -819,9 +1089,9 @@ impl fmt::Debug for MemoryMappedFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryMappedFile")
             .field("path", &self.shared.path)
-            .field("mode", &self.shared.mode)
+            .field("mode", &self.handle.mode)
             .field("len", &self.len())
-            .field("flush_policy", &self.shared.flush.policy())
+            .field("flush_policy", &self.handle.options.flush_policy)
             .finish()
     }
 }

@@ -3,7 +3,7 @@
 //! --lib`), which cannot `mmap`. They exercise the same code paths as real
 //! mappings: only `Region`'s constructor and drop differ.
 
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 
 use crate::{FlushPolicy, MemoryMappedFile, MmapIoError};
 
@@ -132,15 +132,29 @@ fn borrowed_chunks_lend_the_same_views_and_leave_the_lock_to_the_iterator() {
 fn chunk_items_keep_blocking_resize() {
     let map = Arc::new(MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual));
     let item = map.chunks(16).unwrap().nth(2).unwrap();
+    let started = Arc::new(Barrier::new(2));
     let resizer = {
-        let map = Arc::clone(&map);
-        std::thread::spawn(move || map.resize(8).unwrap())
+        let (map, started) = (Arc::clone(&map), Arc::clone(&started));
+        std::thread::spawn(move || {
+            started.wait();
+            map.resize(8).unwrap();
+        })
     };
-    // The item still reads the pre-resize bytes: resize cannot have run.
+    started.wait();
+    // The resizer is past the barrier: give it every chance to run.
+    yield_many();
+    assert!(!resizer.is_finished(), "resize ran under a live item");
     assert_eq!(item, &pattern(64)[32..48]);
     drop(item);
     resizer.join().unwrap();
     assert_eq!(map.len(), 8);
+}
+
+/// Lets the other threads run (Miri switches threads at yields).
+fn yield_many() {
+    for _ in 0..50 {
+        std::thread::yield_now();
+    }
 }
 
 #[test]
@@ -390,4 +404,151 @@ fn atomic_views_count_exactly_and_exclude_byte_views() {
     assert_eq!(map.as_slice(8, 8).unwrap(), 30u64.to_le_bytes());
     assert_eq!(map.as_slice(20, 4).unwrap(), 60u32.to_le_bytes());
     map.resize(128).unwrap();
+}
+
+#[test]
+#[cfg(feature = "cow")]
+fn private_writes_are_ordered_after_reads_through_a_dropped_clone() {
+    // A reader thread reads through a clone and drops it; the writer sees
+    // the clone gone and writes. The write must happen after the reads
+    // (Miri's data-race detector checks it), which a relaxed look at the
+    // clone count does not ensure.
+    let mut map = MemoryMappedFile::heap_cow(pattern(64));
+    let clone = map.clone();
+    let reader = std::thread::spawn(move || {
+        let sum: u64 = clone
+            .as_slice(0, 64)
+            .unwrap()
+            .iter()
+            .map(|&b| u64::from(b))
+            .sum();
+        drop(clone);
+        sum
+    });
+    loop {
+        match map.cow_update_region(0, &[0xAA; 64]) {
+            Ok(()) => break,
+            Err(MmapIoError::SharedHandle { .. }) => std::thread::yield_now(),
+            Err(e) => panic!("{e}"),
+        }
+    }
+    let expected: u64 = pattern(64).iter().map(|&b| u64::from(b)).sum();
+    assert_eq!(reader.join().unwrap(), expected);
+    assert_eq!(map.as_slice(0, 64).unwrap(), [0xAA; 64]);
+}
+
+#[test]
+fn flush_runs_on_the_thread_holding_a_mutable_view() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 32], FlushPolicy::Manual);
+    let mut view = map.as_slice_mut(0, 4).unwrap();
+    view.copy_from_slice(b"abcd");
+    // The thread already has exclusive access: flushing does not wait for
+    // itself.
+    map.flush().unwrap();
+    map.flush_range(0, 4).unwrap();
+    assert_eq!(
+        (map.flush_stats().flushes, map.flush_stats().range_flushes),
+        (1, 1)
+    );
+    // Anything that would wait for the view is refused instead of hanging.
+    assert!(matches!(
+        map.as_slice(0, 1),
+        Err(MmapIoError::WouldDeadlock { op: "as_slice" })
+    ));
+    assert!(matches!(
+        map.update_region(0, b"x"),
+        Err(MmapIoError::WouldDeadlock { .. })
+    ));
+    assert!(matches!(
+        map.resize(64),
+        Err(MmapIoError::WouldDeadlock { .. })
+    ));
+    let mut buf = [0; 1];
+    assert!(matches!(
+        map.read_into(0, &mut buf),
+        Err(MmapIoError::WouldDeadlock { .. })
+    ));
+    drop(view);
+    assert_eq!(map.pending_bytes(), 4, "the view's bytes are pending");
+    assert_eq!(map.as_slice(0, 4).unwrap(), b"abcd");
+}
+
+#[test]
+#[cfg(feature = "iterator")]
+fn flush_runs_inside_a_mutable_walk_and_a_panicking_walk_counts_its_bytes() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 40], FlushPolicy::Manual);
+    map.chunks_mut(10)
+        .for_each_mut(|offset, chunk| {
+            chunk.fill(1);
+            if offset == 10 {
+                map.flush()?; // the walk's own thread: runs
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(map.flush_stats().flushes, 1);
+    assert_eq!(map.pending_bytes(), 40, "every chunk handed out is pending");
+    map.flush().unwrap();
+
+    let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        map.chunks_mut(10).for_each_mut(|offset, chunk| {
+            chunk.fill(2);
+            assert!(offset < 20, "the closure fails half-way");
+            Ok(())
+        })
+    }));
+    assert!(panicked.is_err());
+    assert_eq!(
+        map.pending_bytes(),
+        30,
+        "the chunks handed out before and at the panic are pending"
+    );
+    assert_eq!(
+        map.as_slice(0, 40).unwrap()[..30],
+        [2; 30],
+        "the lock was released"
+    );
+}
+
+#[test]
+#[cfg(feature = "atomic")]
+fn atomic_stores_are_pending_until_flushed() {
+    use std::sync::atomic::Ordering;
+    let map = MemoryMappedFile::heap_rw(vec![0; 64], FlushPolicy::Manual);
+    {
+        let counter = map.atomic_u64(8).unwrap();
+        let slots = map.atomic_u32_slice(16, 4).unwrap();
+        counter.fetch_add(1, Ordering::Relaxed);
+        slots[3].store(7, Ordering::Relaxed);
+    }
+    assert_eq!(map.pending_bytes(), 8 + 16, "both views' bytes are pending");
+    map.flush().unwrap();
+    assert_eq!(map.pending_bytes(), 0);
+}
+
+#[test]
+#[cfg(feature = "atomic")]
+fn flush_while_an_atomic_view_waits_for_a_byte_view_does_not_deadlock() {
+    let map = MemoryMappedFile::heap_rw(vec![0; 64], FlushPolicy::Manual);
+    let started = Barrier::new(2);
+    std::thread::scope(|s| {
+        let view = map.as_slice(0, 8).unwrap();
+        let atomic = s.spawn(|| {
+            started.wait();
+            let counter = map.atomic_u64(8).unwrap();
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        });
+        started.wait();
+        yield_many(); // the atomic view now waits for `view`
+                      // Allowed while views live, and must not wait behind the atomic view.
+        map.flush().unwrap();
+        map.flush_range(0, 8).unwrap();
+        assert!(
+            !atomic.is_finished(),
+            "the atomic view waits for the byte view"
+        );
+        drop(view);
+        atomic.join().unwrap();
+    });
+    assert_eq!(map.as_slice(8, 8).unwrap(), 1u64.to_le_bytes());
 }

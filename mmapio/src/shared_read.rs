@@ -65,6 +65,19 @@ thread_local! {
     static SLOTS_OF_THIS_THREAD: [Slot; SLOTS] = const { [FREE; SLOTS] };
 }
 
+/// Whether the calling thread holds shares of a read acquisition of `lock`
+/// counted in its own slots (acquisitions beyond the first [`SLOTS`] live
+/// ones, counted on the heap, are not seen). Lets a writer that would wait
+/// for this thread's own iterator refuse instead.
+pub(crate) fn this_thread_holds(lock: &RwLock<Region>) -> bool {
+    let lock: *const RwLock<Region> = lock;
+    SLOTS_OF_THIS_THREAD.with(|slots| {
+        slots
+            .iter()
+            .any(|slot| slot.holders.get() != 0 && slot.lock.get() == lock)
+    })
+}
+
 /// A slot in use: the acquisition of a lock borrowed for `'a`.
 #[derive(Clone, Copy)]
 struct Acquisition<'a> {

@@ -11,7 +11,7 @@ use std::ops::{Deref, DerefMut, Range};
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
-use crate::flush::FlushAccounting;
+use crate::mapped_file::Shared;
 use crate::region::Region;
 #[cfg(feature = "iterator")]
 use crate::shared_read::SharedRead;
@@ -253,27 +253,30 @@ pub struct MappedSliceMut<'a> {
     len: usize,
     offset: u64,
     _guard: RwLockWriteGuard<'a, Region>,
-    accounting: &'a FlushAccounting,
+    shared: &'a Shared,
 }
 
 impl<'a> MappedSliceMut<'a> {
     /// A writable view of `range` (already bounds-checked) of a writable
-    /// region; `None` when the region is mapped read-only.
+    /// region, whose write lock `guard` holds for the calling thread;
+    /// `None` when the region is mapped read-only.
     #[inline]
     pub(crate) fn new(
         mut guard: RwLockWriteGuard<'a, Region>,
         range: Range<usize>,
-        accounting: &'a FlushAccounting,
+        shared: &'a Shared,
     ) -> Option<Self> {
         let offset = range.start as u64;
         let bytes = &mut guard.bytes_mut()?[range];
         let (ptr, len) = (bytes.as_mut_ptr(), bytes.len());
+        // The guard is `!Send`, so the view stays on this thread.
+        shared.claim_writer();
         Some(MappedSliceMut {
             ptr,
             len,
             offset,
             _guard: guard,
-            accounting,
+            shared,
         })
     }
 
@@ -339,6 +342,8 @@ impl Drop for MappedSliceMut<'_> {
     fn drop(&mut self) {
         // A drop cannot report a flush error, so it only records the bytes;
         // the next write, walk, explicit flush or the last handle flushes.
-        let _ = self.accounting.record_dirty(self.len as u64);
+        self.shared.flush.record_dirty(self.len as u64);
+        // Still under the write lock (the guard drops after this).
+        self.shared.release_writer();
     }
 }

@@ -244,9 +244,12 @@ fn dont_need_keeps_the_bytes_of_a_read_only_mapping() {
     );
     assert_eq!(contents(&map), data);
 
-    // A read-only mapping of a file with another handle's unflushed writes.
+    // A read-only handle of a file with another handle's unflushed writes
+    // (opened after the read-write one, so it shares its mapping).
+    drop(map);
     let rw = MemoryMappedFile::open_rw(&path).unwrap();
     rw.update_region(100, b"unflushed!").unwrap();
+    let map = MemoryMappedFile::open_ro(&path).unwrap();
     map.advise(0, map.len(), MmapAdvice::DontNeed).unwrap();
     assert_eq!(map.as_slice(100, 10).unwrap(), b"unflushed!");
     let mut expected = data;

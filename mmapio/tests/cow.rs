@@ -135,6 +135,22 @@ fn other_mappings_of_the_file_do_not_see_private_writes() {
         data,
         "another COW mapping sees private writes"
     );
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        data,
+        "the file has private writes"
+    );
+    // A read-write mapping cannot live beside copy-on-write ones (its writes
+    // would show through their pages not yet copied); once they are gone,
+    // it sees the file unchanged.
+    assert!(matches!(
+        MemoryMappedFile::open_rw(&path),
+        Err(MmapIoError::HandleConflict {
+            requested: MmapMode::ReadWrite,
+            ..
+        })
+    ));
+    drop((map, other_cow, before, after));
     let rw = MemoryMappedFile::open_rw(&path).unwrap();
     assert_eq!(contents(&rw), data, "RW mapping sees private writes");
 }

@@ -105,8 +105,17 @@ fn load_mmap_opens_in_each_mode() {
         Err(MmapIoError::InvalidMode { .. })
     ));
 
+    // Not beside a lock-free read-only mapping of the same file; a
+    // read-only mapping opened after it shares its state instead.
+    assert!(matches!(
+        mmapio::load_mmap(&path, MmapMode::ReadWrite),
+        Err(MmapIoError::HandleConflict { .. })
+    ));
+    drop(ro);
     let rw = mmapio::load_mmap(&path, MmapMode::ReadWrite).unwrap();
     assert_eq!(rw.mode(), MmapMode::ReadWrite);
+    let ro = mmapio::load_mmap(&path, MmapMode::ReadOnly).unwrap();
+    assert_eq!(ro.mode(), MmapMode::ReadOnly);
     mmapio::update_region(&rw, 0, b"rw").unwrap();
     mmapio::flush(&rw).unwrap();
     assert_eq!(rw.flush_stats().flushes, 1);
@@ -116,6 +125,7 @@ fn load_mmap_opens_in_each_mode() {
         Err(MmapIoError::InvalidMode { .. })
     ));
     mmapio::flush(&ro).unwrap(); // nothing to write back: a no-op
+    drop((ro, rw));
 
     let cow = mmapio::load_mmap(&path, MmapMode::CopyOnWrite);
     #[cfg(feature = "cow")]
@@ -170,10 +180,24 @@ fn write_mmap_writes_in_place_and_flushes() {
     }
     assert_eq!(std::fs::read(&path).unwrap(), model);
 
-    // A live mapping of the same file sees the write (same page cache).
-    let map = MemoryMappedFile::open_ro(&path).unwrap();
+    // A live read-write mapping of the same file shares its state with
+    // write_mmap, which waits for its views and is seen by it.
+    let map = MemoryMappedFile::open_rw(&path).unwrap();
     mmapio::write_mmap(&path, 0, b"live").unwrap();
     assert_eq!(map.as_slice(0, 4).unwrap(), b"live");
+    drop(map);
+    // A live lock-free read-only mapping refuses it: its views take no lock
+    // a writer could wait for.
+    let ro = MemoryMappedFile::open_ro(&path).unwrap();
+    assert!(matches!(
+        mmapio::write_mmap(&path, 0, b"LIVE"),
+        Err(MmapIoError::HandleConflict {
+            existing: MmapMode::ReadOnly,
+            ..
+        })
+    ));
+    assert_eq!(ro.as_slice(0, 4).unwrap(), b"live");
+    drop(ro);
 
     let missing = dir.path().join("nope.bin");
     assert_io(

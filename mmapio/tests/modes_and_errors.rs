@@ -310,6 +310,9 @@ fn from_file_maps_in_each_mode() {
         .unwrap();
     check_reads(&ro, &content, MmapMode::ReadOnly, &recorded);
     check_writes_refused(&ro, &content, MmapMode::ReadOnly);
+    // A read-write mapping waits for the views of the file's other handles,
+    // which a lock-free read-only mapping does not count: one at a time.
+    drop(ro);
 
     let rw_file = OpenOptions::new()
         .read(true)
@@ -317,6 +320,13 @@ fn from_file_maps_in_each_mode() {
         .open(&path)
         .unwrap();
     let rw = MemoryMappedFile::from_file(rw_file, MmapMode::ReadWrite, &path).unwrap();
+    let ro = MemoryMappedFile::from_file(File::open(&path).unwrap(), MmapMode::ReadOnly, &recorded)
+        .unwrap();
+    assert_eq!(
+        ro.path(),
+        recorded,
+        "each handle keeps the path it was given"
+    );
     check_reads(&rw, &content, MmapMode::ReadWrite, &path);
     assert_eq!(rw.flush_policy(), FlushPolicy::Manual);
     rw.update_region(0, b"from_file").unwrap();
@@ -324,12 +334,14 @@ fn from_file_maps_in_each_mode() {
 
     #[cfg(feature = "cow")]
     {
+        let expected = rw.as_slice(0, 5000).unwrap().to_vec();
+        drop((ro, rw));
         let cow =
             MemoryMappedFile::from_file(File::open(&path).unwrap(), MmapMode::CopyOnWrite, &path)
                 .unwrap();
         assert_eq!(cow.mode(), MmapMode::CopyOnWrite);
         assert_eq!(cow.as_slice(0, 9).unwrap(), b"from_file");
-        check_writes_refused(&cow, &rw.as_slice(0, 5000).unwrap(), MmapMode::CopyOnWrite);
+        check_writes_refused(&cow, &expected, MmapMode::CopyOnWrite);
     }
 }
 

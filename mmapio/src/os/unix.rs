@@ -107,3 +107,39 @@ pub(crate) unsafe fn mlock(addr: *const u8, len: usize, lock: bool) -> std::io::
         Err(std::io::Error::last_os_error())
     }
 }
+
+/// The identity of an open file: the same file, under whatever path or
+/// link it was opened, has the same device and inode number, and the inode
+/// number cannot be reused while this file is open.
+pub(crate) fn file_id(file: &std::fs::File) -> std::io::Result<crate::registry::FileId> {
+    use std::os::unix::fs::MetadataExt;
+    let metadata = file.metadata()?;
+    Ok(crate::registry::FileId::new(metadata.dev(), metadata.ino()))
+}
+
+/// Tries to take an advisory lock on the whole file without waiting
+/// (`flock(LOCK_SH | LOCK_NB)`, or `LOCK_EX` when `exclusive`). `Ok(false)`
+/// when another open file description holds a conflicting lock. Taking a
+/// lock this description already holds in the other kind converts it.
+pub(crate) fn try_lock_file(file: &std::fs::File, exclusive: bool) -> std::io::Result<bool> {
+    use std::os::fd::AsRawFd;
+    let kind = if exclusive {
+        libc::LOCK_EX
+    } else {
+        libc::LOCK_SH
+    };
+    loop {
+        // SAFETY: flock only reads its integer arguments; the descriptor is
+        // owned by `file`, which is borrowed for the call.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), kind | libc::LOCK_NB) };
+        if rc == 0 {
+            return Ok(true);
+        }
+        let error = std::io::Error::last_os_error();
+        match error.raw_os_error() {
+            Some(libc::EWOULDBLOCK) => return Ok(false),
+            Some(libc::EINTR) => continue,
+            _ => return Err(error),
+        }
+    }
+}

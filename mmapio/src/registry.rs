@@ -1,0 +1,393 @@
+//! The process-wide registry of mapped files: one shared state per file.
+//!
+//! Two handles of the same file made by separate opens would otherwise map
+//! it twice, each with its own lock, and never exclude each other: a write
+//! through one could change bytes under a live view of the other, and a
+//! `resize` through one could truncate the file under the other's pages
+//! (`SIGBUS`). So every open looks the file up here by its identity
+//! ([`FileId`]: device and inode on Unix, volume serial and file index on
+//! Windows) and obeys one rule:
+//!
+//! * **read-write** opens share the file's one writable state (mapping,
+//!   lock, flush counters): a writer through any handle waits for the views
+//!   of every handle;
+//! * **read-only** opens of a file that has a writable state share it too,
+//!   and their views take its read lock; otherwise they get a lock-free
+//!   mapping of their own;
+//! * a read-write open while lock-free (read-only or copy-on-write) mappings
+//!   of the file live, and a copy-on-write open while a writable state
+//!   lives, are refused with [`MmapIoError::HandleConflict`]: lock-free
+//!   views are not counted (that is what keeps them free), so nothing could
+//!   wait for them, and a private mapping still shows the file's later
+//!   changes on every page it has not copied.
+//!
+//! The registry holds only `Weak` references: a state is freed with its
+//! last handle, and dead entries are pruned as the registry grows.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{fence, Ordering};
+use std::sync::{Arc, Weak};
+
+use parking_lot::Mutex;
+
+use crate::mapped_file::Shared;
+use crate::{MmapIoError, MmapMode, Result};
+
+/// A file's identity, independent of the path it was opened by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct FileId {
+    device: u64,
+    index: u64,
+}
+
+impl FileId {
+    pub(crate) fn new(device: u64, index: u64) -> Self {
+        FileId { device, index }
+    }
+}
+
+/// The live states of one file.
+#[derive(Default)]
+struct Entry {
+    /// The writable state, shared by every read-write handle and by the
+    /// read-only handles opened while it lives.
+    writable: Weak<Shared>,
+    /// Lock-free states (read-only or copy-on-write), one per open, with
+    /// their mode.
+    lock_free: Vec<(Weak<Shared>, MmapMode)>,
+}
+
+impl Entry {
+    fn is_dead(&self) -> bool {
+        self.writable.strong_count() == 0
+            && self.lock_free.iter().all(|(s, _)| s.strong_count() == 0)
+    }
+
+    /// The mode of a live lock-free state, if any.
+    fn live_lock_free(&mut self) -> Option<MmapMode> {
+        self.lock_free.retain(|(state, _)| state.strong_count() > 0);
+        let mode = self.lock_free.first().map(|&(_, mode)| mode);
+        // A state seen dead was dropped by its last handle, after its last
+        // view (views borrow handles); this orders those reads before the
+        // writes the caller is about to allow.
+        fence(Ordering::Acquire);
+        mode
+    }
+
+    /// The writable state, if it still lives.
+    fn live_writable(&self) -> Option<Arc<Shared>> {
+        let state = self.writable.upgrade();
+        if state.is_none() {
+            // As in `live_lock_free`, for a writable state seen dead.
+            fence(Ordering::Acquire);
+        }
+        state
+    }
+}
+
+#[derive(Default)]
+struct Files {
+    by_id: BTreeMap<FileId, Entry>,
+    /// Prune dead entries when the map reaches this many.
+    prune_at: usize,
+}
+
+/// The registry: one per process ([`Registry::global`]); unit tests make
+/// their own over fabricated identities.
+pub(crate) struct Registry {
+    files: Mutex<Files>,
+}
+
+impl Registry {
+    pub(crate) const fn new() -> Self {
+        Registry {
+            files: parking_lot::const_mutex(Files {
+                by_id: BTreeMap::new(),
+                prune_at: 0,
+            }),
+        }
+    }
+
+    /// The registry of this process.
+    pub(crate) fn global() -> &'static Registry {
+        static GLOBAL: Registry = Registry::new();
+        &GLOBAL
+    }
+
+    /// The state a new `mode` handle of file `id` must use: the file's live
+    /// writable state when the rule above says to share it, or a new one
+    /// from `create`, which runs under the registry's lock so two opens of
+    /// one file can never both create a writable state. `path` names the
+    /// file in a [`MmapIoError::HandleConflict`].
+    pub(crate) fn state_for(
+        &self,
+        id: FileId,
+        mode: MmapMode,
+        path: &std::path::Path,
+        create: impl FnOnce() -> Result<Arc<Shared>>,
+    ) -> Result<Arc<Shared>> {
+        let conflict = |existing| MmapIoError::HandleConflict {
+            path: path.to_path_buf(),
+            requested: mode,
+            existing,
+        };
+        let mut files = self.files.lock();
+        files.prune_if_due();
+        let entry = files.by_id.entry(id).or_default();
+        if let Some(writable) = entry.live_writable() {
+            return match mode {
+                MmapMode::ReadWrite | MmapMode::ReadOnly => Ok(writable),
+                MmapMode::CopyOnWrite => Err(conflict(MmapMode::ReadWrite)),
+            };
+        }
+        match mode {
+            MmapMode::ReadWrite => {
+                if let Some(existing) = entry.live_lock_free() {
+                    return Err(conflict(existing));
+                }
+                let state = create()?;
+                entry.writable = Arc::downgrade(&state);
+                Ok(state)
+            }
+            MmapMode::ReadOnly | MmapMode::CopyOnWrite => {
+                let state = create()?;
+                entry
+                    .lock_free
+                    .retain(|(state, _)| state.strong_count() > 0);
+                entry.lock_free.push((Arc::downgrade(&state), mode));
+                Ok(state)
+            }
+        }
+    }
+
+    /// How many files have an entry (live or not yet pruned); for tests.
+    #[cfg(test)]
+    pub(crate) fn entries(&self) -> usize {
+        self.files.lock().by_id.len()
+    }
+}
+
+impl Files {
+    /// Drops the entries of files with no live state once the map has
+    /// doubled since the last pruning, so an open costs amortised O(log n).
+    fn prune_if_due(&mut self) {
+        if self.by_id.len() < self.prune_at {
+            return;
+        }
+        self.by_id.retain(|_, entry| !entry.is_dead());
+        self.prune_at = (self.by_id.len() * 2).max(64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The registry's rule over heap-backed states (so Miri runs it), with
+    //! fabricated file identities.
+    use std::path::{Path, PathBuf};
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+    use crate::mapped_file::MapOptions;
+    use crate::region::Region;
+    use crate::MemoryMappedFile;
+
+    fn open(
+        registry: &Registry,
+        file: u64,
+        mode: MmapMode,
+        bytes: &[u8],
+    ) -> Result<MemoryMappedFile> {
+        let path = Path::new("<heap>");
+        let shared = registry.state_for(FileId::new(0, file), mode, path, || {
+            let region = Region::heap(bytes.to_vec());
+            Ok(Arc::new(Shared::new(
+                region,
+                None,
+                PathBuf::from(path),
+                mode,
+            )))
+        })?;
+        MemoryMappedFile::from_state(
+            shared,
+            mode,
+            path.to_path_buf(),
+            MapOptions::default(),
+            None,
+        )
+    }
+
+    #[test]
+    fn read_write_opens_of_one_file_share_one_lock() {
+        let registry = Registry::new();
+        let a = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        let b = open(&registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        assert_eq!(b.as_slice(0, 4).unwrap(), b"abcd", "b maps a's state");
+        let mut view = a.as_slice_mut(0, 1).unwrap();
+        view[0] = b'A';
+        // b's writer would wait for a's view, held by this thread.
+        assert!(matches!(
+            b.update_region(0, b"B"),
+            Err(MmapIoError::WouldDeadlock {
+                op: "update_region"
+            })
+        ));
+        assert!(matches!(
+            b.resize(1),
+            Err(MmapIoError::WouldDeadlock { .. })
+        ));
+        drop(view);
+        b.update_region(1, b"B").unwrap();
+        assert_eq!(a.as_slice(0, 4).unwrap(), b"ABcd");
+        // Another file is another state.
+        let c = open(&registry, 2, MmapMode::ReadWrite, b"wxyz").unwrap();
+        assert_eq!(c.as_slice(0, 4).unwrap(), b"wxyz");
+    }
+
+    #[test]
+    fn a_writer_through_another_handle_waits_for_a_view() {
+        let registry = Registry::new();
+        let a = open(&registry, 1, MmapMode::ReadOnly, b"xxxx");
+        drop(a);
+        let writer = open(&registry, 1, MmapMode::ReadWrite, b"aaaa").unwrap();
+        let reader = open(&registry, 1, MmapMode::ReadOnly, b"????").unwrap();
+        let started = Barrier::new(2);
+        std::thread::scope(|s| {
+            let view = reader.as_slice(0, 4).unwrap();
+            let waiter = s.spawn(|| {
+                started.wait();
+                writer.update_region(0, b"bbbb").unwrap();
+            });
+            started.wait();
+            // The writer is past the barrier and cannot finish while the
+            // view lives: the view's bytes never change.
+            for _ in 0..20 {
+                assert_eq!(&*view, b"aaaa");
+                std::thread::yield_now();
+            }
+            assert!(!waiter.is_finished());
+            drop(view);
+            waiter.join().unwrap();
+        });
+        assert_eq!(reader.as_slice(0, 4).unwrap(), b"bbbb");
+    }
+
+    #[test]
+    fn read_only_handles_of_a_writable_file_share_its_lock() {
+        let registry = Registry::new();
+        let rw = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        let ro = open(&registry, 1, MmapMode::ReadOnly, b"????").unwrap();
+        assert_eq!(ro.mode(), MmapMode::ReadOnly);
+        let view = rw.as_slice_mut(0, 1).unwrap();
+        // The read-only handle's read takes the shared lock, which this
+        // thread holds for writing.
+        assert!(matches!(
+            ro.as_slice(0, 1),
+            Err(MmapIoError::WouldDeadlock { .. })
+        ));
+        drop(view);
+        // The read-only handle cannot write, though its state could.
+        assert!(matches!(
+            ro.update_region(0, b"x"),
+            Err(MmapIoError::InvalidMode { .. })
+        ));
+        assert!(matches!(ro.resize(8), Err(MmapIoError::InvalidMode { .. })));
+        // The writable state outlives its read-write handles while a
+        // read-only handle keeps it; a later read-write open joins it.
+        drop(rw);
+        let again = open(&registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        again.update_region(0, b"Z").unwrap();
+        assert_eq!(ro.as_slice(0, 4).unwrap(), b"Zbcd");
+    }
+
+    #[test]
+    fn writable_and_lock_free_opens_exclude_each_other() {
+        let registry = Registry::new();
+        let ro = open(&registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        let second_ro = open(&registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        match open(&registry, 1, MmapMode::ReadWrite, b"abcd") {
+            Err(MmapIoError::HandleConflict {
+                requested: MmapMode::ReadWrite,
+                existing: MmapMode::ReadOnly,
+                ..
+            }) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        drop((ro, second_ro));
+        let rw = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        match open(&registry, 1, MmapMode::CopyOnWrite, b"abcd") {
+            Err(MmapIoError::HandleConflict {
+                requested: MmapMode::CopyOnWrite,
+                existing: MmapMode::ReadWrite,
+                ..
+            }) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        drop(rw);
+        let cow = open(&registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
+        assert!(matches!(
+            open(&registry, 1, MmapMode::ReadWrite, b"abcd"),
+            Err(MmapIoError::HandleConflict {
+                existing: MmapMode::CopyOnWrite,
+                ..
+            })
+        ));
+        drop(cow);
+        assert!(open(&registry, 1, MmapMode::ReadWrite, b"abcd").is_ok());
+    }
+
+    #[test]
+    fn a_state_dies_with_its_last_handle_and_entries_are_pruned() {
+        let registry = Registry::new();
+        let first = open(&registry, 1, MmapMode::ReadWrite, b"old!").unwrap();
+        let clone = first.clone();
+        drop(first);
+        assert_eq!(
+            open(&registry, 1, MmapMode::ReadWrite, b"new!")
+                .unwrap()
+                .as_slice(0, 4)
+                .unwrap(),
+            b"old!",
+            "a clone keeps the state alive"
+        );
+        drop(clone);
+        assert_eq!(
+            open(&registry, 1, MmapMode::ReadWrite, b"new!")
+                .unwrap()
+                .as_slice(0, 4)
+                .unwrap(),
+            b"new!",
+            "the last handle took the state with it"
+        );
+        for file in 0..300 {
+            drop(open(&registry, file, MmapMode::ReadOnly, b"x").unwrap());
+        }
+        assert!(registry.entries() <= 128, "{} entries", registry.entries());
+    }
+
+    #[test]
+    fn handles_on_many_threads_never_see_a_view_change() {
+        let registry = Registry::new();
+        let writer = open(&registry, 7, MmapMode::ReadWrite, &[0; 64]).unwrap();
+        let readers: Vec<_> = (0..2)
+            .map(|_| open(&registry, 7, MmapMode::ReadOnly, &[0; 64]).unwrap())
+            .collect();
+        let rounds = if cfg!(miri) { 5 } else { 200 };
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                for round in 1..=rounds {
+                    writer.update_region(0, &[round as u8; 64]).unwrap();
+                }
+            });
+            for reader in &readers {
+                s.spawn(move || {
+                    for _ in 0..rounds {
+                        let view = reader.as_slice(0, 64).unwrap();
+                        let first = view[0];
+                        std::thread::yield_now();
+                        assert!(view.iter().all(|&b| b == first), "a view changed");
+                    }
+                });
+            }
+        });
+    }
+}
