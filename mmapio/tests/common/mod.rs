@@ -9,6 +9,8 @@ use std::fmt::Debug;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Barrier};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mmapio::{MemoryMappedFile, MmapIoError, MmapMode};
@@ -118,4 +120,100 @@ pub fn wait_with_output_within(
         .read_to_string(&mut err)
         .unwrap();
     (status, out, err)
+}
+
+// ------------------------------------------------------- blocking calls
+
+/// How long a thread that has signalled it is about to make a call is given
+/// to (wrongly) finish it. Nothing can tell that a thread is parked on a
+/// lock, so a blocked call is one that has not returned after this long.
+pub const BLOCKED_FOR: Duration = Duration::from_millis(150);
+/// How long a call that should proceed is given to finish before the test
+/// fails instead of hanging.
+pub const FINISH_WITHIN: Duration = Duration::from_secs(10);
+
+/// A call running on its own thread, made by [`spawn_waiter`].
+pub struct Waiter<T> {
+    handle: JoinHandle<T>,
+}
+
+/// Runs `call` on a new thread and returns once that thread is about to
+/// make it, so the waits that follow are measured from the call itself and
+/// not from a thread that may not have been scheduled yet.
+pub fn spawn_waiter<T, F>(call: F) -> Waiter<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let reached = Arc::new(Barrier::new(2));
+    let signal = Arc::clone(&reached);
+    let handle = std::thread::spawn(move || {
+        // The first thing the thread does, so nothing can fail before it
+        // and leave the main thread waiting on the barrier.
+        signal.wait();
+        call()
+    });
+    reached.wait();
+    Waiter { handle }
+}
+
+/// Sleeps `BLOCKED_FOR`: after it, a waiter whose call did not block has
+/// had ample time to return.
+pub fn let_waiters_run() {
+    std::thread::sleep(BLOCKED_FOR);
+}
+
+impl<T> Waiter<T> {
+    /// Whether the call has returned (or panicked).
+    pub fn is_finished(&self) -> bool {
+        self.handle.is_finished()
+    }
+
+    /// Asserts the call is still running `BLOCKED_FOR` from now.
+    #[track_caller]
+    pub fn assert_blocked(&self, what: &str) {
+        let_waiters_run();
+        self.assert_still_blocked(what);
+    }
+
+    /// Asserts the call has not returned yet, without waiting first (for
+    /// several waiters checked after one [`let_waiters_run`]).
+    #[track_caller]
+    pub fn assert_still_blocked(&self, what: &str) {
+        assert!(!self.is_finished(), "did not block: {what}");
+    }
+
+    /// The call's result, waiting at most `FINISH_WITHIN`. Panics (leaving
+    /// the thread detached, so the test fails instead of hanging) if the
+    /// call has not returned by then; re-raises the waiter's panic.
+    #[track_caller]
+    pub fn finish(self, what: &str) -> T {
+        let start = Instant::now();
+        while !self.handle.is_finished() {
+            assert!(
+                start.elapsed() < FINISH_WITHIN,
+                "not finished within {FINISH_WITHIN:?}: {what}"
+            );
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        match self.handle.join() {
+            Ok(value) => value,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    }
+}
+
+/// Asserts that `call`, run on another thread, blocks until `release` runs,
+/// then returns once it finishes: `what` names the call and what it waits
+/// for, for the failure messages.
+#[track_caller]
+pub fn assert_blocks_until<T, F>(what: &str, call: F, release: impl FnOnce()) -> T
+where
+    T: Send + 'static,
+    F: FnOnce() -> T + Send + 'static,
+{
+    let waiter = spawn_waiter(call);
+    waiter.assert_blocked(what);
+    release();
+    waiter.finish(what)
 }
