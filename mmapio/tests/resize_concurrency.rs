@@ -10,12 +10,7 @@ use std::time::{Duration, Instant};
 
 use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError};
 
-use common::create_rw_with;
-
-/// How long a resize that should be blocked is given to (wrongly) finish.
-const BLOCKED_FOR: Duration = Duration::from_millis(150);
-/// How long a resize that should proceed is given to finish.
-const PROCEED_WITHIN: Duration = Duration::from_secs(5);
+use common::{assert_blocks_until, create_rw_with, spawn_waiter, Waiter};
 
 fn pattern(len: usize, seed: u8) -> Vec<u8> {
     (0..len)
@@ -24,44 +19,25 @@ fn pattern(len: usize, seed: u8) -> Vec<u8> {
 }
 
 /// A `resize` running on another thread (through a clone of the handle).
-struct PendingResize {
-    done: Arc<AtomicBool>,
-    handle: JoinHandle<mmapio::Result<()>>,
-}
+struct PendingResize(Waiter<mmapio::Result<()>>);
 
+/// Returns once the other thread is about to call `resize`.
 fn spawn_resize(map: &MemoryMappedFile, new_len: u64) -> PendingResize {
     let map = map.clone();
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&done);
-    let handle = std::thread::spawn(move || {
-        let result = map.resize(new_len);
-        flag.store(true, Ordering::SeqCst);
-        result
-    });
-    PendingResize { done, handle }
+    PendingResize(spawn_waiter(move || map.resize(new_len)))
 }
 
 impl PendingResize {
+    #[track_caller]
     fn assert_blocked(&self, what: &str) {
-        std::thread::sleep(BLOCKED_FOR);
-        assert!(
-            !self.done.load(Ordering::SeqCst),
-            "resize finished while {what} was alive"
-        );
+        self.0
+            .assert_blocked(&format!("resize while {what} was alive"));
     }
 
+    #[track_caller]
     fn finish(self, what: &str) {
-        let start = Instant::now();
-        while !self.done.load(Ordering::SeqCst) {
-            assert!(
-                start.elapsed() < PROCEED_WITHIN,
-                "resize still blocked {PROCEED_WITHIN:?} after {what} was dropped"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        self.handle
-            .join()
-            .expect("resize thread panicked")
+        self.0
+            .finish(&format!("resize after {what} was dropped"))
             .expect("resize failed");
     }
 }
@@ -122,20 +98,16 @@ fn writers_wait_for_a_mapped_slice_too() {
     let dir = tempfile::tempdir().unwrap();
     let map = create_rw_with(&dir.path().join("w.bin"), &[0; 64]);
     let view = map.as_slice(0, 8).unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let writer = {
-        let map = map.clone();
-        let done = Arc::clone(&done);
-        std::thread::spawn(move || {
-            map.update_region(0, b"12345678").unwrap();
-            done.store(true, Ordering::SeqCst);
-        })
-    };
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(!done.load(Ordering::SeqCst), "write landed under a view");
-    assert_eq!(view, [0u8; 8], "bytes changed under a live view");
-    drop(view);
-    writer.join().unwrap();
+    let writer = map.clone();
+    assert_blocks_until(
+        "update_region under a live MappedSlice",
+        move || writer.update_region(0, b"12345678"),
+        || {
+            assert_eq!(view, [0u8; 8], "bytes changed under a live view");
+            drop(view);
+        },
+    )
+    .unwrap();
     assert_eq!(map.as_slice(0, 8).unwrap(), b"12345678");
 }
 
@@ -282,7 +254,10 @@ fn chunks_owned_does_not_block_resize_and_reports_vanished_items() {
     assert_eq!(owned.next().unwrap().unwrap(), &data[..1000]);
     // The iterator holds no lock between items: resize proceeds.
     let pending = spawn_resize(&map, 2500);
-    pending.finish("nothing (chunks_owned holds no lock)");
+    pending
+        .0
+        .finish("resize beside a chunks_owned() iterator")
+        .unwrap();
     assert_eq!(owned.next().unwrap().unwrap(), &data[1000..2000]);
     // The number of items was fixed up front; ranges past the new end fail.
     for expected_offset in [2000u64, 3000] {
