@@ -8,18 +8,17 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
-use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mmapio::{MemoryMappedFile, MmapIoError, MmapMode};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use tempfile::TempDir;
 
-/// How long an operation that should be blocked is given to (wrongly) finish.
-const BLOCKED_FOR: Duration = Duration::from_millis(150);
+use common::{spawn_waiter, Waiter};
+
 /// How long an operation that should proceed is given to finish.
 const PROCEED_WITHIN: Duration = Duration::from_secs(10);
 
@@ -36,60 +35,18 @@ fn bytes_at(map: &MemoryMappedFile, offset: u64, len: u64) -> Vec<u8> {
     map.as_slice(offset, len).unwrap().to_vec()
 }
 
-/// An operation running on another thread through a clone of the handle.
-struct Pending<T> {
-    done: Arc<AtomicBool>,
-    handle: JoinHandle<T>,
-}
-
-fn spawn_on_clone<T, F>(map: &MemoryMappedFile, f: F) -> Pending<T>
+/// Runs `f` on another thread through a clone of the handle; returns once
+/// that thread is about to call it.
+fn spawn_on_clone<T, F>(map: &MemoryMappedFile, f: F) -> Waiter<T>
 where
     T: Send + 'static,
     F: FnOnce(&MemoryMappedFile) -> T + Send + 'static,
 {
     let map = map.clone();
-    spawn(move || f(&map))
+    spawn_waiter(move || f(&map))
 }
 
-fn spawn<T, F>(f: F) -> Pending<T>
-where
-    T: Send + 'static,
-    F: FnOnce() -> T + Send + 'static,
-{
-    let done = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&done);
-    let handle = std::thread::spawn(move || {
-        let out = f();
-        flag.store(true, Ordering::SeqCst);
-        out
-    });
-    Pending { done, handle }
-}
-
-impl<T> Pending<T> {
-    fn is_done(&self) -> bool {
-        self.done.load(Ordering::SeqCst)
-    }
-
-    /// Waits at most `PROCEED_WITHIN`; panics (leaving the thread detached,
-    /// so the test fails instead of hanging) if it has not finished by then.
-    fn finish(self, what: &str) -> T {
-        let start = Instant::now();
-        while !self.handle.is_finished() {
-            assert!(
-                start.elapsed() < PROCEED_WITHIN,
-                "{what}: still not finished after {PROCEED_WITHIN:?}"
-            );
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        match self.handle.join() {
-            Ok(v) => v,
-            Err(panic) => std::panic::resume_unwind(panic),
-        }
-    }
-}
-
-fn finish_all<T>(pending: Vec<Pending<T>>, what: &str) -> Vec<T> {
+fn finish_all<T>(pending: Vec<Waiter<T>>, what: &str) -> Vec<T> {
     pending.into_iter().map(|p| p.finish(what)).collect()
 }
 
@@ -500,23 +457,11 @@ fn live_atomic_view_blocks_resize_writes_and_reads_on_other_threads() {
         let mut buf = [0u8; 8];
         m.read_into(0, &mut buf).map(|()| buf)
     });
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(
-        !resize.is_done(),
-        "resize finished while an atomic view was alive"
-    );
-    assert!(
-        !update.is_done(),
-        "update_region finished while an atomic view was alive"
-    );
-    assert!(
-        !slice.is_done(),
-        "as_slice finished while an atomic view was alive"
-    );
-    assert!(
-        !read.is_done(),
-        "read_into finished while an atomic view was alive"
-    );
+    common::let_waiters_run();
+    resize.assert_still_blocked("resize under a live atomic view");
+    update.assert_still_blocked("update_region under a live atomic view");
+    slice.assert_still_blocked("as_slice under a live atomic view");
+    read.assert_still_blocked("read_into under a live atomic view");
     // The view still works while they wait, and only its own thread uses it.
     counter.fetch_add(1, Ordering::SeqCst);
     drop(counter);
@@ -549,11 +494,7 @@ fn live_byte_view_blocks_atomic_views_on_other_threads() {
         let v = m.atomic_u64(8).unwrap();
         v.fetch_add(5, Ordering::SeqCst)
     });
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(
-        !atomic.is_done(),
-        "atomic_u64 was granted while a byte view was alive"
-    );
+    atomic.assert_blocked("atomic_u64 under a live byte view");
     assert_eq!(&view[8..16], [0u8; 8], "bytes changed under a live view");
     drop(view);
     assert_eq!(atomic.finish("atomic_u64 after the byte view dropped"), 0);
@@ -566,11 +507,7 @@ fn live_byte_view_blocks_atomic_views_on_other_threads() {
         let v = m.atomic_u32_slice(0, 4).unwrap();
         v[0].fetch_add(1, Ordering::SeqCst)
     });
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(
-        !atomic.is_done(),
-        "atomic_u32_slice was granted while a mutable view was alive"
-    );
+    atomic.assert_blocked("atomic_u32_slice under a live mutable view");
     drop(view);
     assert_eq!(
         atomic.finish("atomic_u32_slice after the mutable view dropped"),
@@ -623,11 +560,7 @@ fn write_lock_released_by_last_view_dropped_here() {
             drop(v3);
         });
     });
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(
-        !resize.is_done(),
-        "resize ran while one of several atomic views was still alive"
-    );
+    resize.assert_blocked("resize while one of several atomic views is alive");
     v1.store(1, Ordering::SeqCst);
     drop(v1);
     resize
@@ -656,11 +589,7 @@ fn write_lock_released_by_last_view_dropped_on_another_thread() {
             drop(v3);
         });
     });
-    std::thread::sleep(BLOCKED_FOR);
-    assert!(
-        !resize.is_done(),
-        "resize ran while one of several atomic views was still alive"
-    );
+    resize.assert_blocked("resize while one of several atomic views is alive");
     std::thread::scope(|s| {
         s.spawn(move || {
             v2[1].store(22, Ordering::SeqCst);
