@@ -7,11 +7,10 @@
 //! seeks (`i64::MIN`, `u64::MAX`, overflow) are checked one by one, and a
 //! live reader on a read-write mapping is shown to hold off `resize`.
 
+mod common;
+
 use std::io::{self, BufRead, Cursor, ErrorKind, IoSliceMut, Read, Seek, SeekFrom};
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use mmapio::{MemoryMappedFile, MmapMode};
 use proptest::prelude::*;
@@ -250,39 +249,22 @@ fn resize_waits_for_a_live_reader() {
     let mut head = [0u8; 16];
     reader.read_exact(&mut head).unwrap();
 
-    let done = Arc::new(AtomicBool::new(false));
     let resize = {
         let map = map.clone();
-        let done = Arc::clone(&done);
-        std::thread::spawn(move || {
-            let result = map.resize(100);
-            done.store(true, Ordering::SeqCst);
-            result
-        })
+        common::spawn_waiter(move || map.resize(100))
     };
-    std::thread::sleep(Duration::from_millis(150));
-    assert!(
-        !done.load(Ordering::SeqCst),
-        "resize finished under a live reader"
-    );
+    resize.assert_blocked("resize under a live reader");
     // The reader still reads the whole old mapping.
     let mut rest = Vec::new();
     reader.read_to_end(&mut rest).unwrap();
     assert_eq!(rest, data[16..]);
     assert_eq!(map.len(), 8192);
-    std::thread::sleep(Duration::from_millis(50));
-    assert!(
-        !done.load(Ordering::SeqCst),
-        "resize finished under a live reader"
-    );
+    resize.assert_blocked("resize under a live reader that reached its end");
 
     drop(reader);
-    let start = Instant::now();
-    while !done.load(Ordering::SeqCst) {
-        assert!(start.elapsed() < Duration::from_secs(5), "resize never ran");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    resize.join().unwrap().unwrap();
+    resize
+        .finish("resize after the reader was dropped")
+        .unwrap();
     assert_eq!(map.len(), 100);
     let mut all = Vec::new();
     map.reader().read_to_end(&mut all).unwrap();

@@ -15,7 +15,7 @@ use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Segment, Segm
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 
-use common::{assert_oob, create_rw_with, file_with, in_bounds};
+use common::{assert_blocks_until, assert_oob, create_rw_with, file_with, in_bounds};
 
 // Compile-time: segments own their handle and can cross threads.
 const _: () = {
@@ -272,20 +272,16 @@ fn writers_through_a_segment_wait_for_its_views() {
     let map = create_rw_with(&dir.path().join("lock.bin"), &[0; 64]);
     let seg = map.segment_mut(0, 8).unwrap();
     let view = seg.as_slice().unwrap();
-    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let writer = {
-        let seg = seg.clone();
-        let done = std::sync::Arc::clone(&done);
-        std::thread::spawn(move || {
-            seg.update_region(0, b"12345678").unwrap();
-            done.store(true, std::sync::atomic::Ordering::SeqCst);
-        })
-    };
-    std::thread::sleep(std::time::Duration::from_millis(150));
-    assert!(!done.load(std::sync::atomic::Ordering::SeqCst));
-    assert_eq!(view, [0u8; 8]);
-    drop(view);
-    writer.join().unwrap();
+    let writer = seg.clone();
+    assert_blocks_until(
+        "update_region through a segment under its live view",
+        move || writer.update_region(0, b"12345678"),
+        || {
+            assert_eq!(view, [0u8; 8], "bytes changed under a live view");
+            drop(view);
+        },
+    )
+    .unwrap();
     assert_eq!(seg.as_slice().unwrap(), b"12345678");
 }
 
