@@ -35,31 +35,56 @@
 //! * A view ([`MappedSlice`], [`MappedSliceMut`], iterator items) borrows the
 //!   handle it came from and, on read-write mappings, holds the mapping's
 //!   lock, so it can never outlive the mapping or see it move: `resize`
-//!   waits for every view to be dropped. Do not call `resize` or a writer
-//!   from a thread that holds a view of the same mapping; it would wait
-//!   forever.
+//!   waits for every view to be dropped.
 //! * Read-only and copy-on-write mappings are never written or resized while
 //!   shared, so their views need no lock.
 //! * Every ranged method checks `offset + len` with checked arithmetic: any
 //!   `u64` gives a result or [`MmapIoError::OutOfBounds`], never a panic.
+//! * A call that would wait for a view, iterator or mutable walk that the
+//!   calling thread itself holds on the same file returns
+//!   [`MmapIoError::WouldDeadlock`] where the crate can tell (the thread's
+//!   [`MappedSliceMut`], `for_each_mut` walk, or one of its first 32 live
+//!   `chunks()` iterators); `flush` from such a thread simply runs. A plain
+//!   [`MappedSlice`] is not tracked, to keep reads free of bookkeeping:
+//!   `resize`, a writer or an atomic view asked for by the thread that holds
+//!   one waits forever.
 //!
-//! ## Durability
-//! [`MemoryMappedFile::flush`] and every automatic flush call
-//! `msync(MS_SYNC)`, which returns once the device has the data; `resize`
-//! also `fsync`s the file after changing its length. [`FlushStats`] counts
-//! the flushes that succeeded, so tests can assert on them.
+//! ## Handles of one file
+//! Every open goes through a process-wide registry keyed by the file's
+//! identity (device and inode on Unix; volume serial number and file index
+//! on Windows), so the same file opened twice, under any path, is never two
+//! independent mappings that could change bytes under each other's views:
+//!
+//! | already mapped in this process | `open_rw` / `create_rw` / `write_mmap` | `open_ro` | `open_cow` |
+//! |---|---|---|---|
+//! | nothing | new writable state | new lock-free mapping | new private mapping |
+//! | read-write (any handle) | **shares** it: one mapping, one lock | **shares** it; its views take the read lock | [`MmapIoError::HandleConflict`] |
+//! | read-only or copy-on-write only | [`MmapIoError::HandleConflict`] | new lock-free mapping | new private mapping |
+//!
+//! So writes, `resize`, atomic views and `as_slice_mut` through any handle
+//! wait for the live views of every handle of the file. Read-only mappings
+//! of a file that has no writable handle keep lock-free reads; the price is
+//! that a writable open is refused while they live, because their views are
+//! not counted and could not be waited for. A copy-on-write mapping shows
+//! the file's later changes on every page it has not copied yet, so it
+//! cannot live beside a writable state either. The state, and the registry
+//! entry, go away with the last handle. Handles that share a state share
+//! its length and flush counters; each keeps its own path, flush policy,
+//! touch hint and huge-page request.
 //!
 //! ## External modification
-//! Memory mapping trusts the file not to change underneath it. If another
-//! process (or another handle in this one) truncates a mapped file, touching
-//! a page past the new end raises `SIGBUS`, which kills the process and
-//! cannot be turned into an error by any safe wrapper; bytes written by
-//! others show up in views without warning. `mmapio` maps the file's length
-//! at open, re-checks the length before every page walk
+//! What the crate cannot prevent: another process, or `std::fs` in this
+//! one, changing or truncating a mapped file. Bytes written that way show
+//! up in views without warning, and touching a page past a new, shorter
+//! end raises `SIGBUS`, which kills the process and cannot be turned into
+//! an error by any safe wrapper. `mmapio` maps the file's length at open,
+//! re-checks the length before every page walk
 //! ([`MemoryMappedFile::touch_pages`] returns
 //! [`MmapIoError::FileTruncated`] instead of faulting) and offers
-//! [`MemoryMappedFile::check_file_len`]; beyond that, coordinate writers
-//! yourself (for example with advisory file locks).
+//! [`MemoryMappedFile::check_file_len`]. Cooperating processes can keep off
+//! each other's files with the advisory lock of
+//! [`MmapBuilder::lock_file`]: shared for read-only and copy-on-write
+//! mappings, exclusive for read-write ones.
 //!
 //! ## Zero lengths
 //! Creating or resizing to 0 bytes is [`MmapIoError::InvalidSize`]; an
