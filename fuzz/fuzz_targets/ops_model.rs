@@ -442,7 +442,7 @@ impl State {
             Op::Resize { h, to } => self.resize(h, to),
             Op::Flush { h } => {
                 self.handle(h).flush().expect("flush");
-                self.stats.flush();
+                self.stats.flush_of(total);
             }
             Op::FlushRange { h, offset, len } => {
                 let offset = offset.resolve(total);
@@ -453,7 +453,7 @@ impl State {
                         result.unwrap_or_else(|e| {
                             panic!("flush_range({offset}, {len}) failed: {e:?}")
                         });
-                        self.stats.range_flush();
+                        self.stats.range_flush(len);
                     }
                     None => assert_out_of_bounds(result, offset, len, total),
                 }
@@ -735,7 +735,7 @@ impl State {
                 let (offset, len) = (seg.offset(), seg.len());
                 let expected = model_range(offset, len, total).ok_or((offset, len, total));
                 if expect_range(seg.flush(), &expected, "segment flush").is_some() {
-                    self.stats.range_flush();
+                    self.stats.range_flush(len);
                 }
             }
             Op::Reader { h, ops } => self.reader(h, &ops),

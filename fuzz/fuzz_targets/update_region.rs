@@ -73,7 +73,7 @@ fuzz_target!(|input: Input| {
             Step::Flush => {
                 map.flush().expect("flush");
                 if input.mode == Mode::ReadWrite {
-                    stats.flush();
+                    stats.flush_of(total);
                 }
             }
         }
