@@ -337,3 +337,112 @@ fn empty_copy_on_write_mapping() {
     assert_oob(map.cow_update_region(0, b"x"), 0, 1, 0);
     assert_oob(map.cow_slice_mut(1, 0), 1, 0, 0);
 }
+
+/// One step of the copy-on-write model.
+#[derive(Clone, Debug)]
+enum CowOp {
+    Write { offset: u64, data: Vec<u8> },
+    SliceMut { offset: u64, len: u64, byte: u8 },
+    Clone,
+    DropClone,
+    Segment { offset: u64, len: u64 },
+    DropSegment,
+    ReadBack,
+}
+
+fn cow_op(total: u64) -> impl proptest::strategy::Strategy<Value = CowOp> {
+    use proptest::prelude::*;
+    let pos = prop_oneof![0..total + 16, Just(u64::MAX)];
+    prop_oneof![
+        4 => (pos.clone(), proptest::collection::vec(any::<u8>(), 0..200))
+            .prop_map(|(offset, data)| CowOp::Write { offset, data }),
+        3 => (pos.clone(), 0..300u64, any::<u8>())
+            .prop_map(|(offset, len, byte)| CowOp::SliceMut { offset, len, byte }),
+        1 => Just(CowOp::Clone),
+        1 => Just(CowOp::DropClone),
+        1 => (0..total, 0..64u64).prop_map(|(offset, len)| CowOp::Segment { offset, len }),
+        1 => Just(CowOp::DropSegment),
+        1 => Just(CowOp::ReadBack),
+    ]
+}
+
+#[test]
+fn private_writes_follow_a_model() {
+    use proptest::test_runner::{Config, TestRunner};
+    const TOTAL: u64 = 5000;
+    let dir = tempfile::tempdir().unwrap();
+    let original = pattern(TOTAL as usize, 9);
+    let path = file_with(&dir, "model.bin", &original);
+    let mut runner = TestRunner::new(Config {
+        cases: 128,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = proptest::collection::vec(cow_op(TOTAL), 1..40);
+    let result = runner.run(&strategy, |ops| {
+        let mut map = MemoryMappedFile::open_cow(&path).unwrap();
+        let mut model = original.clone();
+        let (mut clones, mut segments) = (Vec::new(), Vec::new());
+        let range = |offset: u64, len: u64| {
+            let end = offset.checked_add(len)?;
+            (end <= TOTAL).then(|| offset as usize..end as usize)
+        };
+        for op in ops {
+            // Every clone or segment is another handle: private writes need
+            // the only one.
+            let others = clones.len() + segments.len();
+            match op {
+                CowOp::Write { offset, data } => {
+                    let result = map.cow_update_region(offset, &data);
+                    match (others, range(offset, data.len() as u64)) {
+                        (0, Some(r)) => {
+                            result.unwrap();
+                            model[r].copy_from_slice(&data);
+                        }
+                        (0, None) => assert_oob(result, offset, data.len() as u64, TOTAL),
+                        (n, _) => {
+                            assert_shared(result, n + 1);
+                        }
+                    }
+                }
+                CowOp::SliceMut { offset, len, byte } => {
+                    let result = map.cow_slice_mut(offset, len).map(|bytes| bytes.fill(byte));
+                    match (others, range(offset, len)) {
+                        (0, Some(r)) => {
+                            result.unwrap();
+                            model[r].fill(byte);
+                        }
+                        (0, None) => assert_oob(result, offset, len, TOTAL),
+                        (n, _) => {
+                            assert_shared(result, n + 1);
+                        }
+                    }
+                }
+                CowOp::Clone => clones.push(map.clone()),
+                CowOp::DropClone => drop(clones.pop()),
+                CowOp::Segment { offset, len } => segments.push(map.segment(offset, len).unwrap()),
+                CowOp::DropSegment => drop(segments.pop()),
+                CowOp::ReadBack => {
+                    for clone in &clones {
+                        assert_eq!(contents(clone), model, "a clone sees the private bytes");
+                    }
+                    for segment in &segments {
+                        let (o, l) = (segment.offset() as usize, segment.len() as usize);
+                        assert_eq!(segment.as_slice().unwrap(), &model[o..o + l]);
+                    }
+                }
+            }
+            assert_eq!(contents(&map), model, "the mapping reads the model");
+        }
+        drop((clones, segments, map));
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            original,
+            "the file never changes"
+        );
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
