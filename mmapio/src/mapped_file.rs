@@ -15,7 +15,7 @@ use crate::builder::MmapBuilder;
 use crate::flush::{FlushAccounting, FlushStats};
 use crate::flusher::Flusher;
 use crate::region::{MapKind, Region};
-use crate::registry::Registry;
+use crate::registry::{Registration, Registry};
 use crate::touch::touch_bytes;
 use crate::views::{MappedSlice, MappedSliceMut};
 use crate::{os, FlushPolicy, MmapIoError, MmapMode, Result, TouchHint};
@@ -68,6 +68,16 @@ pub(crate) struct Shared {
     /// behalf (see `atomic.rs`).
     #[cfg(feature = "atomic")]
     pub(crate) atomic_views: Mutex<usize>,
+    /// Its file's entry in the registry (none for unit tests' heap states).
+    registration: Option<Registration>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        if let Some(registration) = self.registration {
+            registration.state_dropped();
+        }
+    }
 }
 
 /// An advisory lock held on a state's file descriptor.
@@ -241,8 +251,8 @@ impl MemoryMappedFile {
             checked_map_len(min_len)?;
         }
         let id = os::file_id(&file).map_err(|e| MmapIoError::io("stat", &path, e))?;
-        let shared = Registry::global().state_for(id, mode, &path, || {
-            Self::new_state(file, &path, mode, kind, min_len).map(Arc::new)
+        let shared = Registry::global().state_for(id, mode, &path, |registration| {
+            Self::new_state(file, &path, mode, kind, min_len, registration).map(Arc::new)
         })?;
         Self::from_state(shared, mode, path, options, min_len)
     }
@@ -254,6 +264,7 @@ impl MemoryMappedFile {
         mode: MmapMode,
         kind: MapKind,
         min_len: Option<u64>,
+        registration: Registration,
     ) -> Result<Shared> {
         // Read under the registry's lock: no handle of this process can be
         // changing the length now.
@@ -281,7 +292,13 @@ impl MemoryMappedFile {
             }
         };
         let region = Region::map(&file, kind, len).map_err(|e| MmapIoError::io("mmap", path, e))?;
-        Ok(Shared::new(region, Some(file), path.to_path_buf(), mode))
+        Ok(Shared::new(
+            region,
+            Some(file),
+            path.to_path_buf(),
+            mode,
+            Some(registration),
+        ))
     }
 
     /// A new handle of `shared` in `mode`: takes the advisory lock the
@@ -343,7 +360,7 @@ impl MemoryMappedFile {
         mode: MmapMode,
         options: MapOptions,
     ) -> Self {
-        let shared = Arc::new(Shared::new(region, file, path.clone(), mode));
+        let shared = Arc::new(Shared::new(region, file, path.clone(), mode, None));
         Self::from_state(shared, mode, path, options, None).expect("heap regions need no I/O")
     }
 
@@ -445,7 +462,7 @@ impl MemoryMappedFile {
         let (mode, path, options) = (handle.mode, handle.path.clone(), handle.options);
         drop(handle);
         match Arc::try_unwrap(shared) {
-            Ok(shared) => Ok(shared.file.expect("checked above")),
+            Ok(mut shared) => Ok(shared.file.take().expect("checked above")),
             Err(shared) => {
                 // Another open of the file joined meanwhile: hand back a
                 // working handle (its final flush already ran).
@@ -860,7 +877,13 @@ impl MemoryMappedFile {
 }
 
 impl Shared {
-    pub(crate) fn new(region: Region, file: Option<File>, path: PathBuf, mode: MmapMode) -> Self {
+    pub(crate) fn new(
+        region: Region,
+        file: Option<File>,
+        path: PathBuf,
+        mode: MmapMode,
+        registration: Option<Registration>,
+    ) -> Self {
         let len = region.len();
         let storage = match mode {
             MmapMode::ReadWrite => Storage::Locked(RwLock::new(region)),
@@ -877,6 +900,7 @@ impl Shared {
             file_lock: Mutex::new(FileLock::None),
             #[cfg(feature = "atomic")]
             atomic_views: Mutex::new(0),
+            registration,
         }
     }
 

@@ -22,7 +22,8 @@
 //!   changes on every page it has not copied.
 //!
 //! The registry holds only `Weak` references: a state is freed with its
-//! last handle, and dead entries are pruned as the registry grows.
+//! last handle, and its entry is removed as it goes (see [`Registration`]),
+//! so nothing of a closed file stays behind.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{fence, Ordering};
@@ -85,26 +86,36 @@ impl Entry {
     }
 }
 
-#[derive(Default)]
-struct Files {
-    by_id: BTreeMap<FileId, Entry>,
-    /// Prune dead entries when the map reaches this many.
-    prune_at: usize,
-}
-
-/// The registry: one per process ([`Registry::global`]); unit tests make
+/// The registry: one per process ([`Registry::global`]); unit tests use
 /// their own over fabricated identities.
 pub(crate) struct Registry {
-    files: Mutex<Files>,
+    files: Mutex<BTreeMap<FileId, Entry>>,
+}
+
+/// A state's place in a registry: when the state is dropped, it removes
+/// its file's entry if no live state is left in it.
+#[derive(Clone, Copy)]
+pub(crate) struct Registration {
+    registry: &'static Registry,
+    id: FileId,
+}
+
+impl Registration {
+    /// Called from the state's `Drop`, when its strong count is already 0.
+    /// Never runs under the registry's lock: `state_for` drops no state
+    /// while holding it.
+    pub(crate) fn state_dropped(self) {
+        let mut files = self.registry.files.lock();
+        if files.get(&self.id).is_some_and(Entry::is_dead) {
+            files.remove(&self.id);
+        }
+    }
 }
 
 impl Registry {
     pub(crate) const fn new() -> Self {
         Registry {
-            files: parking_lot::const_mutex(Files {
-                by_id: BTreeMap::new(),
-                prune_at: 0,
-            }),
+            files: parking_lot::const_mutex(BTreeMap::new()),
         }
     }
 
@@ -116,66 +127,62 @@ impl Registry {
 
     /// The state a new `mode` handle of file `id` must use: the file's live
     /// writable state when the rule above says to share it, or a new one
-    /// from `create`, which runs under the registry's lock so two opens of
-    /// one file can never both create a writable state. `path` names the
-    /// file in a [`MmapIoError::HandleConflict`].
+    /// from `create` (given the registration the state must keep), which
+    /// runs under the registry's lock so two opens of one file can never
+    /// both create a writable state. `path` names the file in a
+    /// [`MmapIoError::HandleConflict`].
     pub(crate) fn state_for(
-        &self,
+        &'static self,
         id: FileId,
         mode: MmapMode,
         path: &std::path::Path,
-        create: impl FnOnce() -> Result<Arc<Shared>>,
+        create: impl FnOnce(Registration) -> Result<Arc<Shared>>,
     ) -> Result<Arc<Shared>> {
         let conflict = |existing| MmapIoError::HandleConflict {
             path: path.to_path_buf(),
             requested: mode,
             existing,
         };
+        let registration = Registration { registry: self, id };
         let mut files = self.files.lock();
-        files.prune_if_due();
-        let entry = files.by_id.entry(id).or_default();
-        if let Some(writable) = entry.live_writable() {
-            return match mode {
-                MmapMode::ReadWrite | MmapMode::ReadOnly => Ok(writable),
-                MmapMode::CopyOnWrite => Err(conflict(MmapMode::ReadWrite)),
-            };
-        }
-        match mode {
-            MmapMode::ReadWrite => {
-                if let Some(existing) = entry.live_lock_free() {
-                    return Err(conflict(existing));
-                }
-                let state = create()?;
-                entry.writable = Arc::downgrade(&state);
-                Ok(state)
-            }
-            MmapMode::ReadOnly | MmapMode::CopyOnWrite => {
-                let state = create()?;
+        let entry = files.entry(id).or_default();
+        // A state upgraded here may have lost its other handles meanwhile:
+        // it is dropped, if at all, only after the lock is released below,
+        // because its `Drop` takes that lock.
+        let writable = entry.live_writable();
+        let outcome = match (&writable, mode) {
+            (Some(state), MmapMode::ReadWrite | MmapMode::ReadOnly) => Ok(Arc::clone(state)),
+            (Some(_), MmapMode::CopyOnWrite) => Err(conflict(MmapMode::ReadWrite)),
+            (None, MmapMode::ReadWrite) => match entry.live_lock_free() {
+                Some(existing) => Err(conflict(existing)),
+                None => create(registration).map(|state| {
+                    entry.writable = Arc::downgrade(&state);
+                    state
+                }),
+            },
+            (None, MmapMode::ReadOnly | MmapMode::CopyOnWrite) => {
                 entry
                     .lock_free
                     .retain(|(state, _)| state.strong_count() > 0);
-                entry.lock_free.push((Arc::downgrade(&state), mode));
-                Ok(state)
+                create(registration).map(|state| {
+                    entry.lock_free.push((Arc::downgrade(&state), mode));
+                    state
+                })
             }
+        };
+        if entry.is_dead() {
+            // A refused or failed open leaves no entry behind.
+            files.remove(&id);
         }
+        drop(files);
+        drop(writable);
+        outcome
     }
 
-    /// How many files have an entry (live or not yet pruned); for tests.
+    /// How many files have an entry; for tests.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> usize {
-        self.files.lock().by_id.len()
-    }
-}
-
-impl Files {
-    /// Drops the entries of files with no live state once the map has
-    /// doubled since the last pruning, so an open costs amortised O(log n).
-    fn prune_if_due(&mut self) {
-        if self.by_id.len() < self.prune_at {
-            return;
-        }
-        self.by_id.retain(|_, entry| !entry.is_dead());
-        self.prune_at = (self.by_id.len() * 2).max(64);
+        self.files.lock().len()
     }
 }
 
@@ -192,19 +199,21 @@ mod tests {
     use crate::MemoryMappedFile;
 
     fn open(
-        registry: &Registry,
+        registry: &'static Registry,
         file: u64,
         mode: MmapMode,
         bytes: &[u8],
     ) -> Result<MemoryMappedFile> {
         let path = Path::new("<heap>");
-        let shared = registry.state_for(FileId::new(0, file), mode, path, || {
+        let shared = registry.state_for(FileId::new(0, file), mode, path, |registration| {
             let region = Region::heap(bytes.to_vec());
+            let path = PathBuf::from(path);
             Ok(Arc::new(Shared::new(
                 region,
                 None,
-                PathBuf::from(path),
+                path,
                 mode,
+                Some(registration),
             )))
         })?;
         MemoryMappedFile::from_state(
@@ -216,11 +225,19 @@ mod tests {
         )
     }
 
+    /// A registry of the test's own, so tests running at once do not meet.
+    macro_rules! registry {
+        () => {{
+            static REGISTRY: Registry = Registry::new();
+            &REGISTRY
+        }};
+    }
+
     #[test]
     fn read_write_opens_of_one_file_share_one_lock() {
-        let registry = Registry::new();
-        let a = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
-        let b = open(&registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        let registry = registry!();
+        let a = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        let b = open(registry, 1, MmapMode::ReadWrite, b"????").unwrap();
         assert_eq!(b.as_slice(0, 4).unwrap(), b"abcd", "b maps a's state");
         let mut view = a.as_slice_mut(0, 1).unwrap();
         view[0] = b'A';
@@ -239,17 +256,17 @@ mod tests {
         b.update_region(1, b"B").unwrap();
         assert_eq!(a.as_slice(0, 4).unwrap(), b"ABcd");
         // Another file is another state.
-        let c = open(&registry, 2, MmapMode::ReadWrite, b"wxyz").unwrap();
+        let c = open(registry, 2, MmapMode::ReadWrite, b"wxyz").unwrap();
         assert_eq!(c.as_slice(0, 4).unwrap(), b"wxyz");
     }
 
     #[test]
     fn a_writer_through_another_handle_waits_for_a_view() {
-        let registry = Registry::new();
-        let a = open(&registry, 1, MmapMode::ReadOnly, b"xxxx");
+        let registry = registry!();
+        let a = open(registry, 1, MmapMode::ReadOnly, b"xxxx");
         drop(a);
-        let writer = open(&registry, 1, MmapMode::ReadWrite, b"aaaa").unwrap();
-        let reader = open(&registry, 1, MmapMode::ReadOnly, b"????").unwrap();
+        let writer = open(registry, 1, MmapMode::ReadWrite, b"aaaa").unwrap();
+        let reader = open(registry, 1, MmapMode::ReadOnly, b"????").unwrap();
         let started = Barrier::new(2);
         std::thread::scope(|s| {
             let view = reader.as_slice(0, 4).unwrap();
@@ -273,9 +290,9 @@ mod tests {
 
     #[test]
     fn read_only_handles_of_a_writable_file_share_its_lock() {
-        let registry = Registry::new();
-        let rw = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
-        let ro = open(&registry, 1, MmapMode::ReadOnly, b"????").unwrap();
+        let registry = registry!();
+        let rw = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        let ro = open(registry, 1, MmapMode::ReadOnly, b"????").unwrap();
         assert_eq!(ro.mode(), MmapMode::ReadOnly);
         let view = rw.as_slice_mut(0, 1).unwrap();
         // The read-only handle's read takes the shared lock, which this
@@ -294,17 +311,17 @@ mod tests {
         // The writable state outlives its read-write handles while a
         // read-only handle keeps it; a later read-write open joins it.
         drop(rw);
-        let again = open(&registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        let again = open(registry, 1, MmapMode::ReadWrite, b"????").unwrap();
         again.update_region(0, b"Z").unwrap();
         assert_eq!(ro.as_slice(0, 4).unwrap(), b"Zbcd");
     }
 
     #[test]
     fn writable_and_lock_free_opens_exclude_each_other() {
-        let registry = Registry::new();
-        let ro = open(&registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
-        let second_ro = open(&registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
-        match open(&registry, 1, MmapMode::ReadWrite, b"abcd") {
+        let registry = registry!();
+        let ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        let second_ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        match open(registry, 1, MmapMode::ReadWrite, b"abcd") {
             Err(MmapIoError::HandleConflict {
                 requested: MmapMode::ReadWrite,
                 existing: MmapMode::ReadOnly,
@@ -313,8 +330,8 @@ mod tests {
             other => panic!("expected a conflict, got {other:?}"),
         }
         drop((ro, second_ro));
-        let rw = open(&registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
-        match open(&registry, 1, MmapMode::CopyOnWrite, b"abcd") {
+        let rw = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        match open(registry, 1, MmapMode::CopyOnWrite, b"abcd") {
             Err(MmapIoError::HandleConflict {
                 requested: MmapMode::CopyOnWrite,
                 existing: MmapMode::ReadWrite,
@@ -323,26 +340,26 @@ mod tests {
             other => panic!("expected a conflict, got {other:?}"),
         }
         drop(rw);
-        let cow = open(&registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
+        let cow = open(registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
         assert!(matches!(
-            open(&registry, 1, MmapMode::ReadWrite, b"abcd"),
+            open(registry, 1, MmapMode::ReadWrite, b"abcd"),
             Err(MmapIoError::HandleConflict {
                 existing: MmapMode::CopyOnWrite,
                 ..
             })
         ));
         drop(cow);
-        assert!(open(&registry, 1, MmapMode::ReadWrite, b"abcd").is_ok());
+        assert!(open(registry, 1, MmapMode::ReadWrite, b"abcd").is_ok());
     }
 
     #[test]
-    fn a_state_dies_with_its_last_handle_and_entries_are_pruned() {
-        let registry = Registry::new();
-        let first = open(&registry, 1, MmapMode::ReadWrite, b"old!").unwrap();
+    fn a_state_and_its_entry_go_with_the_last_handle() {
+        let registry = registry!();
+        let first = open(registry, 1, MmapMode::ReadWrite, b"old!").unwrap();
         let clone = first.clone();
         drop(first);
         assert_eq!(
-            open(&registry, 1, MmapMode::ReadWrite, b"new!")
+            open(registry, 1, MmapMode::ReadWrite, b"new!")
                 .unwrap()
                 .as_slice(0, 4)
                 .unwrap(),
@@ -351,25 +368,32 @@ mod tests {
         );
         drop(clone);
         assert_eq!(
-            open(&registry, 1, MmapMode::ReadWrite, b"new!")
+            open(registry, 1, MmapMode::ReadWrite, b"new!")
                 .unwrap()
                 .as_slice(0, 4)
                 .unwrap(),
             b"new!",
             "the last handle took the state with it"
         );
-        for file in 0..300 {
-            drop(open(&registry, file, MmapMode::ReadOnly, b"x").unwrap());
-        }
-        assert!(registry.entries() <= 128, "{} entries", registry.entries());
+        assert_eq!(registry.entries(), 0, "nothing of a closed file stays");
+        let ro = open(registry, 2, MmapMode::ReadOnly, b"x").unwrap();
+        assert!(open(registry, 2, MmapMode::ReadWrite, b"x").is_err());
+        assert!(open(registry, 3, MmapMode::CopyOnWrite, b"x").is_ok());
+        assert_eq!(
+            registry.entries(),
+            1,
+            "refused and closed opens leave nothing"
+        );
+        drop(ro);
+        assert_eq!(registry.entries(), 0);
     }
 
     #[test]
     fn handles_on_many_threads_never_see_a_view_change() {
-        let registry = Registry::new();
-        let writer = open(&registry, 7, MmapMode::ReadWrite, &[0; 64]).unwrap();
+        let registry = registry!();
+        let writer = open(registry, 7, MmapMode::ReadWrite, &[0; 64]).unwrap();
         let readers: Vec<_> = (0..2)
-            .map(|_| open(&registry, 7, MmapMode::ReadOnly, &[0; 64]).unwrap())
+            .map(|_| open(registry, 7, MmapMode::ReadOnly, &[0; 64]).unwrap())
             .collect();
         let rounds = if cfg!(miri) { 5 } else { 200 };
         std::thread::scope(|s| {

@@ -385,7 +385,7 @@ fn private_writes_follow_a_model() {
         let (mut clones, mut segments) = (Vec::new(), Vec::new());
         let range = |offset: u64, len: u64| {
             let end = offset.checked_add(len)?;
-            (end <= TOTAL).then(|| offset as usize..end as usize)
+            (end <= TOTAL).then_some(offset as usize..end as usize)
         };
         for op in ops {
             // Every clone or segment is another handle: private writes need

@@ -170,7 +170,7 @@ impl<'h> Model<'h> {
 
     fn range(&self, offset: u64, len: u64) -> Option<std::ops::Range<usize>> {
         let end = offset.checked_add(len)?;
-        (end <= self.len()).then(|| offset as usize..end as usize)
+        (end <= self.len()).then_some(offset as usize..end as usize)
     }
 
     /// Whether a writer must wait for the live views: they hold the shared
