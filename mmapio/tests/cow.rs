@@ -420,7 +420,10 @@ fn private_writes_follow_a_model() {
                 }
                 CowOp::Clone => clones.push(map.clone()),
                 CowOp::DropClone => drop(clones.pop()),
-                CowOp::Segment { offset, len } => segments.push(map.segment(offset, len).unwrap()),
+                CowOp::Segment { offset, len } => {
+                    let len = len.min(TOTAL - offset);
+                    segments.push(map.segment(offset, len).unwrap());
+                }
                 CowOp::DropSegment => drop(segments.pop()),
                 CowOp::ReadBack => {
                     for clone in &clones {
