@@ -279,6 +279,34 @@ pub fn input_file(len: usize) -> PathBuf {
     path
 }
 
+/// A second file with the same bytes as the input file at `path`, for
+/// read-write `mmapio` mappings: `mmapio` shares one state between the
+/// handles of a file in a process and refuses a read-write mapping beside
+/// its lock-free read-only mappings of the same file, and a read-only
+/// variant must not share a read-write state (its views would then take the
+/// lock). Copied once and reused while its length and first bytes match.
+pub fn read_write_twin(path: &Path) -> PathBuf {
+    let twin = path.with_extension("rw-twin.bin");
+    let len = fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .len();
+    if !(matches!(fs::metadata(&twin), Ok(m) if m.len() == len) && same_head(path, &twin)) {
+        fs::copy(path, &twin)
+            .unwrap_or_else(|e| panic!("copying {} to {}: {e}", path.display(), twin.display()));
+    }
+    twin
+}
+
+/// Whether two files start with the same 64 KiB.
+fn same_head(a: &Path, b: &Path) -> bool {
+    let head = |path: &Path| -> Option<Vec<u8>> {
+        let mut bytes = Vec::new();
+        File::open(path).ok()?.take(64 * KIB as u64).read_to_end(&mut bytes).ok()?;
+        Some(bytes)
+    };
+    matches!((head(a), head(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// A file of `len` bytes that a bench may write to (the write targets and
 /// the atomic counters), named after `purpose`. Filled with the same
 /// deterministic bytes as the inputs when first created, so it is never
@@ -502,11 +530,13 @@ fn base_pages_only(bytes: &[u8]) {
     );
 }
 
-/// Maps `path` with `mmapio` (default flush policy, `Manual`).
+/// Maps `path` with `mmapio` (default flush policy, `Manual`); read-write
+/// mappings map its [`read_write_twin`], so read-only and read-write
+/// variants of one batch can both map "the input".
 pub fn open_mmapio(path: &Path, access: Access) -> mmapio::MemoryMappedFile {
     let result = match access {
         Access::ReadOnly => mmapio::MemoryMappedFile::open_ro(path),
-        Access::ReadWrite => mmapio::MemoryMappedFile::open_rw(path),
+        Access::ReadWrite => mmapio::MemoryMappedFile::open_rw(read_write_twin(path)),
     };
     mmapio_base_pages(result.unwrap_or_else(|e| panic!("mmapio: mapping {}: {e}", path.display())))
 }
