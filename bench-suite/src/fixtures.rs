@@ -301,7 +301,11 @@ pub fn read_write_twin(path: &Path) -> PathBuf {
 fn same_head(a: &Path, b: &Path) -> bool {
     let head = |path: &Path| -> Option<Vec<u8>> {
         let mut bytes = Vec::new();
-        File::open(path).ok()?.take(64 * KIB as u64).read_to_end(&mut bytes).ok()?;
+        File::open(path)
+            .ok()?
+            .take(64 * KIB as u64)
+            .read_to_end(&mut bytes)
+            .ok()?;
         Some(bytes)
     };
     matches!((head(a), head(b)), (Some(x), Some(y)) if x == y)

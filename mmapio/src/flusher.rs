@@ -59,7 +59,9 @@ fn run(shared: &Weak<Shared>, signal: &StopSignal, interval: Duration) {
             Some(shared) => {
                 if shared.flush.is_dirty() {
                     // Errors leave the bytes pending; the next tick retries.
-                    let _ = shared.flush();
+                    // Nothing can report an error from here; the next
+                    // explicit flush or the final one will.
+                    let _ = shared.flush(std::path::Path::new(""));
                 }
                 true
             }

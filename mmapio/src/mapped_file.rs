@@ -46,8 +46,6 @@ pub(crate) const RECHECK: Duration = Duration::from_millis(1);
 /// The state of one mapped file in this process, shared by every handle of
 /// it (see `registry.rs`) and, weakly, by background flushers.
 pub(crate) struct Shared {
-    /// The path of the open that created this state (for error messages).
-    pub(crate) path: PathBuf,
     /// The mode of the mapping itself: `ReadWrite` for the writable state,
     /// which read-only handles may share.
     pub(crate) mode: MmapMode,
@@ -127,7 +125,7 @@ impl Handle {
         {
             // Best effort: a drop cannot report errors. Callers who need to
             // know call `flush()` first.
-            let _ = shared.flush();
+            let _ = shared.flush(&self.path);
         }
     }
 }
@@ -292,13 +290,7 @@ impl MemoryMappedFile {
             }
         };
         let region = Region::map(&file, kind, len).map_err(|e| MmapIoError::io("mmap", path, e))?;
-        Ok(Shared::new(
-            region,
-            Some(file),
-            path.to_path_buf(),
-            mode,
-            Some(registration),
-        ))
+        Ok(Shared::new(region, Some(file), mode, Some(registration)))
     }
 
     /// A new handle of `shared` in `mode`: takes the advisory lock the
@@ -360,7 +352,7 @@ impl MemoryMappedFile {
         mode: MmapMode,
         options: MapOptions,
     ) -> Self {
-        let shared = Arc::new(Shared::new(region, file, path.clone(), mode, None));
+        let shared = Arc::new(Shared::new(region, file, mode, None));
         Self::from_state(shared, mode, path, options, None).expect("heap regions need no I/O")
     }
 
@@ -543,12 +535,30 @@ impl MemoryMappedFile {
                 let range = check_range(offset, len, region.len())?;
                 Ok(MappedSlice::borrowed(&region.bytes()[range], offset))
             }
-            Storage::Locked(lock) => {
-                let guard = self.shared.read(lock, "as_slice")?;
-                let range = check_range(offset, len, guard.len())?;
-                Ok(MappedSlice::guarded(guard, range))
-            }
+            Storage::Locked(lock) => match lock.try_read_recursive() {
+                Some(guard) => {
+                    let range = check_range(offset, len, guard.len())?;
+                    Ok(MappedSlice::guarded(guard, range))
+                }
+                // Out of line and returning the whole result, so the fast
+                // paths above keep as few values live as a plain lock would.
+                None => self.as_slice_waiting(lock, offset, len),
+            },
         }
+    }
+
+    /// `as_slice` when the read lock is not free at once.
+    #[cold]
+    #[inline(never)]
+    fn as_slice_waiting<'a>(
+        &'a self,
+        lock: &'a RwLock<Region>,
+        offset: u64,
+        len: u64,
+    ) -> Result<MappedSlice<'a>> {
+        let guard = self.shared.read(lock, "as_slice")?;
+        let range = check_range(offset, len, guard.len())?;
+        Ok(MappedSlice::guarded(guard, range))
     }
 
     /// A writable, zero-copy view of `len` bytes at `offset`; read-write
@@ -597,7 +607,7 @@ impl MemoryMappedFile {
         }
         let pending = self.shared.flush.record_write(data.len() as u64);
         if self.flush_policy().is_due(&pending) {
-            self.shared.flush()?;
+            self.shared.flush(self.path())?;
         }
         Ok(())
     }
@@ -634,7 +644,7 @@ impl MemoryMappedFile {
             return Ok(());
         }
         let resize_failed = |source| MmapIoError::ResizeFailed {
-            path: shared.path.clone(),
+            path: self.path().to_path_buf(),
             new_len,
             source,
         };
@@ -675,7 +685,7 @@ impl MemoryMappedFile {
         if let Some(file) = &shared.file {
             // The length has changed; only its durability is in question now.
             file.sync_all().map_err(|source| MmapIoError::FlushFailed {
-                path: shared.path.clone(),
+                path: self.path().to_path_buf(),
                 source,
             })?;
             shared.flush.count_file_sync();
@@ -694,7 +704,7 @@ impl MemoryMappedFile {
         if self.mode() != MmapMode::ReadWrite {
             return Ok(());
         }
-        self.shared.flush()
+        self.shared.flush(self.path())
     }
 
     /// Like [`flush`](Self::flush) for `len` bytes at `offset` only
@@ -711,7 +721,7 @@ impl MemoryMappedFile {
             let synced = region
                 .flush_range(range.start, range.len())
                 .map_err(|source| MmapIoError::FlushFailed {
-                    path: self.shared.path.clone(),
+                    path: self.path().to_path_buf(),
                     source,
                 })?;
             if synced {
@@ -766,12 +776,12 @@ impl MemoryMappedFile {
         };
         let actual = file
             .metadata()
-            .map_err(|e| MmapIoError::io("stat", &self.shared.path, e))?
+            .map_err(|e| MmapIoError::io("stat", self.path(), e))?
             .len();
         let expected = mapped_len as u64;
         if actual < expected {
             return Err(MmapIoError::FileTruncated {
-                path: self.shared.path.clone(),
+                path: self.path().to_path_buf(),
                 expected,
                 actual,
             });
@@ -880,7 +890,6 @@ impl Shared {
     pub(crate) fn new(
         region: Region,
         file: Option<File>,
-        path: PathBuf,
         mode: MmapMode,
         registration: Option<Registration>,
     ) -> Self {
@@ -890,7 +899,6 @@ impl Shared {
             MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
         };
         Shared {
-            path,
             mode,
             storage,
             file,
@@ -907,7 +915,7 @@ impl Shared {
     /// The full, durable flush behind `MemoryMappedFile::flush`, also used
     /// by policies, the background flusher and the final flush on drop.
     /// Counted only when an `msync` ran and succeeded.
-    pub(crate) fn flush(&self) -> Result<()> {
+    pub(crate) fn flush(&self, path: &Path) -> Result<()> {
         let Storage::Locked(lock) = &self.storage else {
             return Ok(());
         };
@@ -923,7 +931,7 @@ impl Shared {
             Err(source) => {
                 self.flush.restore_pending(taken);
                 Err(MmapIoError::FlushFailed {
-                    path: self.path.clone(),
+                    path: path.to_path_buf(),
                     source,
                 })
             }
@@ -1112,7 +1120,7 @@ impl std::os::fd::AsRawFd for MemoryMappedFile {
 impl fmt::Debug for MemoryMappedFile {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MemoryMappedFile")
-            .field("path", &self.shared.path)
+            .field("path", &self.path())
             .field("mode", &self.handle.mode)
             .field("len", &self.len())
             .field("flush_policy", &self.handle.options.flush_policy)

@@ -3,7 +3,9 @@
 //! --lib`), which cannot `mmap`. They exercise the same code paths as real
 //! mappings: only `Region`'s constructor and drop differ.
 
-use std::sync::{Arc, Barrier};
+use std::sync::Arc;
+#[cfg(any(feature = "iterator", feature = "atomic"))]
+use std::sync::Barrier;
 
 use crate::{FlushPolicy, MemoryMappedFile, MmapIoError};
 
@@ -151,6 +153,7 @@ fn chunk_items_keep_blocking_resize() {
 }
 
 /// Lets the other threads run (Miri switches threads at yields).
+#[cfg(any(feature = "iterator", feature = "atomic"))]
 fn yield_many() {
     for _ in 0..50 {
         std::thread::yield_now();

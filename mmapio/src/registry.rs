@@ -25,8 +25,7 @@
 //! last handle, and its entry is removed as it goes (see [`Registration`]),
 //! so nothing of a closed file stays behind.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{fence, Ordering};
+use std::collections::HashMap;
 use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
@@ -35,7 +34,7 @@ use crate::mapped_file::Shared;
 use crate::{MmapIoError, MmapMode, Result};
 
 /// A file's identity, independent of the path it was opened by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct FileId {
     device: u64,
     index: u64,
@@ -48,66 +47,77 @@ impl FileId {
 }
 
 /// The live states of one file.
-#[derive(Default)]
 struct Entry {
     /// The writable state, shared by every read-write handle and by the
     /// read-only handles opened while it lives.
     writable: Weak<Shared>,
-    /// Lock-free states (read-only or copy-on-write), one per open, with
-    /// their mode.
-    lock_free: Vec<(Weak<Shared>, MmapMode)>,
+    /// How many lock-free states (one per open) live: read-only ones and
+    /// copy-on-write ones.
+    read_only: usize,
+    copy_on_write: usize,
 }
 
 impl Entry {
     fn is_dead(&self) -> bool {
-        self.writable.strong_count() == 0
-            && self.lock_free.iter().all(|(s, _)| s.strong_count() == 0)
+        self.writable.strong_count() == 0 && self.lock_free_mode().is_none()
     }
 
-    /// The mode of a live lock-free state, if any.
-    fn live_lock_free(&mut self) -> Option<MmapMode> {
-        self.lock_free.retain(|(state, _)| state.strong_count() > 0);
-        let mode = self.lock_free.first().map(|&(_, mode)| mode);
-        // A state seen dead was dropped by its last handle, after its last
-        // view (views borrow handles); this orders those reads before the
-        // writes the caller is about to allow.
-        fence(Ordering::Acquire);
-        mode
-    }
-
-    /// The writable state, if it still lives.
-    fn live_writable(&self) -> Option<Arc<Shared>> {
-        let state = self.writable.upgrade();
-        if state.is_none() {
-            // As in `live_lock_free`, for a writable state seen dead.
-            fence(Ordering::Acquire);
+    /// The mode a read-write open conflicts with: read-only if any such
+    /// mapping lives, else copy-on-write if any does.
+    fn lock_free_mode(&self) -> Option<MmapMode> {
+        if self.read_only > 0 {
+            Some(MmapMode::ReadOnly)
+        } else if self.copy_on_write > 0 {
+            Some(MmapMode::CopyOnWrite)
+        } else {
+            None
         }
-        state
+    }
+
+    fn lock_free_count(&mut self, mode: MmapMode) -> &mut usize {
+        match mode {
+            MmapMode::CopyOnWrite => &mut self.copy_on_write,
+            _ => &mut self.read_only,
+        }
     }
 }
 
 /// The registry: one per process ([`Registry::global`]); unit tests use
-/// their own over fabricated identities.
+/// their own over fabricated identities. A `HashMap` keeps its capacity when
+/// entries go, so opening and closing files allocates nothing here once the
+/// map has grown to the number of files mapped at once.
 pub(crate) struct Registry {
-    files: Mutex<BTreeMap<FileId, Entry>>,
+    files: Mutex<Option<HashMap<FileId, Entry>>>,
 }
 
-/// A state's place in a registry: when the state is dropped, it removes
-/// its file's entry if no live state is left in it.
+/// A state's place in a registry: when the state is dropped, it takes
+/// itself out of its file's entry, and the entry out of the registry when
+/// no live state is left in it.
 #[derive(Clone, Copy)]
 pub(crate) struct Registration {
     registry: &'static Registry,
     id: FileId,
+    mode: MmapMode,
 }
 
 impl Registration {
-    /// Called from the state's `Drop`, when its strong count is already 0.
-    /// Never runs under the registry's lock: `state_for` drops no state
-    /// while holding it.
+    /// Called from the state's `Drop`, when its strong count is already 0
+    /// (so a writable state's `Weak` is dead). Never runs under the
+    /// registry's lock: `state_for` drops no state while holding it. The
+    /// lock also orders everything done through the state before any open
+    /// that finds it gone.
     pub(crate) fn state_dropped(self) {
         let mut files = self.registry.files.lock();
-        if files.get(&self.id).is_some_and(Entry::is_dead) {
-            files.remove(&self.id);
+        let Some(by_id) = files.as_mut() else {
+            return;
+        };
+        if let Some(entry) = by_id.get_mut(&self.id) {
+            if self.mode != MmapMode::ReadWrite {
+                *entry.lock_free_count(self.mode) -= 1;
+            }
+            if entry.is_dead() {
+                by_id.remove(&self.id);
+            }
         }
     }
 }
@@ -115,7 +125,7 @@ impl Registration {
 impl Registry {
     pub(crate) const fn new() -> Self {
         Registry {
-            files: parking_lot::const_mutex(BTreeMap::new()),
+            files: parking_lot::const_mutex(None),
         }
     }
 
@@ -143,17 +153,26 @@ impl Registry {
             requested: mode,
             existing,
         };
-        let registration = Registration { registry: self, id };
+        let registration = Registration {
+            registry: self,
+            id,
+            mode,
+        };
         let mut files = self.files.lock();
-        let entry = files.entry(id).or_default();
+        let by_id = files.get_or_insert_with(HashMap::new);
+        let entry = by_id.entry(id).or_insert_with(|| Entry {
+            writable: Weak::new(),
+            read_only: 0,
+            copy_on_write: 0,
+        });
         // A state upgraded here may have lost its other handles meanwhile:
         // it is dropped, if at all, only after the lock is released below,
         // because its `Drop` takes that lock.
-        let writable = entry.live_writable();
+        let writable = entry.writable.upgrade();
         let outcome = match (&writable, mode) {
             (Some(state), MmapMode::ReadWrite | MmapMode::ReadOnly) => Ok(Arc::clone(state)),
             (Some(_), MmapMode::CopyOnWrite) => Err(conflict(MmapMode::ReadWrite)),
-            (None, MmapMode::ReadWrite) => match entry.live_lock_free() {
+            (None, MmapMode::ReadWrite) => match entry.lock_free_mode() {
                 Some(existing) => Err(conflict(existing)),
                 None => create(registration).map(|state| {
                     entry.writable = Arc::downgrade(&state);
@@ -161,18 +180,15 @@ impl Registry {
                 }),
             },
             (None, MmapMode::ReadOnly | MmapMode::CopyOnWrite) => {
-                entry
-                    .lock_free
-                    .retain(|(state, _)| state.strong_count() > 0);
                 create(registration).map(|state| {
-                    entry.lock_free.push((Arc::downgrade(&state), mode));
+                    *entry.lock_free_count(mode) += 1;
                     state
                 })
             }
         };
         if entry.is_dead() {
             // A refused or failed open leaves no entry behind.
-            files.remove(&id);
+            by_id.remove(&id);
         }
         drop(files);
         drop(writable);
@@ -182,7 +198,7 @@ impl Registry {
     /// How many files have an entry; for tests.
     #[cfg(test)]
     pub(crate) fn entries(&self) -> usize {
-        self.files.lock().len()
+        self.files.lock().as_ref().map_or(0, HashMap::len)
     }
 }
 
@@ -190,7 +206,7 @@ impl Registry {
 mod tests {
     //! The registry's rule over heap-backed states (so Miri runs it), with
     //! fabricated file identities.
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::sync::{Arc, Barrier};
 
     use super::*;
@@ -207,11 +223,9 @@ mod tests {
         let path = Path::new("<heap>");
         let shared = registry.state_for(FileId::new(0, file), mode, path, |registration| {
             let region = Region::heap(bytes.to_vec());
-            let path = PathBuf::from(path);
             Ok(Arc::new(Shared::new(
                 region,
                 None,
-                path,
                 mode,
                 Some(registration),
             )))

@@ -193,6 +193,7 @@ fn a_handle_of_a_shared_state_can_grow_it_but_read_only_ones_cannot() {
     }
 }
 
+#[cfg(feature = "iterator")]
 #[test]
 fn writers_refuse_instead_of_waiting_for_the_calling_threads_own_iterator() {
     let dir = tempfile::tempdir().unwrap();

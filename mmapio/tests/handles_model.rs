@@ -17,10 +17,12 @@ use handles::{Op, Timing};
 const MAX_LEN: u64 = 3 * 4096;
 
 fn mode() -> impl Strategy<Value = MmapMode> {
+    // Copy-on-write mappings need the `cow` feature.
+    let cow = if cfg!(feature = "cow") { 1 } else { 0 };
     prop_oneof![
         3 => Just(MmapMode::ReadWrite),
         3 => Just(MmapMode::ReadOnly),
-        1 => Just(MmapMode::CopyOnWrite),
+        cow => Just(MmapMode::CopyOnWrite),
     ]
 }
 

@@ -83,7 +83,12 @@ impl RegistryModel {
         match (self.writable, mode) {
             (true, MmapMode::CopyOnWrite) => Err(MmapMode::ReadWrite),
             (true, _) => Ok(()),
-            (false, MmapMode::ReadWrite) => match self.lock_free.first() {
+            (false, MmapMode::ReadWrite) => match self
+                .lock_free
+                .iter()
+                .min_by_key(|&&m| m != MmapMode::ReadOnly)
+            {
+                // Read-only mappings are named first.
                 Some(&existing) => Err(existing),
                 None => {
                     self.writable = true;
