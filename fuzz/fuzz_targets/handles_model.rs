@@ -80,22 +80,24 @@ struct Input {
     ops: Vec<FuzzOp>,
 }
 
-fn mode(mode: Mode) -> MmapMode {
-    mode.mmap_mode()
+/// An offset and a length for a mapping of `total` bytes.
+fn at(offset: Pos, len: Span, total: u64) -> (u64, u64) {
+    let offset = offset.resolve(total);
+    (offset, len.resolve(offset, total))
 }
 
 /// Turns the fuzzer's positions into offsets and lengths for a mapping of
 /// `total` bytes (resolved against the initial length; the model predicts
 /// every out-of-range result after resizes).
 fn op(op: &FuzzOp, total: u64) -> Op {
-    let h = |h: u8| usize::from(h);
+    let h = usize::from;
     match *op {
         FuzzOp::View { h: i, offset, len } => {
-            let offset = offset.resolve(total);
+            let (offset, len) = at(offset, len, total);
             Op::View {
                 h: h(i),
                 offset,
-                len: len.resolve(offset, total),
+                len,
             }
         }
         FuzzOp::DropView { i } => Op::DropView { i: usize::from(i) },
@@ -105,12 +107,12 @@ fn op(op: &FuzzOp, total: u64) -> Op {
             len,
             seed,
         } => {
-            let offset = offset.resolve(total);
-            let len = len.resolve(offset, total).min(MAX_LEN as u64);
+            let (offset, len) = at(offset, len, total);
+            let data = pattern(seed, len.min(MAX_LEN as u64) as usize);
             Op::Write {
                 h: h(i),
                 offset,
-                data: pattern(seed, len as usize),
+                data,
             }
         }
         FuzzOp::SliceMut {
@@ -119,11 +121,11 @@ fn op(op: &FuzzOp, total: u64) -> Op {
             len,
             byte,
         } => {
-            let offset = offset.resolve(total);
+            let (offset, len) = at(offset, len, total);
             Op::SliceMut {
                 h: h(i),
                 offset,
-                len: len.resolve(offset, total),
+                len,
                 byte,
             }
         }
@@ -133,22 +135,24 @@ fn op(op: &FuzzOp, total: u64) -> Op {
         },
         FuzzOp::Flush { h: i } => Op::Flush { h: h(i) },
         FuzzOp::FlushRange { h: i, offset, len } => {
-            let offset = offset.resolve(total);
+            let (offset, len) = at(offset, len, total);
             Op::FlushRange {
                 h: h(i),
                 offset,
-                len: len.resolve(offset, total),
+                len,
             }
         }
         FuzzOp::ReadInto { h: i, offset, len } => {
-            let offset = offset.resolve(total);
+            let (offset, len) = at(offset, len, total);
             Op::ReadInto {
                 h: h(i),
                 offset,
-                len: len.resolve(offset, total),
+                len,
             }
         }
-        FuzzOp::Probe { mode: m } => Op::Probe { mode: mode(m) },
+        FuzzOp::Probe { mode } => Op::Probe {
+            mode: mode.mmap_mode(),
+        },
         FuzzOp::Race {
             writer,
             reader,
@@ -164,7 +168,7 @@ fn op(op: &FuzzOp, total: u64) -> Op {
 fuzz_target!(|input: Input| {
     let len = usize::from(input.len) % (MAX_LEN + 1);
     let count = 2 + usize::from(input.handles % 2);
-    let modes: Vec<MmapMode> = input.modes[..count].iter().map(|&m| mode(m)).collect();
+    let modes: Vec<MmapMode> = input.modes[..count].iter().map(|m| m.mmap_mode()).collect();
     let ops: Vec<Op> = input
         .ops
         .iter()

@@ -845,44 +845,34 @@ impl MemoryMappedFile {
         }
     }
 
-    /// A read-write mapping over a heap buffer (unit tests, Miri).
+    /// A mapping in `mode` over a heap buffer, outside the registry (unit
+    /// tests, Miri).
     #[cfg(test)]
-    pub(crate) fn heap_rw(bytes: Vec<u8>, policy: FlushPolicy) -> Self {
+    fn heap(bytes: Vec<u8>, mode: MmapMode, options: MapOptions) -> Self {
+        let path = PathBuf::from("<heap>");
+        Self::from_region(Region::heap(bytes), None, path, mode, options)
+    }
+
+    /// A read-write mapping over a heap buffer.
+    #[cfg(test)]
+    pub(crate) fn heap_rw(bytes: Vec<u8>, flush_policy: FlushPolicy) -> Self {
         let options = MapOptions {
-            flush_policy: policy,
+            flush_policy,
             ..MapOptions::default()
         };
-        Self::from_region(
-            Region::heap(bytes),
-            None,
-            PathBuf::from("<heap>"),
-            MmapMode::ReadWrite,
-            options,
-        )
+        Self::heap(bytes, MmapMode::ReadWrite, options)
     }
 
-    /// A copy-on-write mapping over a heap buffer (unit tests, Miri).
+    /// A copy-on-write mapping over a heap buffer.
     #[cfg(all(test, feature = "cow"))]
     pub(crate) fn heap_cow(bytes: Vec<u8>) -> Self {
-        Self::from_region(
-            Region::heap(bytes),
-            None,
-            PathBuf::from("<heap>"),
-            MmapMode::CopyOnWrite,
-            MapOptions::default(),
-        )
+        Self::heap(bytes, MmapMode::CopyOnWrite, MapOptions::default())
     }
 
-    /// A lock-free (read-only style) mapping over a heap buffer (unit tests).
+    /// A lock-free (read-only) mapping over a heap buffer.
     #[cfg(test)]
     pub(crate) fn heap_ro(bytes: Vec<u8>) -> Self {
-        Self::from_region(
-            Region::heap(bytes),
-            None,
-            PathBuf::from("<heap>"),
-            MmapMode::ReadOnly,
-            MapOptions::default(),
-        )
+        Self::heap(bytes, MmapMode::ReadOnly, MapOptions::default())
     }
 }
 
