@@ -439,6 +439,18 @@ fn clones_share_one_set_of_counters() {
     assert_eq!(map.flush_stats().flushes, 2);
 }
 
+#[test]
+fn flushing_an_empty_mapping_runs_no_msync_and_is_not_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = path_in(&dir, "empty.bin");
+    std::fs::write(&path, b"").unwrap();
+    let map = MemoryMappedFile::open_rw(&path).unwrap();
+    assert_eq!(map.len(), 0);
+    map.flush().unwrap();
+    map.flush_range(0, 0).unwrap();
+    assert_eq!(counters(map.flush_stats()), (0, 0, 0, 0, 0), "nothing was flushed");
+}
+
 // ------------------------------------------------------------ flush_range
 
 #[test]

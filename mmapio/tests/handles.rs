@@ -383,3 +383,47 @@ mod advisory_lock {
         assert!(locked_open(&path, MmapMode::ReadWrite).is_ok());
     }
 }
+
+/// `flush` from the thread that holds the write lock for a mutable view or
+/// walk runs (it has exclusive access already) instead of waiting for
+/// itself; run on another thread so a hang fails the test.
+#[test]
+fn flush_runs_on_the_thread_holding_a_mutable_view_or_walk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = rw_file(&dir, "self.bin", 3 * 4096);
+    let map = MemoryMappedFile::open_rw(&path).unwrap();
+    let other = MemoryMappedFile::open_rw(&path).unwrap();
+    let attempt = spawn_waiter(move || {
+        let mut view = map.as_slice_mut(0, 4).unwrap();
+        view.copy_from_slice(b"self");
+        let in_view = (map.flush(), other.flush(), map.flush_range(0, 4));
+        let read = other.as_slice(0, 1).map(drop);
+        drop(view);
+        #[cfg(feature = "iterator")]
+        let in_walk = map
+            .chunks_mut(4096)
+            .for_each_mut(|offset, chunk| {
+                chunk[0] = 1;
+                if offset == 4096 {
+                    other.flush()?;
+                }
+                Ok(())
+            })
+            .map(|()| map.flush_stats().flushes);
+        #[cfg(not(feature = "iterator"))]
+        let in_walk = other.flush().map(|()| map.flush_stats().flushes);
+        (in_view, read, in_walk)
+    });
+    let ((flush, other_flush, range), read, in_walk) =
+        attempt.finish("flush from the thread holding a mutable view");
+    flush.unwrap();
+    other_flush.unwrap();
+    range.unwrap();
+    assert!(
+        matches!(read, Err(MmapIoError::WouldDeadlock { op: "as_slice" })),
+        "a read would wait for this thread's own mutable view: {read:?}"
+    );
+    // Two full flushes under the view, one in the walk, counted once for
+    // the file's state that both handles share.
+    assert_eq!(in_walk.unwrap(), 3, "the flush inside the walk ran");
+}
