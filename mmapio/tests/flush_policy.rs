@@ -448,7 +448,11 @@ fn flushing_an_empty_mapping_runs_no_msync_and_is_not_counted() {
     assert_eq!(map.len(), 0);
     map.flush().unwrap();
     map.flush_range(0, 0).unwrap();
-    assert_eq!(counters(map.flush_stats()), (0, 0, 0, 0, 0), "nothing was flushed");
+    assert_eq!(
+        counters(map.flush_stats()),
+        (0, 0, 0, 0, 0),
+        "nothing was flushed"
+    );
 }
 
 // ------------------------------------------------------------ flush_range
