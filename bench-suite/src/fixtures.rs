@@ -279,36 +279,22 @@ pub fn input_file(len: usize) -> PathBuf {
     path
 }
 
-/// A second file with the same bytes as the input file at `path`, for
-/// read-write `mmapio` mappings: `mmapio` shares one state between the
-/// handles of a file in a process and refuses a read-write mapping beside
-/// its lock-free read-only mappings of the same file, and a read-only
-/// variant must not share a read-write state (its views would then take the
-/// lock). Copied once and reused while its length and first bytes match.
+/// A second file with the same bytes as the input (or scratch) file at
+/// `path`, for read-write `mmapio` mappings: `mmapio` shares one state
+/// between the handles of a file in a process and refuses a read-write
+/// mapping beside its lock-free read-only mappings of the same file, and a
+/// read-only variant must not share a read-write state (its views would
+/// then take the lock). Generated like the inputs (same writes, synced, so
+/// no writeback runs under a measurement) and reused afterwards.
 pub fn read_write_twin(path: &Path) -> PathBuf {
     let twin = path.with_extension("rw-twin.bin");
     let len = fs::metadata(path)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .len();
-    if !(matches!(fs::metadata(&twin), Ok(m) if m.len() == len) && same_head(path, &twin)) {
-        fs::copy(path, &twin)
-            .unwrap_or_else(|e| panic!("copying {} to {}: {e}", path.display(), twin.display()));
+        .len() as usize;
+    if !has_expected_head(&twin, len) {
+        generate(&twin, len);
     }
     twin
-}
-
-/// Whether two files start with the same 64 KiB.
-fn same_head(a: &Path, b: &Path) -> bool {
-    let head = |path: &Path| -> Option<Vec<u8>> {
-        let mut bytes = Vec::new();
-        File::open(path)
-            .ok()?
-            .take(64 * KIB as u64)
-            .read_to_end(&mut bytes)
-            .ok()?;
-        Some(bytes)
-    };
-    matches!((head(a), head(b)), (Some(x), Some(y)) if x == y)
 }
 
 /// A file of `len` bytes that a bench may write to (the write targets and
