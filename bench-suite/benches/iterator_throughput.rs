@@ -21,8 +21,8 @@ use std::hint::black_box;
 
 use bench_suite::catalog::{Role, Shape};
 use bench_suite::fixtures::{
-    checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, open_mmapio, size_label,
-    Access, CountingAllocator, Profile, SharedCountItems, TimedRegion, WorkloadReport,
+    checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, size_label, Access,
+    CountingAllocator, MmapioInput, Profile, SharedCountItems, TimedRegion, WorkloadReport,
     CACHE_RESIDENT_SIZE,
 };
 use bench_suite::side_by_side::Batch;
@@ -70,6 +70,29 @@ fn walk<'b>(
     });
 }
 
+/// As [`walk`], for a `mmapio` variant that maps `input` afresh for every
+/// run (outside the timed region; see [`MmapioInput`]) and passes over it.
+fn walk_mapped<'b>(
+    batch: &mut Batch<'b>,
+    function: impl Into<String>,
+    role: Role,
+    expected: u64,
+    input: MmapioInput,
+    mut pass: impl FnMut(&mmapio::MemoryMappedFile) -> u64 + 'b,
+) {
+    let function = function.into();
+    let message = format!("{function} read other bytes");
+    batch.add(function, role, 1, move |iterations| {
+        // Dropped after the tail expression, outside the timed region.
+        let map = input.map();
+        let region = TimedRegion::start();
+        for _ in 0..iterations {
+            assert_eq!(black_box(pass(&map)), expected, "{message}");
+        }
+        region.stop()
+    });
+}
+
 /// Adds the checksum of every byte of `chunk` to `sum`.
 #[inline(always)]
 fn add_checksum(sum: u64, chunk: &[u8]) -> u64 {
@@ -111,15 +134,16 @@ fn every_byte(
         );
         for access in [Access::ReadOnly, Access::ReadWrite] {
             let mode = access.suffix();
-            let map = open_mmapio(&path, access);
-            walk(
+            let map = MmapioInput::new(&path, access);
+            walk_mapped(
                 &mut batch,
                 format!("mmapio_chunks_{chunk_size}_{mode}"),
                 Role::mmapio(Shape::FoldItems)
                     .floor(format!("memmap2_chunks_exact_{chunk_size}"))
                     .peer(format!("mmap_io_chunks_{chunk_size}_{mode}")),
                 expected,
-                move || {
+                map,
+                move |map| {
                     map.chunks(chunk_size)
                         .expect("non-zero chunk size")
                         .fold(0, |sum, chunk| add_checksum(sum, &chunk))
@@ -173,15 +197,16 @@ fn every_byte(
     }
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
-        let map = open_mmapio(&path, access);
-        walk(
+        let map = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_pages_{mode}"),
             Role::mmapio(Shape::FoldItems)
                 .floor(format!("memmap2_chunks_exact_{page_size}"))
                 .peer(format!("mmap_io_pages_{mode}")),
             expected,
-            move || map.pages().fold(0, |sum, page| add_checksum(sum, &page)),
+            map,
+            move |map| map.pages().fold(0, |sum, page| add_checksum(sum, &page)),
         );
         let peer = open_mmap_io(&path, access);
         walk(
@@ -191,15 +216,16 @@ fn every_byte(
             expected,
             move || peer.pages().fold(0, |sum, page| add_checksum(sum, &page)),
         );
-        let map = open_mmapio(&path, access);
-        walk(
+        let map = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_chunks_owned_4096_{mode}"),
             Role::mmapio(Shape::OwnedItems)
                 .floor("memmap2_chunks_exact_4096_to_vec")
                 .peer(format!("mmap_io_chunks_owned_4096_{mode}")),
             expected,
-            move || {
+            map,
+            move |map| {
                 map.chunks_owned(4096)
                     .expect("non-zero chunk size")
                     .fold(0, |sum, chunk| add_checksum(sum, &chunk.expect("in range")))
@@ -216,15 +242,16 @@ fn every_byte(
                     .fold(0, |sum, chunk| add_checksum(sum, &chunk.expect("in range")))
             },
         );
-        let map = open_mmapio(&path, access);
-        walk(
+        let map = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_pages_owned_{mode}"),
             Role::mmapio(Shape::OwnedItems)
                 .floor(format!("memmap2_chunks_exact_{page_size}_to_vec"))
                 .peer(format!("mmap_io_pages_owned_{mode}")),
             expected,
-            move || {
+            map,
+            move |map| {
                 map.pages_owned()
                     .fold(0, |sum, page| add_checksum(sum, &page.expect("in range")))
             },
@@ -336,25 +363,27 @@ fn two_bytes_per_chunk(
     );
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
-        let map = open_mmapio(&path, access);
-        walk(
+        let map = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_for_chunks_4096_{mode}"),
             Role::mmapio(Shape::ForLoop)
                 .floor("memmap2_for_chunks_exact_4096")
                 .peer(format!("mmap_io_for_chunks_4096_{mode}")),
             expected,
-            move || for_loop_two_bytes(map.chunks(CHUNK).expect("non-zero chunk size")),
+            map,
+            move |map| for_loop_two_bytes(map.chunks(CHUNK).expect("non-zero chunk size")),
         );
         // The `for` loop over `&chunks`: items lent by the iterator, which
         // keeps the lock, so they hold nothing of their own.
-        let lending = open_mmapio(&path, access);
-        walk(
+        let lending = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_for_lent_chunks_4096_{mode}"),
             Role::mmapio(Shape::ForLoop).floor("memmap2_for_chunks_exact_4096"),
             expected,
-            move || {
+            lending,
+            move |lending| {
                 let chunks = lending.chunks(CHUNK).expect("non-zero chunk size");
                 let lent: mmapio::BorrowedChunks<'_> = (&chunks).into_iter();
                 for_loop_two_bytes(lent)
@@ -371,15 +400,16 @@ fn two_bytes_per_chunk(
     }
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
-        let map = open_mmapio(&path, access);
-        walk(
+        let map = MmapioInput::new(&path, access);
+        walk_mapped(
             &mut batch,
             format!("mmapio_chunks_4096_{mode}"),
             Role::mmapio(Shape::FoldItems)
                 .floor("memmap2_chunks_exact_4096")
                 .peer(format!("mmap_io_chunks_4096_{mode}")),
             expected,
-            move || {
+            map,
+            move |map| {
                 map.chunks(CHUNK)
                     .expect("non-zero chunk size")
                     .fold(0, |sum, chunk| add_two_bytes(sum, &chunk))

@@ -9,7 +9,7 @@ use std::hint::black_box;
 use bench_suite::catalog::Role;
 use bench_suite::fixtures::{
     add_read_variants, input_file, map_memmap2, size_label, CountingAllocator, Memmap2Slices,
-    Profile, RangeReader, ReaderVariants, TimedRegion, WorkloadReport, Xorshift64,
+    Profile, RangeReader, ReaderSource, ReaderVariants, TimedRegion, WorkloadReport, Xorshift64,
     RANDOM_READ_REQUEST_SIZES, REQUEST_SEED,
 };
 use bench_suite::side_by_side::Batch;
@@ -89,10 +89,10 @@ struct Variants {
 }
 
 impl ReaderVariants for Variants {
-    fn add(&mut self, function: &str, role: Role, mut reader: impl RangeReader + 'static) {
+    fn add(&mut self, function: &str, role: Role, mut source: impl ReaderSource + 'static) {
         let requests = self.requests;
         assert_eq!(
-            requests.checksum_first(&mut reader),
+            requests.checksum_first(&mut source.reader()),
             self.expected,
             "{function} read other bytes than memmap2"
         );
@@ -100,6 +100,9 @@ impl ReaderVariants for Variants {
         // replays offsets that an earlier one left in the cache.
         let mut rng = Xorshift64::new(REQUEST_SEED);
         self.batch.add(function, role, 1000, move |iterations| {
+            // Made (and dropped, after the tail expression) outside the
+            // timed region.
+            let mut reader = source.reader();
             let region = TimedRegion::start();
             let mut sum = 0u64;
             for _ in 0..iterations {

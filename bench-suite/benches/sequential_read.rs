@@ -9,7 +9,7 @@ use std::hint::black_box;
 use bench_suite::catalog::Role;
 use bench_suite::fixtures::{
     add_read_variants, checksum_whole_file, input_file, map_memmap2, size_label, CountingAllocator,
-    Memmap2Slices, Profile, RangeReader, ReaderVariants, TimedRegion, WorkloadReport,
+    Memmap2Slices, Profile, ReaderSource, ReaderVariants, TimedRegion, WorkloadReport,
     COPY_BUFFER_SIZE, MIB,
 };
 use bench_suite::side_by_side::Batch;
@@ -56,14 +56,17 @@ struct Variants {
 }
 
 impl ReaderVariants for Variants {
-    fn add(&mut self, function: &str, role: Role, mut reader: impl RangeReader + 'static) {
+    fn add(&mut self, function: &str, role: Role, mut source: impl ReaderSource + 'static) {
         let (file_len, expected) = (self.file_len, self.expected);
         assert_eq!(
-            checksum_whole_file(&mut reader, file_len),
+            checksum_whole_file(&mut source.reader(), file_len),
             expected,
             "{function} read other bytes than memmap2"
         );
         self.batch.add(function, role, 1, move |iterations| {
+            // Made (and dropped, after the tail expression) outside the
+            // timed region.
+            let mut reader = source.reader();
             let region = TimedRegion::start();
             for _ in 0..iterations {
                 let sum = checksum_whole_file(&mut reader, file_len);

@@ -17,7 +17,7 @@ use std::time::Duration;
 use bench_suite::catalog::{Role, Shape};
 use bench_suite::fixtures::{
     input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, volatile_touch, Access,
-    CountingAllocator, Profile, TimedRegion, WorkloadReport,
+    CountingAllocator, MmapioInput, Profile, TimedRegion, WorkloadReport,
 };
 use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
@@ -56,8 +56,9 @@ fn main() {
     );
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
-        let map = open_mmapio(&path, access);
-        map.touch_pages().expect("touch");
+        // Mapped (and touched) afresh for every run, outside the timed
+        // region: see `MmapioInput`.
+        let input = MmapioInput::new(&path, access);
         let role = Role::mmapio(Shape::TouchPages)
             .floor("memmap2_volatile_loop")
             .peer(format!("mmap_io_touch_pages_{mode}"));
@@ -66,6 +67,7 @@ fn main() {
             role,
             1,
             move |iterations| {
+                let map = input.map();
                 let region = TimedRegion::start();
                 for _ in 0..iterations {
                     map.touch_pages().expect("touch");

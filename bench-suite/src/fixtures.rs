@@ -279,24 +279,6 @@ pub fn input_file(len: usize) -> PathBuf {
     path
 }
 
-/// A second file with the same bytes as the input (or scratch) file at
-/// `path`, for read-write `mmapio` mappings: `mmapio` shares one state
-/// between the handles of a file in a process and refuses a read-write
-/// mapping beside its lock-free read-only mappings of the same file, and a
-/// read-only variant must not share a read-write state (its views would
-/// then take the lock). Generated like the inputs (same writes, synced, so
-/// no writeback runs under a measurement) and reused afterwards.
-pub fn read_write_twin(path: &Path) -> PathBuf {
-    let twin = path.with_extension("rw-twin.bin");
-    let len = fs::metadata(path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .len() as usize;
-    if !has_expected_head(&twin, len) {
-        generate(&twin, len);
-    }
-    twin
-}
-
 /// A file of `len` bytes that a bench may write to (the write targets and
 /// the atomic counters), named after `purpose`. Filled with the same
 /// deterministic bytes as the inputs when first created, so it is never
@@ -520,13 +502,11 @@ fn base_pages_only(bytes: &[u8]) {
     );
 }
 
-/// Maps `path` with `mmapio` (default flush policy, `Manual`); read-write
-/// mappings map its [`read_write_twin`], so read-only and read-write
-/// variants of one batch can both map "the input".
+/// Maps `path` with `mmapio` (default flush policy, `Manual`).
 pub fn open_mmapio(path: &Path, access: Access) -> mmapio::MemoryMappedFile {
     let result = match access {
         Access::ReadOnly => mmapio::MemoryMappedFile::open_ro(path),
-        Access::ReadWrite => mmapio::MemoryMappedFile::open_rw(read_write_twin(path)),
+        Access::ReadWrite => mmapio::MemoryMappedFile::open_rw(path),
     };
     mmapio_base_pages(result.unwrap_or_else(|e| panic!("mmapio: mapping {}: {e}", path.display())))
 }
@@ -539,6 +519,39 @@ fn mmapio_base_pages(map: mmapio::MemoryMappedFile) -> mmapio::MemoryMappedFile 
 fn mmap_io_base_pages(map: mmap_io::MemoryMappedFile) -> mmap_io::MemoryMappedFile {
     base_pages_only(&map.as_slice(0, map.len()).expect("whole mapping"));
     map
+}
+
+/// An input file that a `mmapio` variant maps afresh for each run of it.
+///
+/// `mmapio` keeps one state per file in a process: a read-write mapping is
+/// refused beside its own lock-free read-only mappings of the same file,
+/// and a read-only one opened beside a read-write one shares its lock. So
+/// a batch that times read-only and read-write `mmapio` variants of one
+/// input cannot keep both mapped; each maps it only while it runs. Every
+/// page is faulted in before the timed region starts, so the loop that is
+/// timed meets the same warm mapping as a variant that keeps one, over the
+/// same page-cache memory as its floor.
+#[derive(Clone, Debug)]
+pub struct MmapioInput {
+    path: PathBuf,
+    access: Access,
+}
+
+impl MmapioInput {
+    /// `path`, to be mapped with `access`.
+    pub fn new(path: &Path, access: Access) -> Self {
+        MmapioInput {
+            path: path.to_path_buf(),
+            access,
+        }
+    }
+
+    /// Maps the file and faults every page in: the untimed set-up of a run.
+    pub fn map(&self) -> mmapio::MemoryMappedFile {
+        let map = open_mmapio(&self.path, self.access);
+        map.touch_pages().expect("faulting the mapping in");
+        map
+    }
 }
 
 /// Maps `path` read-write with `mmapio` under `policy`.
@@ -615,6 +628,56 @@ pub trait RangeReader {
     /// How many bytes one call covers when reading a whole file: the whole
     /// file for zero-copy views, [`COPY_BUFFER_SIZE`] for copies.
     fn block_size(&self, file_len: usize) -> usize;
+}
+
+impl<R: RangeReader + ?Sized> RangeReader for &mut R {
+    #[inline]
+    fn checksum_range(&mut self, offset: usize, len: usize) -> u64 {
+        (**self).checksum_range(offset, len)
+    }
+
+    fn block_size(&self, file_len: usize) -> usize {
+        (**self).block_size(file_len)
+    }
+}
+
+/// What a read variant gets its reader from at the start of every run:
+/// itself, for a reader that keeps its mapping, or a new reader over a
+/// fresh mapping ([`PerRun`]).
+pub trait ReaderSource {
+    /// The reader of one run.
+    type Reader<'s>: RangeReader
+    where
+        Self: 's;
+
+    /// The reader for the next run (made outside the timed region).
+    fn reader(&mut self) -> Self::Reader<'_>;
+}
+
+impl<R: RangeReader> ReaderSource for R {
+    type Reader<'s>
+        = &'s mut R
+    where
+        R: 's;
+
+    fn reader(&mut self) -> &mut R {
+        self
+    }
+}
+
+/// A reader made anew for every run by the closure, for `mmapio` variants
+/// that map their input only while they run (see [`MmapioInput`]).
+pub struct PerRun<F>(pub F);
+
+impl<R: RangeReader, F: FnMut() -> R> ReaderSource for PerRun<F> {
+    type Reader<'s>
+        = R
+    where
+        F: 's;
+
+    fn reader(&mut self) -> R {
+        (self.0)()
+    }
 }
 
 /// Alignment of every [`CopyBuffer`]: a page.
@@ -806,8 +869,8 @@ impl RangeReader for StdFsReads {
 /// Where a read workload registers a reader variant (`sequential_read`
 /// and `random_read` run the same variants over different requests).
 pub trait ReaderVariants {
-    /// Adds `reader` as `function`, in the declared `role`.
-    fn add(&mut self, function: &str, role: Role, reader: impl RangeReader + 'static);
+    /// Adds the reader of `source` as `function`, in the declared `role`.
+    fn add(&mut self, function: &str, role: Role, source: impl ReaderSource + 'static);
 }
 
 /// Registers the read variants of `path`, copying through buffers of
@@ -830,10 +893,11 @@ pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer
         let ours = format!("mmapio_as_slice_{}", access.suffix());
         let peer = format!("mmap_io_as_slice_{}", access.suffix());
         let role = Role::mmapio(Shape::View).floor("memmap2_slice");
+        let input = MmapioInput::new(path, access);
         variants.add(
             &ours,
             role.peer(&peer),
-            MmapioSlices(open_mmapio(path, access)),
+            PerRun(move || MmapioSlices(input.map())),
         );
         let role = Role::mmap_io(Shape::View).floor("memmap2_slice");
         variants.add(&peer, role, MmapIoSlices(open_mmap_io(path, access)));
@@ -843,7 +907,10 @@ pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer
         Role::mmapio(Shape::CopyOut)
             .floor("memmap2_copy")
             .peer("mmap_io_read_into_ro"),
-        MmapioCopies::new(open_mmapio(path, Access::ReadOnly), buffer_len),
+        {
+            let input = MmapioInput::new(path, Access::ReadOnly);
+            PerRun(move || MmapioCopies::new(input.map(), buffer_len))
+        },
     );
     variants.add(
         "mmap_io_read_into_ro",
