@@ -161,6 +161,14 @@ pub enum MmapIoError {
         /// How many handles exist.
         handles: usize,
     },
+    /// Setting up or running a file watch failed.
+    #[error("watching {} failed: {message}", path.display())]
+    WatchFailed {
+        /// The watched file.
+        path: PathBuf,
+        /// What the watcher reported.
+        message: String,
+    },
     /// This process already maps the file in a mode that cannot coexist
     /// with the one asked for: a read-write mapping next to lock-free
     /// read-only or copy-on-write mappings of the same file (in either
@@ -195,14 +203,6 @@ pub enum MmapIoError {
     WouldDeadlock {
         /// The operation that was refused.
         op: &'static str,
-    },
-    /// Setting up or running a file watch failed.
-    #[error("watching {} failed: {message}", path.display())]
-    WatchFailed {
-        /// The watched file.
-        path: PathBuf,
-        /// What the watcher reported.
-        message: String,
     },
 }
 
