@@ -47,7 +47,8 @@
 //!   `chunks()` iterators); `flush` from such a thread simply runs. A plain
 //!   [`MappedSlice`] is not tracked, to keep reads free of bookkeeping:
 //!   `resize`, a writer or an atomic view asked for by the thread that holds
-//!   one waits forever.
+//!   one waits forever. So do `chunks()`/`pages()` asked for by the thread
+//!   that holds a [`MappedSliceMut`] or an atomic view of the same file.
 //!
 //! ## Handles of one file
 //! Every open goes through a process-wide registry keyed by the file's
