@@ -35,7 +35,9 @@ impl<'a> AtomicSession<'a> {
     /// this join atomic views that another thread created meanwhile
     /// instead of waiting for them to end.
     fn begin(shared: &'a Shared, lock: &'a RwLock<Region>, op: &'static str) -> Result<Self> {
-        let session = AtomicSession {
+        // Made only once the count includes it: its `Drop` gives a place in
+        // the atomic mode back.
+        let joined = || AtomicSession {
             shared,
             lock,
             bytes: 0,
@@ -46,14 +48,14 @@ impl<'a> AtomicSession<'a> {
                 let mut views = shared.atomic_views.lock();
                 if *views > 0 {
                     *views += 1;
-                    return Ok(session);
+                    return Ok(joined());
                 }
                 if let Some(guard) = lock.try_write() {
                     // Held on behalf of every atomic view until the last one
                     // drops.
                     std::mem::forget(guard);
                     *views = 1;
-                    return Ok(session);
+                    return Ok(joined());
                 }
             }
             if !checked {
@@ -70,7 +72,7 @@ impl<'a> AtomicSession<'a> {
                 let mut views = shared.atomic_views.lock();
                 std::mem::forget(guard);
                 *views += 1;
-                return Ok(session);
+                return Ok(joined());
             }
         }
     }

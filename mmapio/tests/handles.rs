@@ -427,3 +427,36 @@ fn flush_runs_on_the_thread_holding_a_mutable_view_or_walk() {
     // the file's state that both handles share.
     assert_eq!(in_walk.unwrap(), 3, "the flush inside the walk ran");
 }
+
+/// An atomic view asked for by a thread that holds an iterator of the same
+/// file is refused, and the refusal leaves the atomic mode and the lock as
+/// they were.
+#[cfg(all(feature = "atomic", feature = "iterator"))]
+#[test]
+fn an_atomic_view_beside_the_calling_threads_own_iterator_is_refused_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = rw_file(&dir, "atomic-it.bin", 2 * 4096);
+    let map = MemoryMappedFile::open_rw(&path).unwrap();
+    let attempt = spawn_waiter(move || {
+        let chunks = map.chunks(4096).unwrap();
+        let refused = map.atomic_u64(8).map(drop);
+        drop(chunks);
+        // The refusal took nothing: the atomic mode and byte access work.
+        let counter = map
+            .atomic_u64(8)
+            .map(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        let after = map.update_region(0, b"ok");
+        (refused, counter, after, map)
+    });
+    let (refused, counter, after, map) = attempt.finish("atomic_u64 beside this thread's iterator");
+    assert!(
+        matches!(
+            refused,
+            Err(MmapIoError::WouldDeadlock { op: "atomic_u64" })
+        ),
+        "{refused:?}"
+    );
+    counter.unwrap();
+    after.unwrap();
+    assert_eq!(map.as_slice(8, 8).unwrap(), 1u64.to_le_bytes());
+}
