@@ -6,7 +6,6 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
@@ -41,7 +40,8 @@ pub(crate) struct MapOptions {
 
 /// How long a waiter sleeps between checks when it must not block on one
 /// lock while it could be asked to join (or serve) the holder of another.
-pub(crate) const RECHECK: Duration = Duration::from_millis(1);
+#[cfg(feature = "atomic")]
+pub(crate) const RECHECK: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// The state of one mapped file in this process, shared by every handle of
 /// it (see `registry.rs`) and, weakly, by background flushers.
@@ -333,10 +333,12 @@ impl MemoryMappedFile {
             }
         }
         if options.touch_hint != TouchHint::Never || options.huge_pages {
-            map.with_bytes(|_| Ok(()))?; // waits out writers, as a read would
             match &map.shared.storage {
                 Storage::Unlocked(region) => map.apply_options_to(region),
-                Storage::Locked(lock) => map.apply_options_to(&lock.read_recursive()),
+                Storage::Locked(lock) => {
+                    let guard = map.shared.read(lock, "open")?;
+                    map.apply_options_to(&guard);
+                }
             }
         }
         Ok(map)
@@ -933,7 +935,7 @@ impl Shared {
     /// (the shares of its first 32 live iterators are seen; a plain
     /// `MappedSlice` is not tracked, to keep reads free of bookkeeping).
     pub(crate) fn held_by_this_thread(&self, lock: &RwLock<Region>) -> bool {
-        if self.writer.load(Ordering::Relaxed) == this_thread() {
+        if self.writer_is_this_thread() {
             return true;
         }
         #[cfg(feature = "iterator")]
@@ -965,7 +967,7 @@ impl Shared {
         lock: &'a RwLock<Region>,
         op: &'static str,
     ) -> Result<RwLockReadGuard<'a, Region>> {
-        if self.writer.load(Ordering::Relaxed) == this_thread() {
+        if self.writer_is_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         Ok(lock.read_recursive())
@@ -985,6 +987,12 @@ impl Shared {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         Ok(lock.write())
+    }
+
+    /// Whether the calling thread holds the write lock for a mutable view or
+    /// walk (see [`claim_writer`](Self::claim_writer)).
+    fn writer_is_this_thread(&self) -> bool {
+        self.writer.load(Ordering::Relaxed) == this_thread()
     }
 
     /// Marks the calling thread as the holder of the write lock (which it
@@ -1014,17 +1022,25 @@ impl Shared {
         lock: &RwLock<Region>,
         f: impl FnOnce(&Region) -> R,
     ) -> R {
-        if self.writer.load(Ordering::Relaxed) == this_thread() {
+        if self.writer_is_this_thread() {
             // SAFETY: this thread holds the write lock (for a mutable view
             // or walk it is not running right now: it is here), so nothing
             // can replace or mutate the `Region`; we only read it.
             return f(unsafe { &*lock.data_ptr() });
         }
+        self.with_read_region(lock, f)
+    }
+
+    /// `with_locked_region` for a thread that is not the writer: under the
+    /// read lock, or under the atomic-view count's mutex while atomic views
+    /// hold the write lock. Waits for the read lock without holding that
+    /// mutex, and looks again now and then, in case atomic views took the
+    /// lock meanwhile.
+    #[cfg(feature = "atomic")]
+    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
         loop {
             {
-                #[cfg(feature = "atomic")]
                 let views = self.atomic_views.lock();
-                #[cfg(feature = "atomic")]
                 if *views > 0 {
                     // SAFETY: atomic views hold the write lock (see
                     // atomic.rs) and cannot release it while we hold their
@@ -1033,18 +1049,21 @@ impl Shared {
                     return f(unsafe { &*lock.data_ptr() });
                 }
                 if let Some(guard) = lock.try_read_recursive() {
-                    #[cfg(feature = "atomic")]
                     drop(views);
                     return f(&guard);
                 }
             }
-            // A writer holds the lock or waits for it: wait for the read
-            // lock without holding the count's mutex, and look again now
-            // and then, in case atomic views took the lock meanwhile.
             if let Some(guard) = lock.try_read_recursive_for(RECHECK) {
                 return f(&guard);
             }
         }
+    }
+
+    /// `with_locked_region` for a thread that is not the writer: under the
+    /// read lock (without atomic views, nothing else can hold it).
+    #[cfg(not(feature = "atomic"))]
+    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
+        f(&lock.read_recursive())
     }
 
     /// Takes (or strengthens) the advisory file lock of this state's file
