@@ -19,7 +19,7 @@ use std::num::NonZeroUsize;
 use crate::bounds::check_range;
 use parking_lot::RwLock;
 
-use crate::mapped_file::Storage;
+use crate::mapped_file::{ExclusiveWrite, Storage};
 use crate::region::Region;
 use crate::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::views::MappedSlice;
@@ -599,8 +599,8 @@ impl ChunksMut<'_> {
                 mode: self.map.mode(),
             })?;
             // Counts what the closure was handed even if it panics, and lets
-            // it flush this mapping meanwhile (see `MutWalk`).
-            let mut walk = MutWalk::start(shared);
+            // it flush this mapping meanwhile; dropped before `guard`.
+            let mut walk = ExclusiveWrite::start(shared);
             let mut offset = 0u64;
             let mut result = Ok(());
             for chunk in bytes.chunks_mut(self.chunk_size) {
@@ -619,31 +619,6 @@ impl ChunksMut<'_> {
             self.map.flush()?;
         }
         Ok(())
-    }
-}
-
-/// A `for_each_mut` walk in progress, on the thread holding the write lock:
-/// marks that thread as the writer (so a `flush` from the closure runs
-/// instead of waiting for itself) and, when dropped — at the end of the
-/// walk or while a panic unwinds out of the closure — records every byte
-/// handed out as pending, so no policy or final flush misses them.
-struct MutWalk<'a> {
-    shared: &'a crate::mapped_file::Shared,
-    dirtied: u64,
-}
-
-impl<'a> MutWalk<'a> {
-    fn start(shared: &'a crate::mapped_file::Shared) -> Self {
-        shared.claim_writer();
-        MutWalk { shared, dirtied: 0 }
-    }
-}
-
-impl Drop for MutWalk<'_> {
-    fn drop(&mut self) {
-        self.shared.flush.record_dirty(self.dirtied);
-        // Dropped before the write guard, so still under the write lock.
-        self.shared.release_writer();
     }
 }
 

@@ -990,21 +990,9 @@ impl Shared {
     }
 
     /// Whether the calling thread holds the write lock for a mutable view or
-    /// walk (see [`claim_writer`](Self::claim_writer)).
+    /// walk (see [`ExclusiveWrite`]).
     fn writer_is_this_thread(&self) -> bool {
         self.writer.load(Ordering::Relaxed) == this_thread()
-    }
-
-    /// Marks the calling thread as the holder of the write lock (which it
-    /// has just acquired) until [`release_writer`](Self::release_writer).
-    pub(crate) fn claim_writer(&self) {
-        self.writer.store(this_thread(), Ordering::Relaxed);
-    }
-
-    /// Clears [`claim_writer`](Self::claim_writer)'s mark; called while the
-    /// write lock is still held.
-    pub(crate) fn release_writer(&self) {
-        self.writer.store(0, Ordering::Relaxed);
     }
 
     /// Runs `f` over the read-write region while it cannot be replaced:
@@ -1092,6 +1080,37 @@ impl Shared {
             }),
             Err(e) => Err(MmapIoError::io("lock file", path, e)),
         }
+    }
+}
+
+/// A write made by the thread holding a state's write lock through a
+/// mutable view or a `for_each_mut` walk, for as long as it lasts: marks the
+/// thread as the writer (so its `flush` runs and its other calls refuse
+/// with `WouldDeadlock` instead of waiting for itself) and, when dropped —
+/// at the end, or while a panic unwinds — records `dirtied` bytes as
+/// pending, so no policy or final flush misses them. Must be dropped before
+/// the write guard it serves.
+pub(crate) struct ExclusiveWrite<'a> {
+    shared: &'a Shared,
+    /// Bytes handed out for writing so far.
+    pub(crate) dirtied: u64,
+}
+
+impl<'a> ExclusiveWrite<'a> {
+    /// Starts the write; the caller has just taken `shared`'s write lock.
+    pub(crate) fn start(shared: &'a Shared) -> Self {
+        shared.writer.store(this_thread(), Ordering::Relaxed);
+        ExclusiveWrite { shared, dirtied: 0 }
+    }
+}
+
+impl Drop for ExclusiveWrite<'_> {
+    fn drop(&mut self) {
+        // A drop cannot report a flush error, so it only records the bytes;
+        // the next write, walk, explicit flush or the last handle flushes.
+        self.shared.flush.record_dirty(self.dirtied);
+        // Still under the write lock (the guard is dropped after this).
+        self.shared.writer.store(0, Ordering::Relaxed);
     }
 }
 

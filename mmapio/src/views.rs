@@ -11,7 +11,7 @@ use std::ops::{Deref, DerefMut, Range};
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
-use crate::mapped_file::Shared;
+use crate::mapped_file::{ExclusiveWrite, Shared};
 use crate::region::Region;
 #[cfg(feature = "iterator")]
 use crate::shared_read::SharedRead;
@@ -252,8 +252,10 @@ pub struct MappedSliceMut<'a> {
     ptr: *mut u8,
     len: usize,
     offset: u64,
+    // Field order matters: the write ends (recording the view's bytes as
+    // pending) before the guard releases the lock.
+    _write: ExclusiveWrite<'a>,
     _guard: RwLockWriteGuard<'a, Region>,
-    shared: &'a Shared,
 }
 
 impl<'a> MappedSliceMut<'a> {
@@ -270,13 +272,14 @@ impl<'a> MappedSliceMut<'a> {
         let bytes = &mut guard.bytes_mut()?[range];
         let (ptr, len) = (bytes.as_mut_ptr(), bytes.len());
         // The guard is `!Send`, so the view stays on this thread.
-        shared.claim_writer();
+        let mut write = ExclusiveWrite::start(shared);
+        write.dirtied = len as u64;
         Some(MappedSliceMut {
             ptr,
             len,
             offset,
+            _write: write,
             _guard: guard,
-            shared,
         })
     }
 
@@ -335,15 +338,5 @@ impl AsMut<[u8]> for MappedSliceMut<'_> {
 impl fmt::Debug for MappedSliceMut<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         debug_view("MappedSliceMut", self.offset, self, f)
-    }
-}
-
-impl Drop for MappedSliceMut<'_> {
-    fn drop(&mut self) {
-        // A drop cannot report a flush error, so it only records the bytes;
-        // the next write, walk, explicit flush or the last handle flushes.
-        self.shared.flush.record_dirty(self.len as u64);
-        // Still under the write lock (the guard drops after this).
-        self.shared.release_writer();
     }
 }
