@@ -59,15 +59,7 @@ fn walk<'b>(
     expected: u64,
     mut pass: impl FnMut() -> u64 + 'b,
 ) {
-    let function = function.into();
-    let message = format!("{function} read other bytes");
-    batch.add(function, role, 1, move |iterations| {
-        let region = TimedRegion::start();
-        for _ in 0..iterations {
-            assert_eq!(black_box(pass()), expected, "{message}");
-        }
-        region.stop()
-    });
+    walk_over(batch, function, role, expected, || (), move |()| pass());
 }
 
 /// As [`walk`], for a `mmapio` variant that maps `input` afresh for every
@@ -78,16 +70,29 @@ fn walk_mapped<'b>(
     role: Role,
     expected: u64,
     input: MmapioInput,
-    mut pass: impl FnMut(&mmapio::MemoryMappedFile) -> u64 + 'b,
+    pass: impl FnMut(&mmapio::MemoryMappedFile) -> u64 + 'b,
+) {
+    walk_over(batch, function, role, expected, move || input.map(), pass);
+}
+
+/// Adds `function`: every run makes its subject with `setup` (untimed),
+/// then times `pass` over it, checking every iteration's sum against
+/// `expected`; the subject is dropped after the timed region.
+fn walk_over<'b, S>(
+    batch: &mut Batch<'b>,
+    function: impl Into<String>,
+    role: Role,
+    expected: u64,
+    mut setup: impl FnMut() -> S + 'b,
+    mut pass: impl FnMut(&S) -> u64 + 'b,
 ) {
     let function = function.into();
     let message = format!("{function} read other bytes");
     batch.add(function, role, 1, move |iterations| {
-        // Dropped after the tail expression, outside the timed region.
-        let map = input.map();
+        let subject = setup();
         let region = TimedRegion::start();
         for _ in 0..iterations {
-            assert_eq!(black_box(pass(&map)), expected, "{message}");
+            assert_eq!(black_box(pass(&subject)), expected, "{message}");
         }
         region.stop()
     });

@@ -458,17 +458,20 @@ impl StatsModel {
 
     /// A full flush of a non-empty mapping that succeeded.
     pub fn flush(&mut self) {
-        self.flush_of(1);
+        self.flushes += 1;
+        self.pending_bytes = 0;
+        self.pending_writes = 0;
     }
 
     /// A full flush that succeeded, of a mapping of `mapped_len` bytes: an
     /// empty mapping has nothing to `msync`, so only the pending counts go.
     pub fn flush_of(&mut self, mapped_len: u64) {
         if mapped_len > 0 {
-            self.flushes += 1;
+            self.flush();
+        } else {
+            self.pending_bytes = 0;
+            self.pending_writes = 0;
         }
-        self.pending_bytes = 0;
-        self.pending_writes = 0;
     }
 
     /// A `flush_range` of `len` bytes that succeeded: counted only when an
