@@ -137,12 +137,17 @@ for target in "${failed[@]}"; do
   echo "======== $target (full log: fuzz/artifacts/$target/smoke.log)"
   # From the first report of the failure (a panic, a sanitizer error or a
   # libFuzzer timeout/OOM) on; the last lines if there is none.
-  first=$(grep -nE 'panicked at|^==[0-9]+==|^ALARM|^MS: ' "$log" | head -n 1 | cut -d: -f1)
+  # (sed, not `tail | head`: under pipefail the SIGPIPE head gives tail
+  # would end this script before its summary.)
+  first=$(grep -nE 'panicked at|^==[0-9]+==|^ALARM|^MS: ' "$log" | sed -n 1p | cut -d: -f1)
   if [[ -n $first ]]; then
-    tail -n "+$first" "$log" | head -n 80
+    sed -n "${first},$((first + 79))p" "$log"
   else
     tail -n 60 "$log"
   fi
+  # The failing input, so that a machine that has since been thrown away
+  # still leaves enough to reproduce it.
+  grep -E '^Test unit written to|^Base64: ' "$log" || true
 done
 
 echo

@@ -448,11 +448,13 @@ impl StatsModel {
     }
 
     /// A `chunks_mut` walk that handed out `n` bytes; the policy applies
-    /// only when the closure did not fail.
+    /// only when the closure did not fail. A walk that did not fail handed
+    /// out the whole mapping, so `n` is also the length its flush covers
+    /// (an empty mapping has nothing to `msync`).
     pub fn walk(&mut self, n: u64, closure_ok: bool) {
         self.pending_bytes = self.pending_bytes.saturating_add(n);
         if closure_ok && self.due() {
-            self.flush();
+            self.flush_of(n);
         }
     }
 

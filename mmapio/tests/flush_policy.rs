@@ -444,10 +444,26 @@ fn flushing_an_empty_mapping_runs_no_msync_and_is_not_counted() {
     let dir = tempfile::tempdir().unwrap();
     let path = path_in(&dir, "empty.bin");
     std::fs::write(&path, b"").unwrap();
-    let map = MemoryMappedFile::open_rw(&path).unwrap();
+    // Under `Always`, so that a walk's policy flush is asked for as well.
+    let map = MemoryMappedFile::builder(&path)
+        .mode(MmapMode::ReadWrite)
+        .flush_policy(FlushPolicy::Always)
+        .open()
+        .unwrap();
     assert_eq!(map.len(), 0);
     map.flush().unwrap();
     map.flush_range(0, 0).unwrap();
+    #[cfg(feature = "iterator")]
+    {
+        let mut calls = 0;
+        map.chunks_mut(4)
+            .for_each_mut(|_, _| {
+                calls += 1;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(calls, 0, "an empty mapping has no chunks");
+    }
     assert_eq!(
         counters(map.flush_stats()),
         (0, 0, 0, 0, 0),
