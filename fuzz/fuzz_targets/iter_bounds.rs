@@ -110,12 +110,13 @@ fn stop_error(index: usize) -> MmapIoError {
 fn zero_copy(map: &MemoryMappedFile, model: &[u8], chunk: Option<usize>, keep_items: bool) {
     let (iter, size) = match chunk {
         Some(size) => {
-            let result = map.chunks(size);
+            let result = map.try_chunks(size);
             if size == 0 {
                 assert!(
                     matches!(result, Err(MmapIoError::InvalidChunkSize)),
-                    "chunks(0) gave {result:?}"
+                    "try_chunks(0) gave {result:?}"
                 );
+                assert_eq!(map.chunks(0).count(), 0, "chunks(0) yields nothing");
                 return;
             }
             (result.expect("chunks(n > 0) never fails"), size)
@@ -151,7 +152,7 @@ fn zero_copy(map: &MemoryMappedFile, model: &[u8], chunk: Option<usize>, keep_it
 }
 
 fn lent(map: &MemoryMappedFile, model: &[u8], size: usize, after: u16) {
-    let mut chunks = match map.chunks(size) {
+    let mut chunks = match map.try_chunks(size) {
         Ok(chunks) => chunks,
         Err(MmapIoError::InvalidChunkSize) if size == 0 => return,
         Err(e) => panic!("chunks({size}) gave {e:?}"),
@@ -193,11 +194,16 @@ fn lent(map: &MemoryMappedFile, model: &[u8], size: usize, after: u16) {
 fn owned(map: &MemoryMappedFile, model: &[u8], chunk: Option<usize>) {
     let (iter, size) = match chunk {
         Some(size) => {
-            let result = map.chunks_owned(size);
+            let result = map.try_chunks_owned(size);
             if size == 0 {
                 assert!(
                     matches!(result, Err(MmapIoError::InvalidChunkSize)),
-                    "chunks_owned(0) gave {result:?}"
+                    "try_chunks_owned(0) gave {result:?}"
+                );
+                assert_eq!(
+                    map.chunks_owned(0).count(),
+                    0,
+                    "chunks_owned(0) yields nothing"
                 );
                 return;
             }

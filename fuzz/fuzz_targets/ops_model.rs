@@ -475,12 +475,13 @@ impl State {
             }
             Op::Chunks { h, size, keep } => {
                 let size = size.resolve();
-                let result = self.handle(h).chunks(size);
+                let result = self.handle(h).try_chunks(size);
                 if size == 0 {
                     assert!(
                         matches!(result, Err(MmapIoError::InvalidChunkSize)),
-                        "chunks(0): {result:?}"
+                        "try_chunks(0): {result:?}"
                     );
+                    assert_eq!(self.handle(h).chunks(0).count(), 0);
                     return;
                 }
                 let mut iter = result.expect("chunks");
@@ -513,12 +514,13 @@ impl State {
             Op::ChunksOwned { h, size, resize } => {
                 let size = size.resolve();
                 let map = self.handles[usize::from(h) % self.handles.len()].clone();
-                let result = map.chunks_owned(size);
+                let result = map.try_chunks_owned(size);
                 if size == 0 {
                     assert!(
                         matches!(result, Err(MmapIoError::InvalidChunkSize)),
-                        "chunks_owned(0): {result:?}"
+                        "try_chunks_owned(0): {result:?}"
                     );
+                    assert_eq!(map.chunks_owned(0).count(), 0);
                     return;
                 }
                 let mut iter = result.expect("chunks_owned");

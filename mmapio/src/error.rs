@@ -1,7 +1,7 @@
 //! The crate's single error type.
 
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::MmapMode;
 
@@ -31,12 +31,18 @@ pub type Result<T, E = MmapIoError> = std::result::Result<T, E>;
 #[non_exhaustive]
 pub enum MmapIoError {
     /// An operating-system call failed.
-    #[error("{op} failed for {}: {source}", path.display())]
+    ///
+    /// Errors the crate reports itself name the operation and the file.
+    /// An [`io::Error`] converted with `From` (the `?` in a
+    /// [`for_each_mut`](crate::ChunksMut::for_each_mut) closure, or
+    /// `MmapIoError::from(e)`) has no file, so its `path` is `None` and its
+    /// `op` is `"io"`.
+    #[error("{op} failed{}: {source}", for_path(.path.as_deref()))]
     Io {
         /// What was being attempted (for example `"open"` or `"map"`).
         op: &'static str,
-        /// The file involved.
-        path: PathBuf,
+        /// The file involved; `None` for an error converted with `From`.
+        path: Option<PathBuf>,
         /// The underlying error.
         #[source]
         source: io::Error,
@@ -207,10 +213,47 @@ pub enum MmapIoError {
 }
 
 impl MmapIoError {
-    pub(crate) fn io(op: &'static str, path: &std::path::Path, source: io::Error) -> Self {
+    pub(crate) fn io(op: &'static str, path: &Path, source: io::Error) -> Self {
         MmapIoError::Io {
             op,
-            path: path.to_path_buf(),
+            path: Some(path.to_path_buf()),
+            source,
+        }
+    }
+}
+
+/// `" for <path>"`, or nothing when there is no path.
+fn for_path(path: Option<&Path>) -> String {
+    path.map(|p| format!(" for {}", p.display()))
+        .unwrap_or_default()
+}
+
+/// Lets `?` turn an [`io::Error`] into an [`MmapIoError::Io`] (with no
+/// path, and `op` `"io"`), as in a [`for_each_mut`](crate::ChunksMut::for_each_mut)
+/// closure that does its own I/O.
+///
+/// ```
+/// use std::io;
+/// use mmapio::MmapIoError;
+///
+/// fn parse(bytes: &[u8]) -> Result<u8, MmapIoError> {
+///     let first = bytes
+///         .first()
+///         .ok_or_else(|| io::Error::new(io::ErrorKind::UnexpectedEof, "empty"))?;
+///     Ok(*first)
+/// }
+/// let e = parse(b"").unwrap_err();
+/// assert!(matches!(&e, MmapIoError::Io { op: "io", path: None, source }
+///     if source.kind() == io::ErrorKind::UnexpectedEof));
+/// assert_eq!(e.to_string(), "io failed: empty");
+/// let same = MmapIoError::from(io::Error::from(io::ErrorKind::Other));
+/// assert!(matches!(same, MmapIoError::Io { path: None, .. }));
+/// ```
+impl From<io::Error> for MmapIoError {
+    fn from(source: io::Error) -> Self {
+        MmapIoError::Io {
+            op: "io",
+            path: None,
             source,
         }
     }

@@ -91,6 +91,23 @@ impl<'a> Chunks<'a> {
         }
     }
 
+    /// An iterator with no items, over no mapping.
+    #[inline]
+    fn empty() -> Self {
+        Chunks {
+            cursor: Cursor {
+                base: std::ptr::NonNull::dangling().as_ptr(),
+                len: 0,
+                next: std::ptr::NonNull::dangling().as_ptr(),
+                left: 0,
+                last_len: NonZeroUsize::MIN,
+                chunk_size: NonZeroUsize::MIN,
+            },
+            shares: None,
+            _bytes: PhantomData,
+        }
+    }
+
     /// Whether the items' shares of the lock are counted in a slot
     /// allocated for them, because every slot of the thread was in use.
     #[cfg(test)]
@@ -426,7 +443,7 @@ impl std::fmt::Debug for Chunks<'_> {
 /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
 /// map.update_region(0, b"0123456789")?;
 /// let mut firsts = Vec::new();
-/// for chunk in &map.chunks(4)? {
+/// for chunk in &map.chunks(4) {
 ///     firsts.push((chunk.offset(), chunk[0]));
 /// }
 /// assert_eq!(firsts, [(0, b'0'), (4, b'4'), (8, b'8')]);
@@ -440,7 +457,7 @@ impl std::fmt::Debug for Chunks<'_> {
 /// # let path = dir.path().join("b.bin");
 /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
 /// let first = {
-///     let chunks = map.chunks(4)?;
+///     let chunks = map.chunks(4);
 ///     let first = (&chunks).into_iter().next();
 ///     first
 /// }; // `chunks`, and with it the lock, is gone here
@@ -644,7 +661,7 @@ impl MemoryMappedFile {
     /// when it is dropped, and may unlock then. LLVM never unrolls a loop
     /// that may make a call, and over a file far larger than the caches an
     /// unrolled loop is faster. So there, write the `for` loop over
-    /// `&map.chunks(n)?` ([`BorrowedChunks`]: items that borrow the iterator
+    /// `&map.chunks(n)` ([`BorrowedChunks`]: items that borrow the iterator
     /// and hold nothing, unrolled on every mapping), or use `fold`/`for_each`,
     /// which take four items per round. The `iterator_throughput` tables of
     /// `docs/PERFORMANCE.md` measure each of these loops against the raw
@@ -656,26 +673,50 @@ impl MemoryMappedFile {
     /// # let path = dir.path().join("f.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 3 * 4096)?;
     /// let mut sum = 0u64;
-    /// for chunk in &map.chunks(4096)? {
+    /// for chunk in &map.chunks(4096) {
     ///     sum += u64::from(chunk[0]);
     /// }
     /// assert_eq!(sum, 0);
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     ///
-    /// A `chunk_size` of 0 is [`MmapIoError::InvalidChunkSize`].
+    /// A `chunk_size` of 0 yields no items (there is no chunk of no bytes to
+    /// hand out, and a walk that never advanced would never end); use
+    /// [`try_chunks`](Self::try_chunks) to have it reported as
+    /// [`MmapIoError::InvalidChunkSize`] instead.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("c.bin");
     /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
-    /// let lens: Vec<usize> = map.chunks(4)?.map(|c| c.len()).collect();
+    /// let lens: Vec<usize> = map.chunks(4).map(|c| c.len()).collect();
     /// assert_eq!(lens, [4, 4, 2]);
-    /// assert!(map.chunks(0).is_err());
+    /// assert_eq!(map.chunks(0).count(), 0);
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     #[inline]
-    pub fn chunks(&self, chunk_size: usize) -> Result<Chunks<'_>> {
+    pub fn chunks(&self, chunk_size: usize) -> Chunks<'_> {
+        match NonZeroUsize::new(chunk_size) {
+            Some(chunk_size) => Chunks::new(self, chunk_size),
+            None => Chunks::empty(),
+        }
+    }
+
+    /// Like [`chunks`](Self::chunks), but a `chunk_size` of 0 is
+    /// [`MmapIoError::InvalidChunkSize`] rather than an iterator that yields
+    /// nothing.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.bin");
+    /// use mmapio::{MemoryMappedFile, MmapIoError};
+    /// let map = MemoryMappedFile::create_rw(&path, 10)?;
+    /// assert_eq!(map.try_chunks(4)?.len(), 3);
+    /// assert!(matches!(map.try_chunks(0), Err(MmapIoError::InvalidChunkSize)));
+    /// # Ok::<(), MmapIoError>(())
+    /// ```
+    #[inline]
+    pub fn try_chunks(&self, chunk_size: usize) -> Result<Chunks<'_>> {
         // Not `ok_or`: that builds the error (which has drop glue) on the
         // success path too, and drops it there.
         match NonZeroUsize::new(chunk_size) {
@@ -694,17 +735,37 @@ impl MemoryMappedFile {
     }
 
     /// Owned copies of `chunk_size`-byte chunks, one allocation per item.
-    /// A `chunk_size` of 0 is [`MmapIoError::InvalidChunkSize`].
-    pub fn chunks_owned(&self, chunk_size: usize) -> Result<ChunksOwned<'_>> {
+    /// A `chunk_size` of 0 yields no items, as with [`chunks`](Self::chunks);
+    /// [`try_chunks_owned`](Self::try_chunks_owned) reports it instead.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("o.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
+    /// for chunk in map.chunks_owned(4) {
+    ///     let chunk: Vec<u8> = chunk?;
+    ///     assert!(chunk.len() <= 4);
+    /// }
+    /// assert_eq!(map.chunks_owned(0).count(), 0);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn chunks_owned(&self, chunk_size: usize) -> ChunksOwned<'_> {
+        ChunksOwned {
+            map: self,
+            pos: 0,
+            // No items at all for a chunk size of 0.
+            end: if chunk_size == 0 { 0 } else { self.len() },
+            chunk_size: (chunk_size as u64).max(1),
+        }
+    }
+
+    /// Like [`chunks_owned`](Self::chunks_owned), but a `chunk_size` of 0 is
+    /// [`MmapIoError::InvalidChunkSize`].
+    pub fn try_chunks_owned(&self, chunk_size: usize) -> Result<ChunksOwned<'_>> {
         if chunk_size == 0 {
             return Err(MmapIoError::InvalidChunkSize);
         }
-        Ok(ChunksOwned {
-            map: self,
-            pos: 0,
-            end: self.len(),
-            chunk_size: chunk_size as u64,
-        })
+        Ok(self.chunks_owned(chunk_size))
     }
 
     /// Owned copies of page-sized chunks, one allocation per item.

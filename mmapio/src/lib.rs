@@ -27,7 +27,7 @@
 //! assert_eq!(view, b"mapped");
 //! # drop(view);
 //! # #[cfg(feature = "iterator")]
-//! let total: u64 = map.chunks(4096)?.map(|c| c.iter().map(|&b| b as u64).sum::<u64>()).sum();
+//! let total: u64 = map.chunks(4096).map(|c| c.iter().map(|&b| b as u64).sum::<u64>()).sum();
 //! # Ok::<(), mmapio::MmapIoError>(())
 //! ```
 //!

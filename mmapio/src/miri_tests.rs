@@ -79,7 +79,7 @@ fn chunks_cover_exactly_and_items_outlive_iterator() {
         MemoryMappedFile::heap_ro(pattern(1000)),
         MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual),
     ] {
-        let iter = map.chunks(300).unwrap();
+        let iter = map.chunks(300);
         assert_eq!(iter.len(), 4);
         let items: Vec<_> = iter.collect(); // the iterator is gone now
         let lens: Vec<usize> = items.iter().map(|c| c.len()).collect();
@@ -87,13 +87,13 @@ fn chunks_cover_exactly_and_items_outlive_iterator() {
         let joined: Vec<u8> = items.iter().flat_map(|c| c.iter().copied()).collect();
         assert_eq!(joined, pattern(1000));
         assert_eq!(items[3].offset(), 900);
-        assert_eq!(map.chunks(usize::MAX).unwrap().count(), 1);
-        assert!(matches!(map.chunks(0), Err(MmapIoError::InvalidChunkSize)));
-        let owned: Vec<u8> = map
-            .chunks_owned(7)
-            .unwrap()
-            .flat_map(|c| c.unwrap())
-            .collect();
+        assert_eq!(map.chunks(usize::MAX).count(), 1);
+        assert_eq!(map.chunks(0).count(), 0);
+        assert!(matches!(
+            map.try_chunks(0),
+            Err(MmapIoError::InvalidChunkSize)
+        ));
+        let owned: Vec<u8> = map.chunks_owned(7).flat_map(|c| c.unwrap()).collect();
         assert_eq!(owned, pattern(1000));
         assert_eq!(map.pages().map(|p| p.len()).sum::<usize>(), 1000);
     }
@@ -106,7 +106,7 @@ fn borrowed_chunks_lend_the_same_views_and_leave_the_lock_to_the_iterator() {
         MemoryMappedFile::heap_ro(pattern(1000)),
         MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual),
     ] {
-        let mut chunks = map.chunks(300).unwrap();
+        let mut chunks = map.chunks(300);
         let first = chunks.next().unwrap();
         let lent: Vec<(u64, Vec<u8>)> = (&chunks)
             .into_iter()
@@ -133,7 +133,7 @@ fn borrowed_chunks_lend_the_same_views_and_leave_the_lock_to_the_iterator() {
 #[cfg(feature = "iterator")]
 fn chunk_items_keep_blocking_resize() {
     let map = Arc::new(MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual));
-    let item = map.chunks(16).unwrap().nth(2).unwrap();
+    let item = map.chunks(16).nth(2).unwrap();
     let started = Arc::new(Barrier::new(2));
     let resizer = {
         let (map, started) = (Arc::clone(&map), Arc::clone(&started));
@@ -175,18 +175,18 @@ fn fold_and_items_counted_on_the_heap_yield_the_same_views() {
         .enumerate()
         .map(|(i, c)| (i as u64 * 300, c.to_vec()))
         .collect();
-    let in_slot = map.chunks(300).unwrap();
+    let in_slot = map.chunks(300);
     assert!(!in_slot.counts_on_heap());
     assert_eq!(collect(in_slot), expected);
 
     // Use up this thread's shared-lock slots; later iterators count their
     // items' shares in a slot on the heap.
-    let hoard: Vec<_> = std::iter::repeat_with(|| map.chunks(1).unwrap())
+    let hoard: Vec<_> = std::iter::repeat_with(|| map.chunks(1))
         .take_while(|iter| !iter.counts_on_heap())
         .collect();
-    let on_heap = map.chunks(300).unwrap();
+    let on_heap = map.chunks(300);
     assert!(on_heap.counts_on_heap());
-    let folded = map.chunks(300).unwrap();
+    let folded = map.chunks(300);
     assert!(folded.counts_on_heap());
     assert_eq!(collect(folded), expected);
     let mut items: Vec<_> = on_heap.collect();
@@ -197,7 +197,7 @@ fn fold_and_items_counted_on_the_heap_yield_the_same_views() {
         !lock_is_free(&map),
         "the kept item holds a share of the lock"
     );
-    assert!(!map.chunks(300).unwrap().counts_on_heap());
+    assert!(!map.chunks(300).counts_on_heap());
     assert_eq!(&*last, &pattern(1000)[900..]);
     drop(last);
     assert!(lock_is_free(&map), "every share was given back");
@@ -227,7 +227,7 @@ fn fold_yields_every_chunk_for_any_count_of_whole_chunks() {
             .map(|(i, c)| (i as u64 * 10, c.to_vec()))
             .collect();
         for skip in [0, 1, 5] {
-            let mut iter = map.chunks(10).unwrap();
+            let mut iter = map.chunks(10);
             let head: Vec<_> = iter.by_ref().take(skip).collect();
             let items = iter.fold(head, |mut items, c| {
                 items.push(c);
@@ -252,7 +252,7 @@ fn a_panic_inside_fold_keeps_exactly_the_live_items_locked() {
         let map = MemoryMappedFile::heap_rw(pattern(1000), FlushPolicy::Manual);
         let kept = std::cell::RefCell::new(Vec::new());
         let walk = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            map.chunks(100).unwrap().fold(0, |n, chunk| {
+            map.chunks(100).fold(0, |n, chunk| {
                 if n == stop {
                     panic!("stop the walk");
                 }

@@ -107,13 +107,13 @@ fn borrowed_iterators_allocate_nothing() {
     for (name, map) in [("ro", &ro), ("rw", &rw)] {
         // Creation and the whole walk, through `next` (a `for` loop) and
         // through `fold`, which has its own loop.
-        let ((items, sum), allocs) = count_allocs(|| consume(map.chunks(4096).unwrap()));
+        let ((items, sum), allocs) = count_allocs(|| consume(map.chunks(4096)));
         assert_eq!(allocs, 0, "{name}: allocations by chunks(4096)");
         assert_eq!(items, FILE_LEN / 4096);
         assert_eq!(sum, expected_sum());
 
         let (sum, allocs) = count_allocs(|| {
-            map.chunks(4096).unwrap().fold(0u64, |sum, chunk| {
+            map.chunks(4096).fold(0u64, |sum, chunk| {
                 sum + chunk.iter().map(|&b| u64::from(b)).sum::<u64>()
             })
         });
@@ -122,7 +122,7 @@ fn borrowed_iterators_allocate_nothing() {
 
         // Items lent by the iterator (`for chunk in &chunks`).
         let ((items, sum), allocs) = count_allocs(|| {
-            let chunks = map.chunks(4096).unwrap();
+            let chunks = map.chunks(4096);
             let lent: mmapio::BorrowedChunks<'_> = (&chunks).into_iter();
             consume(lent)
         });
@@ -148,7 +148,7 @@ fn many_live_read_write_iterators_allocate_only_beyond_the_thread_slots() {
     // and nothing while iterating; all yield the same bytes.
     let (mut iters, creation_allocs) = count_allocs(|| {
         let iters: [Option<mmapio::Chunks<'_>>; 40] =
-            std::array::from_fn(|_| Some(rw.chunks(1000).unwrap()));
+            std::array::from_fn(|_| Some(rw.chunks(1000)));
         iters
     });
     assert_eq!(creation_allocs, 8, "one slot per iterator beyond the 32");
@@ -164,7 +164,7 @@ fn many_live_read_write_iterators_allocate_only_beyond_the_thread_slots() {
     assert!(sums.iter().all(|&s| s == 7 * (4 << 10)), "{sums:?}");
     // Every slot was given back: the next 32 iterators allocate nothing.
     let (_live, allocs) = count_allocs(|| {
-        let iters: [mmapio::Chunks<'_>; 32] = std::array::from_fn(|_| rw.chunks(1000).unwrap());
+        let iters: [mmapio::Chunks<'_>; 32] = std::array::from_fn(|_| rw.chunks(1000));
         iters
     });
     assert_eq!(allocs, 0);
@@ -174,7 +174,7 @@ fn many_live_read_write_iterators_allocate_only_beyond_the_thread_slots() {
 fn owned_iterators_allocate_once_per_item() {
     let (_dir, ro, rw) = maps();
     for (name, map) in [("ro", &ro), ("rw", &rw)] {
-        let iter = map.chunks_owned(65536).unwrap();
+        let iter = map.chunks_owned(65536);
         let expected_items = iter.len() as u64;
         let (items, allocs) = count_allocs(|| {
             let mut items = 0u64;

@@ -118,7 +118,7 @@ fn resize_waits_for_a_live_chunks_iterator() {
     let data = pattern(10_000, 3);
     let map = create_rw_with(&dir.path().join("c.bin"), &data);
 
-    let mut chunks = map.chunks(1000).unwrap();
+    let mut chunks = map.chunks(1000);
     let first = chunks.next().unwrap();
     assert_eq!(first, &data[..1000]);
     drop(first); // only the iterator is left holding the lock
@@ -137,7 +137,7 @@ fn resize_waits_for_a_live_chunks_iterator() {
     drop(chunks);
 
     assert_eq!(map.len(), 20_000);
-    assert_eq!(map.chunks(10_000).unwrap().count(), 2);
+    assert_eq!(map.chunks(10_000).count(), 2);
     assert_eq!(map.as_slice(0, 10_000).unwrap(), data.as_slice());
 }
 
@@ -148,7 +148,7 @@ fn resize_waits_for_the_chunks_iterator_that_lent_its_items() {
     let data = pattern(10_000, 5);
     let map = create_rw_with(&dir.path().join("b.bin"), &data);
 
-    let chunks = map.chunks(1000).unwrap();
+    let chunks = map.chunks(1000);
     let pending = spawn_resize(&map, 3000);
     let mut lent = Vec::new();
     for item in &chunks {
@@ -176,7 +176,7 @@ fn resize_waits_for_an_item_of_a_dropped_chunks_iterator() {
     let map = create_rw_with(&dir.path().join("i.bin"), &data);
 
     let item = {
-        let mut chunks = map.chunks(1000).unwrap();
+        let mut chunks = map.chunks(1000);
         chunks.nth(3).unwrap()
     }; // the iterator is dropped here
     let pending = spawn_resize(&map, 2000);
@@ -199,12 +199,12 @@ fn items_keep_the_lock_when_their_count_lives_on_the_heap() {
     // this thread, so the next iterators count their items' shares in a
     // slot on the heap, freed with the last share.
     let other = create_rw_with(&dir.path().join("other.bin"), &pattern(100, 6));
-    let hoarded: Vec<_> = (0..32).map(|_| other.chunks(10).unwrap()).collect();
+    let hoarded: Vec<_> = (0..32).map(|_| other.chunks(10)).collect();
     let data = pattern(10_000, 7);
     let map = create_rw_with(&dir.path().join("f.bin"), &data);
 
     let (item, folded) = {
-        let chunks = map.chunks(1000).unwrap();
+        let chunks = map.chunks(1000);
         let mut items: Vec<_> = chunks.fold(Vec::new(), |mut items, c| {
             items.push(c);
             items
@@ -249,7 +249,7 @@ fn chunks_owned_does_not_block_resize_and_reports_vanished_items() {
     let data = pattern(4000, 6);
     let map = create_rw_with(&dir.path().join("o.bin"), &data);
 
-    let mut owned = map.chunks_owned(1000).unwrap();
+    let mut owned = map.chunks_owned(1000);
     assert_eq!(owned.len(), 4);
     assert_eq!(owned.next().unwrap().unwrap(), &data[..1000]);
     // The iterator holds no lock between items: resize proceeds.
@@ -523,7 +523,7 @@ fn concurrent_readers_writers_resize_flush_and_touch() {
                 #[cfg(feature = "iterator")]
                 {
                     let mut total = 0;
-                    for chunk in map.chunks(BLOCK).unwrap() {
+                    for chunk in map.chunks(BLOCK) {
                         assert_eq!(chunk.len(), BLOCK);
                         assert_uniform(&chunk, "chunks");
                         total += chunk.len();
@@ -533,7 +533,7 @@ fn concurrent_readers_writers_resize_flush_and_touch() {
                     assert!(
                         total == MIN_BLOCKS * BLOCK as u64 || total == MAX_BLOCKS * BLOCK as u64
                     );
-                    for page in map.chunks_owned(BLOCK).unwrap() {
+                    for page in map.chunks_owned(BLOCK) {
                         if let Some(page) = accept_out_of_bounds(page, "chunks_owned") {
                             assert_uniform(&page, "chunks_owned");
                         }
