@@ -51,7 +51,7 @@ const POLICIES: [Policy; 3] = [
     },
     Policy {
         suffix: "every_bytes_1MiB",
-        mmapio: FlushPolicy::EveryBytes(MIB as u64),
+        mmapio: FlushPolicy::EveryBytes(MIB),
         mmap_io: MmapIoPolicy::EveryBytes(MIB),
         syncs_while_timed: true,
         flushes_by_time: false,

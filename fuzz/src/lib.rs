@@ -154,8 +154,8 @@ impl Policy {
             Policy::Manual => FlushPolicy::Manual,
             Policy::Never => FlushPolicy::Never,
             Policy::Always => FlushPolicy::Always,
-            Policy::EveryBytes(n) => FlushPolicy::EveryBytes(u64::from(n) + 1),
-            Policy::EveryWrites(n) => FlushPolicy::EveryWrites(u64::from(n) + 1),
+            Policy::EveryBytes(n) => FlushPolicy::EveryBytes(usize::from(n) + 1),
+            Policy::EveryWrites(n) => FlushPolicy::EveryWrites(usize::from(n) + 1),
         }
     }
 }
@@ -424,8 +424,8 @@ impl StatsModel {
     fn due(&self) -> bool {
         match self.policy {
             FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n,
-            FlushPolicy::EveryWrites(n) => self.pending_writes >= n,
+            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n as u64,
+            FlushPolicy::EveryWrites(n) => self.pending_writes >= n as u64,
             _ => false,
         }
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 use mmapio::{FlushPolicy, MemoryMappedFile, Result};
 
 const HEADER: u64 = 8;
-const FLUSH_EVERY: u64 = 512;
+const FLUSH_EVERY: usize = 512;
 
 fn used(log: &MemoryMappedFile) -> Result<u64> {
     let mut header = [0u8; 8];
@@ -60,7 +60,7 @@ fn session(path: &Path, first: usize, count: usize) -> Result<()> {
         let record = format!("event {i:03}: sensor {} reads {}", i % 4, 15 + i % 10);
         for written in append(&log, record.as_bytes())? {
             pending += written;
-            if pending >= FLUSH_EVERY {
+            if pending >= FLUSH_EVERY as u64 {
                 (pending, expected_flushes) = (0, expected_flushes + 1);
             }
         }

@@ -56,9 +56,9 @@ pub enum FlushPolicy {
     /// Flush after every write call.
     Always,
     /// Flush when at least this many bytes are pending.
-    EveryBytes(u64),
+    EveryBytes(usize),
     /// Flush after this many `update_region` calls.
-    EveryWrites(u64),
+    EveryWrites(usize),
     /// Flush from a background thread at this interval, when dirty.
     EveryMillis(u64),
 }
@@ -81,8 +81,9 @@ impl FlushPolicy {
     pub(crate) fn is_due(self, pending: &Pending) -> bool {
         match self {
             FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => pending.bytes >= n,
-            FlushPolicy::EveryWrites(n) => pending.writes >= n,
+            // `usize` never has more than 64 bits on a supported target.
+            FlushPolicy::EveryBytes(n) => pending.bytes >= n as u64,
+            FlushPolicy::EveryWrites(n) => pending.writes >= n as u64,
             FlushPolicy::Never | FlushPolicy::Manual | FlushPolicy::EveryMillis(_) => false,
         }
     }

@@ -291,13 +291,17 @@ fn every_bytes_counts_whole_mut_views_but_applies_on_next_write() {
 #[test]
 fn every_bytes_is_applied_after_chunks_mut_walks() {
     let dir = tempfile::tempdir().unwrap();
-    let map = new_rw(&dir, FlushPolicy::EveryBytes(LEN + 1));
+    let map = new_rw(&dir, FlushPolicy::EveryBytes(LEN as usize + 1));
     walk_chunks_mut(&map, 1000, 1);
     assert_eq!(counters(map.flush_stats()), (0, 0, 0, LEN, 0));
     walk_chunks_mut(&map, 1000, 2);
     assert_eq!(counters(map.flush_stats()), (1, 0, 0, 0, 0));
 
-    let map2 = rw_with(&path_in(&dir, "two.bin"), LEN, FlushPolicy::EveryBytes(LEN));
+    let map2 = rw_with(
+        &path_in(&dir, "two.bin"),
+        LEN,
+        FlushPolicy::EveryBytes(LEN as usize),
+    );
     walk_chunks_mut(&map2, 4096, 1);
     assert_eq!(counters(map2.flush_stats()), (1, 0, 0, 0, 0));
 }

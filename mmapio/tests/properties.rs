@@ -317,9 +317,13 @@ fn policy() -> BoxedStrategy<FlushPolicy> {
         Just(FlushPolicy::Never),
         Just(FlushPolicy::Always),
         // Small powers of two are often hit exactly by the writes below.
-        prop_oneof![select(vec![1u64, 2, 4, 8, 16, 32]), 1u64..=64, 65u64..=6000]
-            .prop_map(FlushPolicy::EveryBytes),
-        (1u64..=8).prop_map(FlushPolicy::EveryWrites),
+        prop_oneof![
+            select(vec![1usize, 2, 4, 8, 16, 32]),
+            1usize..=64,
+            65usize..=6000
+        ]
+        .prop_map(FlushPolicy::EveryBytes),
+        (1usize..=8).prop_map(FlushPolicy::EveryWrites),
     ]
     .boxed()
 }
@@ -1316,8 +1320,8 @@ impl FlushModel {
     fn due(&self) -> bool {
         match self.policy {
             FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n,
-            FlushPolicy::EveryWrites(n) => self.pending_writes >= n,
+            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n as u64,
+            FlushPolicy::EveryWrites(n) => self.pending_writes >= n as u64,
             _ => false,
         }
     }
