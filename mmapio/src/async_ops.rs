@@ -70,7 +70,7 @@ impl<T> Drop for DetachOnDrop<T> {
 
 /// Runs `job` on the blocking pool once the returned future is first
 /// polled; see the module docs for the guarantees.
-async fn run_blocking<T, F>(job: F) -> T
+pub(crate) async fn run_blocking<T, F>(job: F) -> T
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,

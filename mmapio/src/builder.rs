@@ -16,7 +16,9 @@ use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchH
 /// * `size` — for `create`, the new file's length (required). For `open`,
 ///   the least length the mapping must have: a read-write mapping grows a
 ///   shorter file to it (zero-filled, never truncating); other modes refuse a
-///   shorter file with [`MmapIoError::InvalidSize`].
+///   shorter file with [`MmapIoError::InvalidSize`]. For `open_or_create`,
+///   the length of the file if it has to be created; an existing file keeps
+///   its length (see [`grow_existing`](Self::grow_existing)).
 /// * `flush_policy` — default [`FlushPolicy::Manual`].
 /// * `touch_hint` — default [`TouchHint::Never`].
 /// * `huge_pages` — ask for transparent huge pages (Linux
@@ -46,6 +48,7 @@ pub struct MmapBuilder {
     path: PathBuf,
     mode: MmapMode,
     size: Option<u64>,
+    grow_existing: bool,
     options: MapOptions,
 }
 
@@ -55,6 +58,7 @@ impl MmapBuilder {
             path: path.to_path_buf(),
             mode: MmapMode::ReadWrite,
             size: None,
+            grow_existing: false,
             options: MapOptions::default(),
         }
     }
@@ -68,6 +72,31 @@ impl MmapBuilder {
     /// Sets the size (see the type docs for its meaning on each path).
     pub fn size(mut self, size: u64) -> Self {
         self.size = Some(size);
+        self
+    }
+
+    /// Lets [`open_or_create`](Self::open_or_create) grow an existing,
+    /// non-empty file that is shorter than `size` (zero-filled, never
+    /// truncating). Off by default: there `size` is the size of a file to
+    /// create, and an existing file is mapped as it is, as in mmap-io.
+    ///
+    /// ```
+    /// use mmapio::MemoryMappedFile;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("g.bin");
+    /// std::fs::write(&path, b"short")?;
+    /// let as_is = MemoryMappedFile::builder(&path).size(64).open_or_create()?;
+    /// assert_eq!(as_is.len(), 5);
+    /// drop(as_is);
+    /// let grown = MemoryMappedFile::builder(&path)
+    ///     .size(64)
+    ///     .grow_existing(true)
+    ///     .open_or_create()?;
+    /// assert_eq!(grown.len(), 64);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn grow_existing(mut self, enable: bool) -> Self {
+        self.grow_existing = enable;
         self
     }
 
@@ -141,6 +170,13 @@ impl MmapBuilder {
         self.map_new(file, size)
     }
 
+    /// [`create`](Self::create) under mmap-io's name for a create that
+    /// refuses an existing file (`Io` with `AlreadyExists`); mmapio's
+    /// `create` already does.
+    pub fn create_new(self) -> Result<MemoryMappedFile> {
+        self.create()
+    }
+
     /// Opens an existing file and maps it.
     pub fn open(self) -> Result<MemoryMappedFile> {
         self.options.flush_policy.validate()?;
@@ -151,8 +187,24 @@ impl MmapBuilder {
     /// Opens the file if it exists, otherwise creates it with `size` bytes.
     ///
     /// An existing file opens in the builder's mode (so a read-only
-    /// `open_or_create` of an existing file works); creating a missing one
-    /// needs `ReadWrite` mode and a size, as for [`create`](Self::create).
+    /// `open_or_create` of an existing file works), at its own length: `size`
+    /// does not grow it unless [`grow_existing`](Self::grow_existing) says
+    /// so. The exception, as in mmap-io, is an existing *empty* file in
+    /// `ReadWrite` mode, which is sized as if it had just been created.
+    /// Creating a missing file needs `ReadWrite` mode and a size, as for
+    /// [`create`](Self::create).
+    ///
+    /// ```
+    /// use mmapio::MemoryMappedFile;
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("oc.bin");
+    /// let created = MemoryMappedFile::builder(&path).size(4096).open_or_create()?;
+    /// assert_eq!(created.len(), 4096);
+    /// drop(created);
+    /// let reopened = MemoryMappedFile::builder(&path).size(1 << 20).open_or_create()?;
+    /// assert_eq!(reopened.len(), 4096); // an existing file keeps its length
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
     pub fn open_or_create(self) -> Result<MemoryMappedFile> {
         if self.mode != MmapMode::ReadWrite {
             let mode = self.mode;
@@ -172,9 +224,22 @@ impl MmapBuilder {
             .open(&self.path)
         {
             Ok(file) => self.map_new(file, size),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => self.open(),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => self.open_existing_for_create(size),
             Err(e) => Err(self.open_error("create", e)),
         }
+    }
+
+    /// The existing-file path of a read-write `open_or_create`: the file as
+    /// it is, sized only when it is empty or `grow_existing` asks for it.
+    fn open_existing_for_create(self, size: u64) -> Result<MemoryMappedFile> {
+        let file = self.open_existing()?;
+        let empty = file
+            .metadata()
+            .map_err(|e| MmapIoError::io("stat", &self.path, e))?
+            .len()
+            == 0;
+        let min_len = (empty || self.grow_existing).then_some(size);
+        MemoryMappedFile::map_file(file, self.path, self.mode, self.options, min_len)
     }
 
     fn creation_size(&self) -> Result<u64> {

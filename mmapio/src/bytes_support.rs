@@ -60,3 +60,21 @@ impl From<MappedSlice<'_>> for Bytes {
         Bytes::copy_from_slice(&view)
     }
 }
+
+/// Copies the view's bytes into a new `Bytes`, leaving the view in place.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("r.bin");
+/// # std::fs::write(&path, b"hello world").unwrap();
+/// let map = mmapio::MemoryMappedFile::open_ro(&path)?;
+/// let view = map.as_slice(0, 5)?;
+/// assert_eq!(bytes::Bytes::from(&view), "hello");
+/// assert_eq!(view, b"hello"); // still usable
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+impl From<&MappedSlice<'_>> for Bytes {
+    fn from(view: &MappedSlice<'_>) -> Bytes {
+        Bytes::copy_from_slice(view)
+    }
+}

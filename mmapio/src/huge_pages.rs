@@ -33,6 +33,25 @@ pub struct HugePageReport {
 }
 
 impl MemoryMappedFile {
+    /// Whether huge pages back any of the mapping now: `Some` when
+    /// [`huge_page_report`](Self::huge_page_report) could measure it (Linux),
+    /// `None` when it could not (other systems, or `/proc` unreadable).
+    /// mmap-io's shape of the same measurement.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("b.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 1 << 20)?;
+    /// if cfg!(target_os = "linux") {
+    ///     assert!(map.is_hugepage_backed().is_some());
+    /// }
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn is_hugepage_backed(&self) -> Option<bool> {
+        let report = self.huge_page_report().ok()?;
+        report.huge_page_bytes.map(|bytes| bytes > 0)
+    }
+
     /// Reports whether huge pages were requested and how many bytes of the
     /// mapping they actually back right now (see [`HugePageReport`]).
     ///

@@ -121,10 +121,11 @@
 
 #[cfg(feature = "advise")]
 mod advice;
+pub mod anonymous;
 #[cfg(feature = "async")]
 mod async_ops;
 #[cfg(feature = "atomic")]
-mod atomic;
+pub mod atomic;
 mod bounds;
 mod builder;
 #[cfg(feature = "bytes")]
@@ -132,7 +133,7 @@ mod bytes_support;
 #[cfg(feature = "cow")]
 mod cow;
 mod error;
-mod flush;
+pub mod flush;
 mod flusher;
 #[cfg(feature = "hugepages")]
 mod huge_pages;
@@ -143,17 +144,20 @@ mod locking;
 pub mod manager;
 mod mapped_file;
 mod mode;
+mod nonblocking;
 mod os;
+mod pointers;
 mod reader;
 mod region;
 mod registry;
-mod segment;
+pub mod segment;
 #[cfg(feature = "iterator")]
 mod shared_read;
 mod touch;
+pub mod utils;
 mod views;
 #[cfg(feature = "watch")]
-mod watch;
+pub mod watch;
 
 #[cfg(test)]
 mod miri_tests;
@@ -171,10 +175,13 @@ pub use mode::MmapMode;
 pub use touch::TouchHint;
 pub use views::{MappedSlice, MappedSliceMut};
 // async_ops adds inherent methods only: nothing to re-export.
+pub use anonymous::AnonymousMmap;
 #[cfg(feature = "atomic")]
 pub use atomic::{AtomicSliceView, AtomicView};
 #[cfg(feature = "hugepages")]
 pub use huge_pages::HugePageReport;
+#[cfg(feature = "iterator")]
+pub use iterator::{ChunkIterator, PageIterator};
 pub use manager::{
     copy_mmap, create_mmap, delete_mmap, flush, load_mmap, update_region, write_mmap,
 };
@@ -187,6 +194,87 @@ pub use watch::{ChangeEvent, ChangeKind, WatchHandle};
 /// with the `iterator` feature, of `pages()`.
 pub fn page_size() -> usize {
     os::page_size()
+}
+
+// The modules below give every item the path it has in mmap-io 1.1.0
+// (`mmap_io::mmap::MemoryMappedFile`, `mmap_io::errors::Result`, ...), so
+// code written against that crate compiles with the dependency renamed. The
+// items themselves live in the modules above; `docs/MIGRATING.md` maps each
+// one and lists the differences.
+
+pub mod mmap {
+    //! The mapping and its views, under mmap-io's module path
+    //! (`mmap_io::mmap`). The same items are at the crate root.
+    //!
+    //! ```
+    //! use mmapio::mmap::{MemoryMappedFile, MemoryMappedFileBuilder, MmapMode};
+    //! # let dir = tempfile::tempdir().unwrap();
+    //! # let path = dir.path().join("m.bin");
+    //! let builder: MemoryMappedFileBuilder = MemoryMappedFile::builder(&path).size(8);
+    //! let map = builder.create()?;
+    //! assert_eq!(map.mode(), MmapMode::ReadWrite);
+    //! # Ok::<(), mmapio::MmapIoError>(())
+    //! ```
+    pub use crate::builder::MmapBuilder as MemoryMappedFileBuilder;
+    pub use crate::{
+        MappedSlice, MappedSliceMut, MemoryMappedFile, MmapMode, MmapReader, TouchHint,
+    };
+}
+
+pub mod errors {
+    //! The error type, under mmap-io's module path (`mmap_io::errors`).
+    pub use crate::error::{MmapIoError, Result};
+}
+
+#[cfg(feature = "iterator")]
+pub mod iterator {
+    //! The chunk and page iterators (feature `iterator`), under mmap-io's
+    //! module path (`mmap_io::iterator`) and type names. mmap-io has one type
+    //! for chunks and one for pages; here both are [`Chunks`] (and
+    //! [`ChunksOwned`]), so the names below are aliases.
+    //!
+    //! ```
+    //! use mmapio::iterator::{ChunkIterator, PageIterator};
+    //! # let dir = tempfile::tempdir().unwrap();
+    //! # let path = dir.path().join("i.bin");
+    //! let map = mmapio::MemoryMappedFile::create_rw(&path, 10)?;
+    //! let chunks: ChunkIterator<'_> = map.chunks(4);
+    //! assert_eq!(chunks.len(), 3);
+    //! let pages: PageIterator<'_> = map.pages();
+    //! assert_eq!(pages.len(), 1);
+    //! # Ok::<(), mmapio::MmapIoError>(())
+    //! ```
+    pub use crate::iter::{BorrowedChunks, Chunks, ChunksMut, ChunksOwned};
+
+    /// mmap-io's name for the iterator [`chunks`](crate::MemoryMappedFile::chunks) returns.
+    pub type ChunkIterator<'a> = Chunks<'a>;
+    /// mmap-io's name for the iterator [`pages`](crate::MemoryMappedFile::pages) returns.
+    pub type PageIterator<'a> = Chunks<'a>;
+    /// mmap-io's name for the walk [`chunks_mut`](crate::MemoryMappedFile::chunks_mut) returns.
+    pub type ChunkIteratorMut<'a> = ChunksMut<'a>;
+    /// mmap-io's name for the iterator [`chunks_owned`](crate::MemoryMappedFile::chunks_owned) returns.
+    pub type ChunkIteratorOwned<'a> = ChunksOwned<'a>;
+    /// mmap-io's name for the iterator [`pages_owned`](crate::MemoryMappedFile::pages_owned) returns.
+    pub type PageIteratorOwned<'a> = ChunksOwned<'a>;
+}
+
+#[cfg(feature = "advise")]
+pub mod advise {
+    //! Access-pattern advice (feature `advise`), under mmap-io's module
+    //! path (`mmap_io::advise`); the methods are
+    //! [`MemoryMappedFile::advise`] and [`MemoryMappedFile::prefetch_range`].
+    pub use crate::advice::MmapAdvice;
+}
+
+#[cfg(feature = "locking")]
+pub mod lock {
+    //! Memory locking (feature `locking`), under mmap-io's module path
+    //! (`mmap_io::lock`). Like mmap-io's, this module holds no items: the
+    //! methods are [`MemoryMappedFile::lock`], [`unlock`](MemoryMappedFile::unlock),
+    //! [`lock_all`](MemoryMappedFile::lock_all) and
+    //! [`unlock_all`](MemoryMappedFile::unlock_all).
+    #[allow(unused_imports)] // for the intra-doc links above
+    use crate::MemoryMappedFile;
 }
 
 // Compiles and runs the README's examples as doctests, so they cannot rot

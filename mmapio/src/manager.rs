@@ -224,3 +224,51 @@ fn path_error(op: &'static str, path: &Path, e: std::io::Error) -> MmapIoError {
         MmapIoError::io(op, path, e)
     }
 }
+
+/// The path-level functions that touch the file system, as futures (feature
+/// `async`), under mmap-io's module path (`mmap_io::manager::async`; write
+/// `manager::r#async` in Rust code). Each runs its blocking counterpart on
+/// the `blocking` crate's thread pool, so it works on any executor; the
+/// work runs to completion even if the future is dropped.
+///
+/// ```
+/// use mmapio::manager::r#async::{copy_mmap_async, create_mmap_async, delete_mmap_async};
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let (path, copy) = (dir.path().join("a.bin"), dir.path().join("b.bin"));
+/// futures_lite::future::block_on(async {
+///     let map = create_mmap_async(&path, 16).await?;
+///     map.update_region(0, b"async")?;
+///     map.flush()?;
+///     drop(map);
+///     copy_mmap_async(&path, &copy).await?;
+///     delete_mmap_async(&path).await?;
+///     assert_eq!(&std::fs::read(&copy).unwrap()[..5], b"async");
+///     Ok::<(), mmapio::MmapIoError>(())
+/// })?;
+/// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+#[cfg(feature = "async")]
+pub mod r#async {
+    use std::path::Path;
+
+    use crate::async_ops::run_blocking;
+    use crate::{MemoryMappedFile, Result};
+
+    /// [`create_mmap`](super::create_mmap) on the blocking thread pool.
+    pub async fn create_mmap_async(path: impl AsRef<Path>, size: u64) -> Result<MemoryMappedFile> {
+        let path = path.as_ref().to_path_buf();
+        run_blocking(move || super::create_mmap(path, size)).await
+    }
+
+    /// [`copy_mmap`](super::copy_mmap) on the blocking thread pool.
+    pub async fn copy_mmap_async(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<()> {
+        let (src, dst) = (src.as_ref().to_path_buf(), dst.as_ref().to_path_buf());
+        run_blocking(move || super::copy_mmap(src, dst)).await
+    }
+
+    /// [`delete_mmap`](super::delete_mmap) on the blocking thread pool.
+    pub async fn delete_mmap_async(path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref().to_path_buf();
+        run_blocking(move || super::delete_mmap(path)).await
+    }
+}

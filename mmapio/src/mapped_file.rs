@@ -344,18 +344,17 @@ impl MemoryMappedFile {
         Ok(map)
     }
 
-    /// Wraps a mapped region in a new state of its own and a handle of it,
-    /// outside the registry (unit tests, Miri).
-    #[cfg(test)]
+    /// Wraps a region that belongs to no file (anonymous memory; heap
+    /// buffers in unit tests) in a new state of its own and a handle of it,
+    /// outside the registry. Fails only if `options` ask for a file lock.
     pub(crate) fn from_region(
         region: Region,
-        file: Option<File>,
         path: PathBuf,
         mode: MmapMode,
         options: MapOptions,
-    ) -> Self {
-        let shared = Arc::new(Shared::new(region, file, mode, None));
-        Self::from_state(shared, mode, path, options, None).expect("heap regions need no I/O")
+    ) -> Result<Self> {
+        let shared = Arc::new(Shared::new(region, None, mode, None));
+        Self::from_state(shared, mode, path, options, None)
     }
 
     /// Starts a [`MmapBuilder`] for `path`, to choose mode, size, flush
@@ -405,9 +404,9 @@ impl MemoryMappedFile {
         Self::builder(path).mode(MmapMode::CopyOnWrite).open()
     }
 
-    /// Opens `path` read-write if it exists (growing it to `default_size`
-    /// if it is shorter, never truncating it); otherwise creates it with
-    /// `default_size` zero bytes.
+    /// Opens `path` read-write if it exists, at its own length (an empty
+    /// file is sized to `default_size`, as in mmap-io); otherwise creates it
+    /// with `default_size` zero bytes. See [`MmapBuilder::open_or_create`].
     pub fn open_or_create(path: impl AsRef<Path>, default_size: u64) -> Result<Self> {
         Self::builder(path)
             .mode(MmapMode::ReadWrite)
@@ -595,18 +594,29 @@ impl MemoryMappedFile {
     /// otherwise does nothing.
     pub fn update_region(&self, offset: u64, data: &[u8]) -> Result<()> {
         let lock = self.write_lock("update_region")?;
-        {
-            let mut guard = self.shared.write(lock, "update_region")?;
-            let range = check_range(offset, data.len() as u64, guard.len())?;
-            if data.is_empty() {
-                return Ok(());
-            }
-            let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
-                op: "update_region",
-                mode: self.shared.mode,
-            })?;
-            bytes[range].copy_from_slice(data);
+        let guard = self.shared.write(lock, "update_region")?;
+        self.write_under(guard, offset, data, "update_region")
+    }
+
+    /// The body of `update_region` once the write lock is held: copies
+    /// `data` in, releases the lock, counts the write and applies the policy.
+    pub(crate) fn write_under(
+        &self,
+        mut guard: RwLockWriteGuard<'_, Region>,
+        offset: u64,
+        data: &[u8],
+        op: &'static str,
+    ) -> Result<()> {
+        let range = check_range(offset, data.len() as u64, guard.len())?;
+        if data.is_empty() {
+            return Ok(());
         }
+        let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
+            op,
+            mode: self.shared.mode,
+        })?;
+        bytes[range].copy_from_slice(data);
+        drop(guard);
         let pending = self.shared.flush.record_write(data.len() as u64);
         if self.flush_policy().is_due(&pending) {
             self.shared.flush(self.path())?;
@@ -733,6 +743,56 @@ impl MemoryMappedFile {
         })
     }
 
+    /// Starts writing the whole mapping back to the file without waiting
+    /// (`msync(MS_ASYNC)`; on Windows `FlushViewOfFile`, which queues the
+    /// writes). Nothing is durable when it returns, so the pending counters
+    /// are left alone and [`FlushStats`] does not count it; call
+    /// [`flush`](Self::flush) for durability. Read-only and copy-on-write
+    /// mappings have nothing to write back; for them this does nothing.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("s.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 4096)?;
+    /// map.update_region(0, b"batch")?;
+    /// map.schedule_flush()?; // write-back started, not yet durable
+    /// assert_eq!(map.pending_bytes(), 5);
+    /// map.flush()?; // durable
+    /// assert_eq!(map.pending_bytes(), 0);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn schedule_flush(&self) -> Result<()> {
+        self.with_region(|region| self.schedule(region, 0, region.len()))
+    }
+
+    /// Like [`schedule_flush`](Self::schedule_flush) for `len` bytes at
+    /// `offset` (bounds-checked in every mode; the start is rounded down to
+    /// a page).
+    pub fn schedule_flush_range(&self, offset: u64, len: u64) -> Result<()> {
+        self.with_region(|region| {
+            let range = check_range(offset, len, region.len())?;
+            self.schedule(region, range.start, range.len())
+        })
+    }
+
+    fn schedule(&self, region: &Region, offset: usize, len: usize) -> Result<()> {
+        if self.mode() != MmapMode::ReadWrite {
+            return Ok(());
+        }
+        region
+            .flush_async_range(offset, len)
+            .map_err(|source| MmapIoError::FlushFailed {
+                path: self.path().to_path_buf(),
+                source,
+            })
+    }
+
+    /// The mapping's length, like [`len`](Self::len); kept for code
+    /// written against mmap-io, where it returns a `Result`. Never fails.
+    pub fn current_len(&self) -> Result<u64> {
+        Ok(self.len())
+    }
+
     /// Pre-faults every page of the mapping: one volatile read per page,
     /// under one lock acquisition.
     ///
@@ -805,10 +865,6 @@ impl MemoryMappedFile {
     /// Only for operations that never form references to the bytes
     /// (system calls such as `msync`, `madvise`, `mlock`), which is why it
     /// may also run while atomic views exist.
-    #[cfg_attr(
-        not(any(feature = "advise", feature = "locking", feature = "hugepages")),
-        allow(dead_code)
-    )]
     pub(crate) fn with_region<R>(&self, f: impl FnOnce(&Region) -> Result<R>) -> Result<R> {
         match &self.shared.storage {
             Storage::Unlocked(region) => f(region),
@@ -852,7 +908,8 @@ impl MemoryMappedFile {
     #[cfg(test)]
     fn heap(bytes: Vec<u8>, mode: MmapMode, options: MapOptions) -> Self {
         let path = PathBuf::from("<heap>");
-        Self::from_region(Region::heap(bytes), None, path, mode, options)
+        Self::from_region(Region::heap(bytes), path, mode, options)
+            .expect("heap regions need no I/O")
     }
 
     /// A read-write mapping over a heap buffer.
@@ -1142,6 +1199,28 @@ impl std::os::fd::AsRawFd for MemoryMappedFile {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         use std::os::fd::AsFd;
         self.as_fd().as_raw_fd()
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsHandle for MemoryMappedFile {
+    /// The mapped file's handle, for calls this crate does not wrap. Do not
+    /// truncate the file through it (see the crate docs, "External
+    /// modification").
+    fn as_handle(&self) -> std::os::windows::io::BorrowedHandle<'_> {
+        match &self.shared.file {
+            Some(file) => file.as_handle(),
+            // As for `AsFd`: only unit tests build file-less mappings.
+            None => unreachable!("heap-backed mappings exist only in unit tests"),
+        }
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsRawHandle for MemoryMappedFile {
+    fn as_raw_handle(&self) -> std::os::windows::io::RawHandle {
+        use std::os::windows::io::AsHandle;
+        self.as_handle().as_raw_handle()
     }
 }
 

@@ -82,6 +82,17 @@ impl Region {
         Ok(region)
     }
 
+    /// `len` zero bytes of private anonymous memory (`MAP_PRIVATE |
+    /// MAP_ANONYMOUS`; a pagefile-backed section on Windows).
+    pub(crate) fn anonymous(len: usize) -> io::Result<Region> {
+        if len == 0 {
+            return Ok(Region::empty());
+        }
+        let mut map = MmapOptions::new().len(len).map_anon()?;
+        let ptr = NonNull::new(map.as_mut_ptr());
+        Ok(Region::from_parts(ptr, map.len(), Backing::Writable(map)))
+    }
+
     fn from_parts(ptr: Option<NonNull<u8>>, len: usize, backing: Backing) -> Region {
         // memmap2 never returns a null mapping; fall back to an empty region
         // rather than trusting that blindly.
@@ -206,6 +217,15 @@ impl Region {
             #[cfg(test)]
             Backing::Heap => Ok(true),
             _ => Ok(false),
+        }
+    }
+
+    /// Starts writing `offset..offset + len` back without waiting for it
+    /// (`msync(MS_ASYNC)`). The caller has bounds-checked the range.
+    pub(crate) fn flush_async_range(&self, offset: usize, len: usize) -> io::Result<()> {
+        match &self.backing {
+            Backing::Writable(map) if len > 0 => map.flush_async_range(offset, len),
+            _ => Ok(()),
         }
     }
 

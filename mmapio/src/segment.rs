@@ -13,6 +13,7 @@
 //!    absolute offset, the length and the mapping's current length).
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::bounds::validate_range;
 use crate::views::{MappedSlice, MappedSliceMut};
@@ -151,6 +152,39 @@ impl MemoryMappedFile {
 }
 
 impl Segment {
+    /// A segment of `len` bytes at `offset` in `parent` (mmap-io's form of
+    /// [`MemoryMappedFile::segment`], which it calls).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mmapio::{segment::Segment, MemoryMappedFile};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("n.bin");
+    /// let map = Arc::new(MemoryMappedFile::create_rw(&path, 16)?);
+    /// let seg = Segment::new(Arc::clone(&map), 4, 8)?;
+    /// assert!(seg.is_valid());
+    /// assert_eq!(seg.parent().len(), 16);
+    /// assert!(Segment::new(map, 12, 8).is_err());
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn new(parent: Arc<MemoryMappedFile>, offset: u64, len: u64) -> Result<Segment> {
+        parent.segment(offset, len)
+    }
+
+    /// Whether the segment still lies inside the mapping (a `resize` may
+    /// have shrunk the mapping below it since it was made; its accessors
+    /// then return [`MmapIoError::OutOfBounds`]).
+    pub fn is_valid(&self) -> bool {
+        validate_range(self.offset, self.len, self.map.len()).is_ok()
+    }
+
+    /// The mapping this segment is a window of (mmap-io's name for
+    /// [`mapping`](Self::mapping)).
+    #[inline]
+    pub fn parent(&self) -> &MemoryMappedFile {
+        &self.map
+    }
+
     /// Offset of the segment's first byte within the mapping.
     #[inline]
     pub fn offset(&self) -> u64 {
@@ -242,6 +276,45 @@ impl Segment {
 }
 
 impl SegmentMut {
+    /// A writable segment of `len` bytes at `offset` in `parent` (mmap-io's
+    /// form of [`MemoryMappedFile::segment_mut`], which it calls).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use mmapio::{segment::SegmentMut, MemoryMappedFile};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("w.bin");
+    /// let map = Arc::new(MemoryMappedFile::create_rw(&path, 16)?);
+    /// let seg = SegmentMut::new(Arc::clone(&map), 8, 8)?;
+    /// seg.write(b"record")?;
+    /// assert_eq!(map.as_slice(8, 6)?, b"record");
+    /// assert!(seg.write(b"too long!").is_err());
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn new(parent: Arc<MemoryMappedFile>, offset: u64, len: u64) -> Result<SegmentMut> {
+        parent.segment_mut(offset, len)
+    }
+
+    /// Whether the segment still lies inside the mapping; see
+    /// [`Segment::is_valid`].
+    pub fn is_valid(&self) -> bool {
+        self.inner.is_valid()
+    }
+
+    /// The mapping this segment is a window of (mmap-io's name for
+    /// [`mapping`](Self::mapping)).
+    #[inline]
+    pub fn parent(&self) -> &MemoryMappedFile {
+        &self.inner.map
+    }
+
+    /// Copies `data` to the start of the segment: mmap-io's form of
+    /// [`update_region`](Self::update_region)`(0, data)`. `data` may be
+    /// shorter than the segment, not longer.
+    pub fn write(&self, data: &[u8]) -> Result<()> {
+        self.update_region(0, data)
+    }
+
     /// Offset of the segment's first byte within the mapping.
     #[inline]
     pub fn offset(&self) -> u64 {

@@ -123,6 +123,13 @@ impl<'a> MappedSlice<'a> {
     pub fn as_bytes(&self) -> &[u8] {
         self
     }
+
+    /// The bytes, borrowed for as long as the view (mmap-io's name for
+    /// [`as_bytes`](Self::as_bytes)).
+    #[inline]
+    pub fn as_slice(&self) -> &[u8] {
+        self
+    }
 }
 
 impl Deref for MappedSlice<'_> {

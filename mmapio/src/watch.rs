@@ -229,6 +229,23 @@ impl WatchHandle {
     pub fn take_error(&self) -> Option<MmapIoError> {
         self.shared.error.lock().take()
     }
+
+    /// Whether the watch still delivers events: true from a successful
+    /// [`MemoryMappedFile::watch`] until the handle is dropped, unless the
+    /// callback has panicked (which stops deliveries; the panic is kept for
+    /// [`take_error`](Self::take_error)).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("a.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 16)?;
+    /// let handle = map.watch(|_event| {})?;
+    /// assert!(handle.is_active());
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn is_active(&self) -> bool {
+        self.watcher.is_some() && !self.shared.stopped.load(Ordering::Acquire)
+    }
 }
 
 impl Drop for WatchHandle {

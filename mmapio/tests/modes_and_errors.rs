@@ -626,9 +626,28 @@ fn open_or_create_keeps_existing_content_and_honours_options() {
     assert_eq!(map.as_slice(0, 2000).unwrap(), content.as_slice());
     drop(map);
 
-    // Existing, shorter than the size: grown, content kept.
+    // Existing, shorter than the size: the size is for a file to create,
+    // so the existing one is mapped as it is, on disk too.
     let map = MemoryMappedFile::builder(&path)
         .size(4096)
+        .open_or_create()
+        .unwrap();
+    assert_eq!(map.len(), 2000);
+    assert_eq!(map.as_slice(0, 2000).unwrap(), content.as_slice());
+    drop(map);
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 2000);
+
+    // Existing and empty: sized as if created (as mmap-io does).
+    let empty = file_with(&dir, "empty.bin", b"");
+    let map = MemoryMappedFile::open_or_create(&empty, 300).unwrap();
+    assert_eq!(map.len(), 300);
+    drop(map);
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 300);
+
+    // Existing, shorter, and growing asked for: grown, content kept.
+    let map = MemoryMappedFile::builder(&path)
+        .size(4096)
+        .grow_existing(true)
         .flush_policy(FlushPolicy::EveryBytes(10))
         .touch_hint(TouchHint::Eager)
         .huge_pages(true)

@@ -805,7 +805,7 @@ fn creation_rejects_unmappable_sizes_and_zero_fills() {
 }
 
 #[test]
-fn open_or_create_grows_but_never_truncates() {
+fn open_or_create_keeps_existing_files_and_never_truncates() {
     let scratch = Scratch::new();
     check(
         256,
@@ -838,21 +838,33 @@ fn open_or_create_grows_but_never_truncates() {
             }
             prop_assert_eq!(fs::read(file.path())?, original.clone());
 
-            match MemoryMappedFile::open_or_create(file.path(), wanted as u64) {
-                Ok(map) => {
-                    prop_assert!(wanted > 0);
-                    let mut expected = original.clone();
-                    expected.resize(n.max(wanted), 0);
-                    prop_assert_eq!(map.len(), expected.len() as u64);
-                    prop_assert_eq!(whole(&map)?, expected.clone());
-                    drop(map);
-                    prop_assert_eq!(fs::read(file.path())?, expected);
+            // `open_or_create` maps an existing file as it is, sizing only an
+            // empty one; with `grow_existing` it grows a shorter one too.
+            // Neither ever truncates.
+            for grow in [false, true] {
+                let before = fs::read(file.path())?;
+                let result = MemoryMappedFile::builder(file.path())
+                    .size(wanted as u64)
+                    .grow_existing(grow)
+                    .open_or_create();
+                match result {
+                    Ok(map) => {
+                        prop_assert!(wanted > 0);
+                        let mut expected = before.clone();
+                        if before.is_empty() || grow {
+                            expected.resize(before.len().max(wanted), 0);
+                        }
+                        prop_assert_eq!(map.len(), expected.len() as u64);
+                        prop_assert_eq!(whole(&map)?, expected.clone());
+                        drop(map);
+                        prop_assert_eq!(fs::read(file.path())?, expected);
+                    }
+                    Err(MmapIoError::InvalidSize { size, .. }) => {
+                        prop_assert_eq!((wanted, size), (0, 0));
+                        prop_assert_eq!(fs::read(file.path())?, original.clone());
+                    }
+                    Err(e) => return Err(TestCaseError::fail(format!("open_or_create: {e:?}"))),
                 }
-                Err(MmapIoError::InvalidSize { size, .. }) => {
-                    prop_assert_eq!((wanted, size), (0, 0));
-                    prop_assert_eq!(fs::read(file.path())?, original);
-                }
-                Err(e) => return Err(TestCaseError::fail(format!("open_or_create: {e:?}"))),
             }
             Ok(())
         },
