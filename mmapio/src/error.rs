@@ -34,7 +34,7 @@ pub enum MmapIoError {
     ///
     /// Errors the crate reports itself name the operation and the file.
     /// An [`io::Error`] converted with `From` (the `?` in a
-    /// [`for_each_mut`](crate::ChunksMut::for_each_mut) closure, or
+    /// `ChunksMut::for_each_mut` closure, or
     /// `MmapIoError::from(e)`) has no file, so its `path` is `None` and its
     /// `op` is `"io"`.
     #[error("{op} failed{}: {source}", for_path(.path.as_deref()))]
@@ -229,7 +229,7 @@ fn for_path(path: Option<&Path>) -> String {
 }
 
 /// Lets `?` turn an [`io::Error`] into an [`MmapIoError::Io`] (with no
-/// path, and `op` `"io"`), as in a [`for_each_mut`](crate::ChunksMut::for_each_mut)
+/// path, and `op` `"io"`), as in a `ChunksMut::for_each_mut`
 /// closure that does its own I/O.
 ///
 /// ```

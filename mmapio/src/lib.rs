@@ -262,7 +262,8 @@ pub mod iterator {
 pub mod advise {
     //! Access-pattern advice (feature `advise`), under mmap-io's module
     //! path (`mmap_io::advise`); the methods are
-    //! [`MemoryMappedFile::advise`] and [`MemoryMappedFile::prefetch_range`].
+    //! [`MemoryMappedFile::advise`](crate::MemoryMappedFile::advise) and
+    //! [`MemoryMappedFile::prefetch_range`](crate::MemoryMappedFile::prefetch_range).
     pub use crate::advice::MmapAdvice;
 }
 

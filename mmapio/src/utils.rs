@@ -64,7 +64,7 @@ pub fn checked_align_up(value: u64, alignment: u64) -> Option<u64> {
 
 /// `Ok(())` when `offset..offset + len` lies inside `0..total`, else
 /// [`MmapIoError::OutOfBounds`] (the check every ranged method makes; see
-/// [`validate_range`](crate::validate_range) for the range itself).
+/// [`validate_range`] for the range itself).
 ///
 /// ```
 /// use mmapio::{utils::ensure_in_bounds, MmapIoError};
