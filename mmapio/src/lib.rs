@@ -92,6 +92,13 @@
 //! existing empty file opens as an empty mapping. Zero-length ranges are
 //! valid at every offset up to and including `len()` and do nothing.
 //!
+//! ## Raw mappings
+//! [`raw`] is the one `unsafe` corner: thin wrappers over `memmap2` with the
+//! API of the `raw` module of `mmap-io`, for code migrating from it. They
+//! leave the file's stability to the caller, which is why their file
+//! constructors are `unsafe fn`; everything else in this crate is the safe
+//! API described above.
+//!
 //! ## Cargo features
 //! * `iterator` (default): `MemoryMappedFile::chunks`, `pages`,
 //!   `chunks_owned`, `pages_owned`, `chunks_mut`.
@@ -147,6 +154,7 @@ mod mode;
 mod nonblocking;
 mod os;
 mod pointers;
+pub mod raw;
 mod reader;
 mod region;
 mod registry;

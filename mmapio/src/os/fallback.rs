@@ -6,6 +6,34 @@ pub(crate) fn page_size() -> usize {
     4096
 }
 
+/// The alignment the file offset of a mapping has at the OS level: the
+/// allocation granularity (`MapViewOfFile` offsets must be a multiple of
+/// it, and memmap2 rounds down to it), 64 KiB on every current Windows.
+#[cfg(windows)]
+pub(crate) fn offset_granularity() -> std::io::Result<usize> {
+    use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
+    // SAFETY: an all-zero SYSTEM_INFO is a valid value (a plain C struct of
+    // integers, a union of integers and null pointers).
+    let mut info: SYSTEM_INFO = unsafe { std::mem::zeroed() };
+    // SAFETY: GetSystemInfo cannot fail; it only fills in the struct it is
+    // given, which is valid and writable for the call.
+    unsafe { GetSystemInfo(&mut info) };
+    match usize::try_from(info.dwAllocationGranularity) {
+        Ok(granularity) if granularity.is_power_of_two() => Ok(granularity),
+        _ => Err(std::io::Error::other(format!(
+            "GetSystemInfo reported an allocation granularity of {}",
+            info.dwAllocationGranularity
+        ))),
+    }
+}
+
+/// No mapping backend (memmap2 has none here either): there is no
+/// granularity to report.
+#[cfg(not(windows))]
+pub(crate) fn offset_granularity() -> std::io::Result<usize> {
+    Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
+}
+
 /// Advice kinds; advice is a no-op on this platform.
 #[cfg_attr(not(feature = "advise"), allow(dead_code))]
 #[derive(Clone, Copy, Debug)]

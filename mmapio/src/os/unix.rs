@@ -19,6 +19,13 @@ pub(crate) fn page_size() -> usize {
     size
 }
 
+/// The alignment the file offset of a mapping has at the OS level: the page
+/// size (what `mmap` requires of its offset, and what memmap2 rounds down
+/// to). Never fails on Unix; the `Result` is for the other platforms.
+pub(crate) fn offset_granularity() -> std::io::Result<usize> {
+    Ok(page_size())
+}
+
 /// Advice for [`madvise`], mirroring the public `MmapAdvice`.
 #[cfg_attr(not(feature = "advise"), allow(dead_code))]
 #[derive(Clone, Copy, Debug)]
