@@ -98,6 +98,14 @@ pub struct ChangeEvent {
     pub kind: ChangeKind,
     /// The mapping's path, exactly as [`MemoryMappedFile::path`] returns it.
     pub path: PathBuf,
+    /// Where in the file the change starts, when the backend says; `None`
+    /// with every backend used today (inotify, FSEvents and
+    /// `ReadDirectoryChangesW` report whole-file changes). Kept for code
+    /// written against mmap-io, whose events have it.
+    pub offset: Option<u64>,
+    /// How many bytes changed, when the backend says; `None` today (see
+    /// [`offset`](Self::offset)).
+    pub len: Option<u64>,
 }
 
 type Callback = Box<dyn FnMut(ChangeEvent) + Send + 'static>;
@@ -142,6 +150,8 @@ impl WatchShared {
                 let event = ChangeEvent {
                     kind,
                     path: self.path.clone(),
+                    offset: None,
+                    len: None,
                 };
                 panicked = catch_unwind(AssertUnwindSafe(|| callback(event))).is_err();
             }
