@@ -99,6 +99,37 @@
 //! constructors are `unsafe fn`; everything else in this crate is the safe
 //! API described above.
 //!
+//! ## Coming from mmap-io
+//! Code written against mmap-io 1.1.0 compiles against this crate with the
+//! dependency renamed (`mmap-io = { package = "mmapio", ... }`): its module
+//! paths ([`mmap`], [`errors`], [`flush`](mod@flush), [`segment`], `iterator`,
+//! [`utils`], [`manager`], `atomic`, `advise`, `lock`, `watch`,
+//! [`anonymous`], [`raw`]), type names ([`mmap::MemoryMappedFileBuilder`],
+//! `iterator::ChunkIterator`, ...) and methods are here, as are the 0.9.7
+//! call shapes:
+//!
+//! ```
+//! use mmapio as mmap_io; // what the renamed dependency does
+//! use mmap_io::{mmap::MemoryMappedFile, MmapIoError};
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("shapes.bin");
+//! let mmap = MemoryMappedFile::create_rw(&path, 10_000)?;
+//! # #[cfg(feature = "iterator")]
+//! for chunk in mmap.chunks(4096) {
+//!     assert!(chunk.len() <= 4096); // bytes, not chunks
+//! }
+//! # #[cfg(feature = "iterator")]
+//! mmap.chunks_mut(4096).for_each_mut(|_offset, chunk| {
+//!     std::io::Write::write_all(&mut &mut chunk[..], b"header")?; // io::Error -> MmapIoError
+//!     Ok(())
+//! })?;
+//! # Ok::<(), MmapIoError>(())
+//! ```
+//!
+//! Where following mmap-io would lose data or be unsound, this crate
+//! differs on purpose; `docs/MIGRATING.md` in the repository maps every
+//! public item of mmap-io 1.1.0 and explains each difference.
+//!
 //! ## Cargo features
 //! * `iterator` (default): `MemoryMappedFile::chunks`, `pages`,
 //!   `chunks_owned`, `pages_owned`, `chunks_mut`.
