@@ -555,3 +555,64 @@ fn flush_while_an_atomic_view_waits_for_a_byte_view_does_not_deadlock() {
     });
     assert_eq!(map.as_slice(8, 8).unwrap(), 1u64.to_le_bytes());
 }
+
+#[test]
+fn try_forms_answer_at_once_and_act_like_the_blocking_ones_when_free() {
+    let map = MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual);
+    {
+        let writer = map.as_slice_mut(0, 8).unwrap();
+        assert!(map.try_as_slice(8, 8).unwrap().is_none());
+        assert!(map.try_as_slice_mut(8, 8).unwrap().is_none());
+        assert!(!map.try_update_region(8, b"x").unwrap());
+        // Bounds are checked even while the lock is busy.
+        assert!(matches!(
+            map.try_as_slice(60, 8),
+            Err(MmapIoError::OutOfBounds { total: 64, .. })
+        ));
+        drop(writer);
+    }
+    let reader = map.try_as_slice(0, 4).unwrap().unwrap();
+    assert_eq!(reader, &pattern(64)[..4]);
+    assert!(map.try_as_slice_mut(0, 4).unwrap().is_none());
+    assert!(!map.try_update_region(0, b"late").unwrap());
+    drop(reader);
+    assert!(map.try_update_region(0, b"done").unwrap());
+    map.try_as_slice_mut(4, 4)
+        .unwrap()
+        .unwrap()
+        .copy_from_slice(b"mut!");
+    assert_eq!(map.as_slice(0, 8).unwrap(), b"donemut!");
+    // The first mutable view (8), the write (4) and the last view (4).
+    assert_eq!(map.flush_stats().pending_writes, 1);
+    assert_eq!(map.pending_bytes(), 16);
+}
+
+#[test]
+fn pointers_and_plain_borrows() {
+    let ro = MemoryMappedFile::heap_ro(pattern(16));
+    let bytes: &[u8] = ro.as_slice_bytes(4, 4).unwrap();
+    assert_eq!(bytes, &pattern(16)[4..8]);
+    // SAFETY: nothing writes the read-only region.
+    assert_eq!(unsafe { *ro.as_ptr().add(15) }, pattern(16)[15]);
+    assert!(matches!(
+        unsafe { ro.as_mut_ptr() },
+        Err(MmapIoError::InvalidMode { .. })
+    ));
+
+    let rw = MemoryMappedFile::heap_rw(vec![0; 16], FlushPolicy::Manual);
+    assert!(matches!(
+        rw.as_slice_bytes(0, 1),
+        Err(MmapIoError::InvalidMode {
+            op: "as_slice_bytes",
+            ..
+        })
+    ));
+    // SAFETY: no view of `rw` exists and no other thread uses it.
+    unsafe { rw.as_mut_ptr().unwrap().add(3).write(7) };
+    assert_eq!(
+        rw.pending_bytes(),
+        16,
+        "the whole mapping counts as written"
+    );
+    assert_eq!(rw.as_slice(3, 1).unwrap(), [7]);
+}
