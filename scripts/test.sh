@@ -33,6 +33,8 @@ for features in "${feature_sets[@]}"; do
   # shellcheck disable=SC2086
   cargo test -p mmapio $features
 done
+echo "== cargo test -p mmapio-compat-tests (mmap-io 1.1.0 code against mmapio renamed)"
+cargo test -p mmapio-compat-tests
 echo "== cargo test -p bench-suite"
 cargo test -p bench-suite
 

@@ -50,7 +50,7 @@ use crate::{MemoryMappedFile, MmapIoError, MmapMode, Result};
 /// assert!(mmapio::create_mmap(&path, 4096).is_err());
 /// # Ok::<(), mmapio::MmapIoError>(())
 /// ```
-pub fn create_mmap(path: impl AsRef<Path>, size: u64) -> Result<MemoryMappedFile> {
+pub fn create_mmap<P: AsRef<Path>>(path: P, size: u64) -> Result<MemoryMappedFile> {
     MemoryMappedFile::create_rw(path, size)
 }
 
@@ -69,7 +69,7 @@ pub fn create_mmap(path: impl AsRef<Path>, size: u64) -> Result<MemoryMappedFile
 /// assert_eq!(map.as_slice(0, 3)?, b"abc");
 /// # Ok::<(), mmapio::MmapIoError>(())
 /// ```
-pub fn load_mmap(path: impl AsRef<Path>, mode: MmapMode) -> Result<MemoryMappedFile> {
+pub fn load_mmap<P: AsRef<Path>>(path: P, mode: MmapMode) -> Result<MemoryMappedFile> {
     MemoryMappedFile::builder(path).mode(mode).open()
 }
 
@@ -89,7 +89,7 @@ pub fn load_mmap(path: impl AsRef<Path>, mode: MmapMode) -> Result<MemoryMappedF
 /// assert!(mmapio::write_mmap(&path, 8, b"long").is_err());
 /// # Ok::<(), mmapio::MmapIoError>(())
 /// ```
-pub fn write_mmap(path: impl AsRef<Path>, offset: u64, data: &[u8]) -> Result<()> {
+pub fn write_mmap<P: AsRef<Path>>(path: P, offset: u64, data: &[u8]) -> Result<()> {
     let map = MemoryMappedFile::open_rw(path)?;
     map.update_region(offset, data)?;
     map.flush()
@@ -139,7 +139,7 @@ pub fn flush(map: &MemoryMappedFile) -> Result<()> {
 /// assert!(mmapio::copy_mmap(&src, &src).is_err());
 /// # Ok::<(), mmapio::MmapIoError>(())
 /// ```
-pub fn copy_mmap(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<()> {
+pub fn copy_mmap<P: AsRef<Path>, Q: AsRef<Path>>(src: P, dst: Q) -> Result<()> {
     let (src, dst) = (src.as_ref(), dst.as_ref());
     let mut input = File::open(src).map_err(|e| path_error("open", src, e))?;
     let metadata = input
@@ -209,7 +209,7 @@ fn copy_contents(input: &mut File, src: &Path, output: &mut File, dst: &Path) ->
 /// # }
 /// # Ok::<(), mmapio::MmapIoError>(())
 /// ```
-pub fn delete_mmap(path: impl AsRef<Path>) -> Result<()> {
+pub fn delete_mmap<P: AsRef<Path>>(path: P) -> Result<()> {
     let path = path.as_ref();
     fs::remove_file(path).map_err(|e| path_error("remove", path, e))
 }
@@ -255,19 +255,19 @@ pub mod r#async {
     use crate::{MemoryMappedFile, Result};
 
     /// [`create_mmap`](super::create_mmap) on the blocking thread pool.
-    pub async fn create_mmap_async(path: impl AsRef<Path>, size: u64) -> Result<MemoryMappedFile> {
+    pub async fn create_mmap_async<P: AsRef<Path>>(path: P, size: u64) -> Result<MemoryMappedFile> {
         let path = path.as_ref().to_path_buf();
         run_blocking(move || super::create_mmap(path, size)).await
     }
 
     /// [`copy_mmap`](super::copy_mmap) on the blocking thread pool.
-    pub async fn copy_mmap_async(src: impl AsRef<Path>, dst: impl AsRef<Path>) -> Result<()> {
+    pub async fn copy_mmap_async<P: AsRef<Path>, Q: AsRef<Path>>(src: P, dst: Q) -> Result<()> {
         let (src, dst) = (src.as_ref().to_path_buf(), dst.as_ref().to_path_buf());
         run_blocking(move || super::copy_mmap(src, dst)).await
     }
 
     /// [`delete_mmap`](super::delete_mmap) on the blocking thread pool.
-    pub async fn delete_mmap_async(path: impl AsRef<Path>) -> Result<()> {
+    pub async fn delete_mmap_async<P: AsRef<Path>>(path: P) -> Result<()> {
         let path = path.as_ref().to_path_buf();
         run_blocking(move || super::delete_mmap(path)).await
     }

@@ -359,7 +359,7 @@ impl MemoryMappedFile {
 
     /// Starts a [`MmapBuilder`] for `path`, to choose mode, size, flush
     /// policy, touch hint and huge pages before opening or creating.
-    pub fn builder(path: impl AsRef<Path>) -> MmapBuilder {
+    pub fn builder<P: AsRef<Path>>(path: P) -> MmapBuilder {
         MmapBuilder::new(path.as_ref())
     }
 
@@ -380,7 +380,7 @@ impl MemoryMappedFile {
     /// assert!(mmapio::MemoryMappedFile::create_rw(&path, 1024).is_err());
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
-    pub fn create_rw(path: impl AsRef<Path>, size: u64) -> Result<Self> {
+    pub fn create_rw<P: AsRef<Path>>(path: P, size: u64) -> Result<Self> {
         Self::builder(path)
             .mode(MmapMode::ReadWrite)
             .size(size)
@@ -388,26 +388,26 @@ impl MemoryMappedFile {
     }
 
     /// Opens an existing file and maps it read-only.
-    pub fn open_ro(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn open_ro<P: AsRef<Path>>(path: P) -> Result<Self> {
         Self::builder(path).mode(MmapMode::ReadOnly).open()
     }
 
     /// Opens an existing file and maps it read-write.
-    pub fn open_rw(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn open_rw<P: AsRef<Path>>(path: P) -> Result<Self> {
         Self::builder(path).mode(MmapMode::ReadWrite).open()
     }
 
     /// Opens an existing file and maps it copy-on-write: the mapping can be
     /// read like any other, and the file is never modified through it.
     #[cfg(feature = "cow")]
-    pub fn open_cow(path: impl AsRef<Path>) -> Result<Self> {
+    pub fn open_cow<P: AsRef<Path>>(path: P) -> Result<Self> {
         Self::builder(path).mode(MmapMode::CopyOnWrite).open()
     }
 
     /// Opens `path` read-write if it exists, at its own length (an empty
     /// file is sized to `default_size`, as in mmap-io); otherwise creates it
     /// with `default_size` zero bytes. See [`MmapBuilder::open_or_create`].
-    pub fn open_or_create(path: impl AsRef<Path>, default_size: u64) -> Result<Self> {
+    pub fn open_or_create<P: AsRef<Path>>(path: P, default_size: u64) -> Result<Self> {
         Self::builder(path)
             .mode(MmapMode::ReadWrite)
             .size(default_size)
@@ -419,7 +419,7 @@ impl MemoryMappedFile {
     ///
     /// The file must have been opened with the access the mode needs: a
     /// read-only `File` mapped `ReadWrite` fails with `Io` (`EACCES`).
-    pub fn from_file(file: File, mode: MmapMode, path: impl AsRef<Path>) -> Result<Self> {
+    pub fn from_file<P: AsRef<Path>>(file: File, mode: MmapMode, path: P) -> Result<Self> {
         Self::map_file(
             file,
             path.as_ref().to_path_buf(),

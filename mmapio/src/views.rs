@@ -124,6 +124,19 @@ impl<'a> MappedSlice<'a> {
         self
     }
 
+    /// Number of bytes in the view (also reachable through `Deref`; inherent
+    /// so that `MappedSlice::len` names it, as in mmap-io).
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.as_bytes().len()
+    }
+
+    /// Whether the view is empty.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.as_bytes().is_empty()
+    }
+
     /// The bytes, borrowed for as long as the view (mmap-io's name for
     /// [`as_bytes`](Self::as_bytes)).
     #[inline]

@@ -61,7 +61,6 @@ use crate::{MemoryMappedFile, MmapIoError, Result};
 /// assert_ne!(kind, ChangeKind::Removed);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum ChangeKind {
     /// The file's contents or length changed through a file descriptor
     /// (`write(2)`, `truncate(2)`, ...), or events may have been lost and
