@@ -12,7 +12,9 @@ use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchH
 /// Every option applies to [`create`](Self::create), [`open`](Self::open)
 /// and [`open_or_create`](Self::open_or_create) alike:
 ///
-/// * `mode` — default [`MmapMode::ReadWrite`].
+/// * `mode` — default [`MmapMode::ReadOnly`] for `open`,
+///   [`MmapMode::ReadWrite`] for `create` and `open_or_create` (as in
+///   mmap-io).
 /// * `size` — for `create`, the new file's length (required). For `open`,
 ///   the least length the mapping must have: a read-write mapping grows a
 ///   shorter file to it (zero-filled, never truncating); other modes refuse a
@@ -46,7 +48,9 @@ use crate::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode, Result, TouchH
 #[must_use = "a builder does nothing until create(), open() or open_or_create() is called"]
 pub struct MmapBuilder {
     path: PathBuf,
-    mode: MmapMode,
+    /// `None` until set: `open` then maps read-only, `create` and
+    /// `open_or_create` read-write (mmap-io's defaults).
+    mode: Option<MmapMode>,
     size: Option<u64>,
     grow_existing: bool,
     options: MapOptions,
@@ -56,7 +60,7 @@ impl MmapBuilder {
     pub(crate) fn new(path: &Path) -> Self {
         MmapBuilder {
             path: path.to_path_buf(),
-            mode: MmapMode::ReadWrite,
+            mode: None,
             size: None,
             grow_existing: false,
             options: MapOptions::default(),
@@ -65,7 +69,7 @@ impl MmapBuilder {
 
     /// Sets the mapping mode.
     pub fn mode(mut self, mode: MmapMode) -> Self {
-        self.mode = mode;
+        self.mode = Some(mode);
         self
     }
 
@@ -177,11 +181,30 @@ impl MmapBuilder {
         self.create()
     }
 
-    /// Opens an existing file and maps it.
-    pub fn open(self) -> Result<MemoryMappedFile> {
+    /// Opens an existing file and maps it, read-only unless a
+    /// [`mode`](Self::mode) was set.
+    ///
+    /// ```
+    /// use mmapio::{MemoryMappedFile, MmapMode};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("o.bin");
+    /// # std::fs::write(&path, b"existing").unwrap();
+    /// let ro = MemoryMappedFile::builder(&path).open()?;
+    /// assert_eq!(ro.mode(), MmapMode::ReadOnly);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn open(mut self) -> Result<MemoryMappedFile> {
+        self.mode.get_or_insert(MmapMode::ReadOnly);
         self.options.flush_policy.validate()?;
         let file = self.open_existing()?;
-        MemoryMappedFile::map_file(file, self.path, self.mode, self.options, self.size)
+        let mode = self.resolved_mode();
+        MemoryMappedFile::map_file(file, self.path, mode, self.options, self.size)
+    }
+
+    /// The mode a terminal method maps in: as set, else read-write (`open`
+    /// sets read-only before it gets here).
+    fn resolved_mode(&self) -> MmapMode {
+        self.mode.unwrap_or(MmapMode::ReadWrite)
     }
 
     /// Opens the file if it exists, otherwise creates it with `size` bytes.
@@ -206,8 +229,8 @@ impl MmapBuilder {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn open_or_create(self) -> Result<MemoryMappedFile> {
-        if self.mode != MmapMode::ReadWrite {
-            let mode = self.mode;
+        let mode = self.resolved_mode();
+        if mode != MmapMode::ReadWrite {
             return match self.open() {
                 Err(MmapIoError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
                     Err(MmapIoError::InvalidMode { op: "create", mode })
@@ -215,8 +238,13 @@ impl MmapBuilder {
                 other => other,
             };
         }
-        let size = self.creation_size()?;
         self.options.flush_policy.validate()?;
+        // Without a usable size only an existing, non-empty file can be
+        // opened; the size is checked before anything is created.
+        let size = match self.creation_size() {
+            Ok(size) => size,
+            Err(no_size) => return self.open_existing_for_create(Err(no_size)),
+        };
         match OpenOptions::new()
             .read(true)
             .write(true)
@@ -224,30 +252,45 @@ impl MmapBuilder {
             .open(&self.path)
         {
             Ok(file) => self.map_new(file, size),
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => self.open_existing_for_create(size),
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                self.open_existing_for_create(Ok(size))
+            }
             Err(e) => Err(self.open_error("create", e)),
         }
     }
 
     /// The existing-file path of a read-write `open_or_create`: the file as
     /// it is, sized only when it is empty or `grow_existing` asks for it.
-    fn open_existing_for_create(self, size: u64) -> Result<MemoryMappedFile> {
-        let file = self.open_existing()?;
+    /// `size` is the checked size, or why there is none (returned if a size
+    /// is needed after all: the file is missing, empty or to be grown).
+    fn open_existing_for_create(self, size: Result<u64>) -> Result<MemoryMappedFile> {
+        let file = match self.open_existing() {
+            Ok(file) => file,
+            Err(MmapIoError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
+                // Removed since the exclusive create saw it, or never there.
+                return Err(size
+                    .err()
+                    .unwrap_or_else(|| MmapIoError::io("open", &self.path, source)));
+            }
+            Err(e) => return Err(e),
+        };
         let empty = file
             .metadata()
             .map_err(|e| MmapIoError::io("stat", &self.path, e))?
             .len()
             == 0;
-        let min_len = (empty || self.grow_existing).then_some(size);
-        MemoryMappedFile::map_file(file, self.path, self.mode, self.options, min_len)
+        let min_len = if empty || self.grow_existing {
+            Some(size?)
+        } else {
+            None
+        };
+        MemoryMappedFile::map_file(file, self.path, MmapMode::ReadWrite, self.options, min_len)
     }
 
     fn creation_size(&self) -> Result<u64> {
-        if self.mode != MmapMode::ReadWrite {
-            return Err(MmapIoError::InvalidMode {
-                op: "create",
-                mode: self.mode,
-            });
+        let mode = self.resolved_mode();
+        if mode != MmapMode::ReadWrite {
+            return Err(MmapIoError::InvalidMode { op: "create", mode });
         }
         let size = self.size.ok_or(MmapIoError::InvalidSize {
             size: 0,
@@ -265,7 +308,8 @@ impl MmapBuilder {
             .set_len(size)
             .map_err(|e| MmapIoError::io("set_len", &path, e))
             .and_then(|()| {
-                MemoryMappedFile::map_file(file, self.path, self.mode, self.options, None)
+                let mode = self.resolved_mode();
+                MemoryMappedFile::map_file(file, self.path, mode, self.options, None)
             });
         if result.is_err() {
             let _ = std::fs::remove_file(&path);
@@ -276,7 +320,7 @@ impl MmapBuilder {
     fn open_existing(&self) -> Result<File> {
         OpenOptions::new()
             .read(true)
-            .write(self.mode == MmapMode::ReadWrite)
+            .write(self.resolved_mode() == MmapMode::ReadWrite)
             .open(&self.path)
             .map_err(|e| self.open_error("open", e))
     }

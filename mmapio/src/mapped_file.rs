@@ -744,8 +744,10 @@ impl MemoryMappedFile {
     }
 
     /// Starts writing the whole mapping back to the file without waiting
-    /// (`msync(MS_ASYNC)`; on Windows `FlushViewOfFile`, which queues the
-    /// writes). Nothing is durable when it returns, so the pending counters
+    /// (`sync_file_range(SYNC_FILE_RANGE_WRITE)` on Linux, where
+    /// `msync(MS_ASYNC)` starts nothing; `msync(MS_ASYNC)` on other Unix
+    /// systems; `FlushViewOfFile` on Windows). Nothing is durable when it
+    /// returns, so the pending counters
     /// are left alone and [`FlushStats`] does not count it; call
     /// [`flush`](Self::flush) for durability. Read-only and copy-on-write
     /// mappings have nothing to write back; for them this does nothing.
@@ -776,15 +778,20 @@ impl MemoryMappedFile {
     }
 
     fn schedule(&self, region: &Region, offset: usize, len: usize) -> Result<()> {
-        if self.mode() != MmapMode::ReadWrite {
+        if self.mode() != MmapMode::ReadWrite || len == 0 {
             return Ok(());
         }
-        region
-            .flush_async_range(offset, len)
-            .map_err(|source| MmapIoError::FlushFailed {
-                path: self.path().to_path_buf(),
-                source,
-            })
+        // The mapping starts at offset 0 of its file, so its ranges are the
+        // file's.
+        let started = match &self.shared.file {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Some(file) => os::start_writeback(file, offset as u64, len as u64),
+            _ => region.flush_async_range(offset, len),
+        };
+        started.map_err(|source| MmapIoError::FlushFailed {
+            path: self.path().to_path_buf(),
+            source,
+        })
     }
 
     /// The mapping's length, like [`len`](Self::len); kept for code

@@ -181,7 +181,11 @@ fn a_handle_of_a_shared_state_can_grow_it_but_read_only_ones_cannot() {
     let dir = tempfile::tempdir().unwrap();
     let path = rw_file(&dir, "grow.bin", 4096);
     let a = MemoryMappedFile::open_rw(&path).unwrap();
-    let b = MemoryMappedFile::builder(&path).size(8192).open().unwrap();
+    let b = MemoryMappedFile::builder(&path)
+        .mode(MmapMode::ReadWrite)
+        .size(8192)
+        .open()
+        .unwrap();
     assert_eq!((a.len(), b.len()), (8192, 8192), "one mapping, one length");
     match MemoryMappedFile::builder(&path)
         .mode(MmapMode::ReadOnly)

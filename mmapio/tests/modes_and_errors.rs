@@ -592,7 +592,11 @@ fn builder_size_on_open_is_a_minimum_length() {
     }
 
     // Read-write grows a shorter file, zero-filled, keeping the content.
-    let map = MemoryMappedFile::builder(&path).size(3000).open().unwrap();
+    let map = MemoryMappedFile::builder(&path)
+        .mode(MmapMode::ReadWrite)
+        .size(3000)
+        .open()
+        .unwrap();
     assert_eq!(map.len(), 3000);
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 3000);
     assert_eq!(map.as_slice(0, 1000).unwrap(), content.as_slice());
@@ -626,6 +630,18 @@ fn open_or_create_keeps_existing_content_and_honours_options() {
     assert_eq!(map.as_slice(0, 2000).unwrap(), content.as_slice());
     drop(map);
 
+    // Existing and non-empty: no size is needed, and 0 is not refused.
+    let map = MemoryMappedFile::open_or_create(&path, 0).unwrap();
+    assert_eq!(map.len(), 2000);
+    drop(map);
+    let map = MemoryMappedFile::builder(&path).open_or_create().unwrap();
+    assert_eq!((map.len(), map.mode()), (2000, MmapMode::ReadWrite));
+    drop(map);
+    // `open` without a mode maps read-only, as in mmap-io.
+    let map = MemoryMappedFile::builder(&path).open().unwrap();
+    assert_eq!(map.mode(), MmapMode::ReadOnly);
+    drop(map);
+
     // Existing, shorter than the size: the size is for a file to create,
     // so the existing one is mapped as it is, on disk too.
     let map = MemoryMappedFile::builder(&path)
@@ -637,8 +653,13 @@ fn open_or_create_keeps_existing_content_and_honours_options() {
     drop(map);
     assert_eq!(std::fs::metadata(&path).unwrap().len(), 2000);
 
-    // Existing and empty: sized as if created (as mmap-io does).
+    // Existing and empty: sized as if created (as mmap-io does), which
+    // needs a size.
     let empty = file_with(&dir, "empty.bin", b"");
+    assert!(matches!(
+        MemoryMappedFile::open_or_create(&empty, 0),
+        Err(MmapIoError::InvalidSize { size: 0, .. })
+    ));
     let map = MemoryMappedFile::open_or_create(&empty, 300).unwrap();
     assert_eq!(map.len(), 300);
     drop(map);

@@ -93,6 +93,32 @@ pub(crate) fn fadvise_will_need(
     Ok(())
 }
 
+/// Starts writing the dirty page-cache pages of `len` bytes at `offset` of
+/// `file` back to the device without waiting:
+/// `sync_file_range(SYNC_FILE_RANGE_WRITE)`. On Linux `msync(MS_ASYNC)`
+/// starts nothing (dirty shared pages are already in the page cache), so
+/// this is what "schedule a flush" has to be there.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn start_writeback(file: &std::fs::File, offset: u64, len: u64) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let (Ok(offset), Ok(len)) = (
+        libc::off64_t::try_from(offset),
+        libc::off64_t::try_from(len),
+    ) else {
+        return Err(std::io::Error::from(std::io::ErrorKind::InvalidInput));
+    };
+    // SAFETY: sync_file_range only reads its integer arguments; the fd is
+    // owned by `file`, which is borrowed for the call.
+    let rc = unsafe {
+        libc::sync_file_range(file.as_raw_fd(), offset, len, libc::SYNC_FILE_RANGE_WRITE)
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(std::io::Error::last_os_error())
+    }
+}
+
 /// `mlock(addr, len)` (`lock == true`) or `munlock(addr, len)`.
 ///
 /// # Safety
