@@ -322,3 +322,20 @@ pub mod lock {
 #[cfg(all(doctest, feature = "iterator"))]
 #[doc = include_str!("../../README.md")]
 struct ReadmeDoctests;
+
+// Compiles and runs the migration guide's examples (mmap-io code against
+// this crate renamed), which use most features.
+#[cfg(all(
+    doctest,
+    feature = "iterator",
+    feature = "cow",
+    feature = "atomic",
+    feature = "async",
+    feature = "watch",
+    feature = "bytes",
+    feature = "advise",
+    feature = "locking",
+    feature = "hugepages"
+))]
+#[doc = include_str!("../../docs/MIGRATING.md")]
+struct MigratingDoctests;
