@@ -600,6 +600,9 @@ impl MemoryMappedFile {
 
     /// The body of `update_region` once the write lock is held: copies
     /// `data` in, releases the lock, counts the write and applies the policy.
+    // Always inlined: `update_region` is a hot path (gated by the
+    // instruction-count bench), and the call would cost it a prologue.
+    #[inline(always)]
     pub(crate) fn write_under(
         &self,
         mut guard: RwLockWriteGuard<'_, Region>,
