@@ -73,6 +73,14 @@ impl MemoryMappedFile {
         }
         self.with_region(|region| {
             let range = check_range(offset, len, region.len())?;
+            // Private memory also backs anonymous mappings, whose handles
+            // are read-write: ask the region, not only the mode.
+            if advice == MmapAdvice::DontNeed && region.is_private() {
+                return Err(MmapIoError::InvalidMode {
+                    op: "advise(DontNeed)",
+                    mode: self.mode(),
+                });
+            }
             if range.is_empty() {
                 return Ok(());
             }
@@ -82,7 +90,8 @@ impl MemoryMappedFile {
             // partial page past its length, inside its last mapped page. The
             // caller holds the read lock (or a lock-free borrow), so the
             // region stays mapped for the call. DontNeed only reaches shared
-            // mappings here, where it does not change the bytes.
+            // mappings here (private regions were refused above), where it
+            // does not change the bytes.
             unsafe { os::madvise(region.as_ptr().add(start), span, advice.os()) }.map_err(
                 |source| MmapIoError::AdviceFailed {
                     advice: advice.name(),

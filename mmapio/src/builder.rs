@@ -228,9 +228,12 @@ impl MmapBuilder {
     /// assert_eq!(reopened.len(), 4096); // an existing file keeps its length
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
-    pub fn open_or_create(self) -> Result<MemoryMappedFile> {
+    pub fn open_or_create(mut self) -> Result<MemoryMappedFile> {
         let mode = self.resolved_mode();
         if mode != MmapMode::ReadWrite {
+            // Only an existing file can be opened in these modes, and it keeps
+            // its length: the size is for a file to create.
+            self.size = None;
             return match self.open() {
                 Err(MmapIoError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => {
                     Err(MmapIoError::InvalidMode { op: "create", mode })
@@ -261,6 +264,8 @@ impl MmapBuilder {
 
     /// The existing-file path of a read-write `open_or_create`: the file as
     /// it is, sized only when it is empty or `grow_existing` asks for it.
+    /// (Emptiness is read before the mapping is made; a file that another
+    /// process fills meanwhile is grown to `size` at most, never truncated.)
     /// `size` is the checked size, or why there is none (returned if a size
     /// is needed after all: the file is missing, empty or to be grown).
     fn open_existing_for_create(self, size: Result<u64>) -> Result<MemoryMappedFile> {

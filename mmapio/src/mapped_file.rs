@@ -50,7 +50,9 @@ pub(crate) struct Shared {
     /// which read-only handles may share.
     pub(crate) mode: MmapMode,
     pub(crate) storage: Storage,
-    /// `None` only for heap-backed regions in unit tests.
+    /// `None` for memory with no file: anonymous mappings (`AnonymousMmap`,
+    /// which never exposes the operations that need a file) and heap-backed
+    /// regions in unit tests.
     pub(crate) file: Option<File>,
     pub(crate) flush: FlushAccounting,
     /// Mirror of the region length for the lock-free `len()`; updated under
@@ -66,7 +68,7 @@ pub(crate) struct Shared {
     /// behalf (see `atomic.rs`).
     #[cfg(feature = "atomic")]
     pub(crate) atomic_views: Mutex<usize>,
-    /// Its file's entry in the registry (none for unit tests' heap states).
+    /// Its file's entry in the registry (none for states with no file).
     registration: Option<Registration>,
 }
 
@@ -346,7 +348,8 @@ impl MemoryMappedFile {
 
     /// Wraps a region that belongs to no file (anonymous memory; heap
     /// buffers in unit tests) in a new state of its own and a handle of it,
-    /// outside the registry. Fails only if `options` ask for a file lock.
+    /// outside the registry. `options` must already be valid (the flush
+    /// policy is not checked here).
     pub(crate) fn from_region(
         region: Region,
         path: PathBuf,
@@ -418,7 +421,11 @@ impl MemoryMappedFile {
     /// only recorded for [`path`](Self::path) and error messages.
     ///
     /// The file must have been opened with the access the mode needs: a
-    /// read-only `File` mapped `ReadWrite` fails with `Io` (`EACCES`).
+    /// read-only `File` mapped `ReadWrite` fails with `Io` (`EACCES`) when
+    /// it makes a new mapping. If this process already maps the file
+    /// read-write, the new handle shares that mapping instead (see
+    /// [Handles of one file](crate#handles-of-one-file)), and `file` is only
+    /// used to find it.
     pub fn from_file<P: AsRef<Path>>(file: File, mode: MmapMode, path: P) -> Result<Self> {
         Self::map_file(
             file,
@@ -692,8 +699,15 @@ impl MemoryMappedFile {
                 bytes.resize(new_size, 0);
                 Region::heap(bytes)
             }
+            // Anonymous memory: `AnonymousMmap` offers no `resize`, but
+            // refuse rather than assume it.
             #[cfg(not(test))]
-            None => unreachable!("only unit tests build heap-backed mappings"),
+            None => {
+                return Err(MmapIoError::InvalidMode {
+                    op: "resize (memory with no file)",
+                    mode: self.mode(),
+                })
+            }
         };
         *guard = new_region;
         shared.len.store(new_size, Ordering::Release);
@@ -787,7 +801,7 @@ impl MemoryMappedFile {
         // The mapping starts at offset 0 of its file, so its ranges are the
         // file's.
         let started = match &self.shared.file {
-            #[cfg(any(target_os = "linux", target_os = "android"))]
+            #[cfg(target_os = "linux")]
             Some(file) => os::start_writeback(file, offset as u64, len as u64),
             _ => region.flush_async_range(offset, len),
         };
@@ -1134,7 +1148,7 @@ impl Shared {
             return Ok(());
         }
         let Some(file) = &self.file else {
-            return Ok(()); // heap-backed test regions have no file
+            return Ok(()); // anonymous and test heap states have no file
         };
         match os::try_lock_file(file, exclusive) {
             Ok(true) => {
@@ -1197,9 +1211,10 @@ impl std::os::fd::AsFd for MemoryMappedFile {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         match &self.shared.file {
             Some(file) => file.as_fd(),
-            // Every public constructor maps a real file; only unit tests
-            // build file-less (heap) mappings, and they never ask for a fd.
-            None => unreachable!("heap-backed mappings exist only in unit tests"),
+            // Every public constructor of `MemoryMappedFile` maps a real
+            // file; file-less states (`AnonymousMmap`'s, unit tests' heap
+            // regions) are never exposed as a `MemoryMappedFile`.
+            None => unreachable!("a MemoryMappedFile without a file is never handed out"),
         }
     }
 }
@@ -1220,8 +1235,8 @@ impl std::os::windows::io::AsHandle for MemoryMappedFile {
     fn as_handle(&self) -> std::os::windows::io::BorrowedHandle<'_> {
         match &self.shared.file {
             Some(file) => file.as_handle(),
-            // As for `AsFd`: only unit tests build file-less mappings.
-            None => unreachable!("heap-backed mappings exist only in unit tests"),
+            // As for `AsFd`.
+            None => unreachable!("a MemoryMappedFile without a file is never handed out"),
         }
     }
 }

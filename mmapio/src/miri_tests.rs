@@ -4,7 +4,6 @@
 //! mappings: only `Region`'s constructor and drop differ.
 
 use std::sync::Arc;
-#[cfg(any(feature = "iterator", feature = "atomic"))]
 use std::sync::Barrier;
 
 use crate::{FlushPolicy, MemoryMappedFile, MmapIoError};
@@ -559,8 +558,16 @@ fn flush_while_an_atomic_view_waits_for_a_byte_view_does_not_deadlock() {
 #[test]
 fn try_forms_answer_at_once_and_act_like_the_blocking_ones_when_free() {
     let map = MemoryMappedFile::heap_rw(pattern(64), FlushPolicy::Manual);
-    {
-        let writer = map.as_slice_mut(0, 8).unwrap();
+    // Held by another thread: "not now".
+    let (held, release) = (Barrier::new(2), Barrier::new(2));
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let writer = map.as_slice_mut(0, 8).unwrap();
+            held.wait();
+            release.wait();
+            drop(writer);
+        });
+        held.wait();
         assert!(map.try_as_slice(8, 8).unwrap().is_none());
         assert!(map.try_as_slice_mut(8, 8).unwrap().is_none());
         assert!(!map.try_update_region(8, b"x").unwrap());
@@ -569,6 +576,13 @@ fn try_forms_answer_at_once_and_act_like_the_blocking_ones_when_free() {
             map.try_as_slice(60, 8),
             Err(MmapIoError::OutOfBounds { total: 64, .. })
         ));
+        release.wait();
+    });
+    // Held by this thread: "not now" too, as in mmap-io.
+    {
+        let writer = map.as_slice_mut(0, 8).unwrap();
+        assert!(map.try_as_slice(8, 8).unwrap().is_none());
+        assert!(!map.try_update_region(8, b"x").unwrap());
         drop(writer);
     }
     let reader = map.try_as_slice(0, 4).unwrap().unwrap();
@@ -582,9 +596,9 @@ fn try_forms_answer_at_once_and_act_like_the_blocking_ones_when_free() {
         .unwrap()
         .copy_from_slice(b"mut!");
     assert_eq!(map.as_slice(0, 8).unwrap(), b"donemut!");
-    // The first mutable view (8), the write (4) and the last view (4).
+    // Two mutable views of 8 bytes, the write (4) and the last view (4).
     assert_eq!(map.flush_stats().pending_writes, 1);
-    assert_eq!(map.pending_bytes(), 16);
+    assert_eq!(map.pending_bytes(), 24);
 }
 
 #[test]

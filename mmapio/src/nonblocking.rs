@@ -6,6 +6,11 @@
 //! waiting for it. Read-only and copy-on-write mappings take no lock, so
 //! there they always succeed. Bounds and mode are checked either way: an
 //! invalid request is an error even when the lock is busy.
+//!
+//! "Not now" is also the answer when the holder is the calling thread
+//! itself (its own view, walk or iterator), as in mmap-io: the answer then
+//! stays "not now" until that thread lets go, so do not retry in a loop on
+//! the thread that holds the view.
 
 use crate::bounds::check_range;
 use crate::mapped_file::Storage;
@@ -19,13 +24,18 @@ impl MemoryMappedFile {
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("t.bin");
-    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 8)?;
+    /// use mmapio::{MemoryMappedFile, MmapIoError};
+    /// let map = MemoryMappedFile::create_rw(&path, 8)?;
     /// let writer = map.as_slice_mut(0, 4)?;
-    /// assert!(map.try_as_slice(4, 4)?.is_none()); // would wait for `writer`
+    /// std::thread::scope(|s| {
+    ///     // Another thread would wait for `writer`: "not now".
+    ///     let other = s.spawn(|| map.try_as_slice(4, 4).map(|view| view.is_none()));
+    ///     assert!(other.join().unwrap().unwrap());
+    /// });
     /// drop(writer);
     /// assert_eq!(map.try_as_slice(4, 4)?.unwrap(), [0; 4]);
     /// assert!(map.try_as_slice(6, 4).is_err()); // out of bounds either way
-    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// # Ok::<(), MmapIoError>(())
     /// ```
     pub fn try_as_slice(&self, offset: u64, len: u64) -> Result<Option<MappedSlice<'_>>> {
         match &self.shared.storage {
@@ -71,7 +81,10 @@ impl MemoryMappedFile {
 
     /// Like [`update_region`](Self::update_region), but `Ok(false)` (and
     /// nothing written) instead of waiting when views, iterators or another
-    /// writer hold the mapping; `Ok(true)` once written.
+    /// writer hold the mapping; `Ok(true)` once written. The write itself
+    /// never waits; a flush the [`FlushPolicy`](crate::FlushPolicy) makes due
+    /// afterwards is a durable `msync` like any other, which waits for the
+    /// device (and for a writer that took the lock meanwhile).
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();

@@ -18,7 +18,9 @@ impl MemoryMappedFile {
     /// the same time as a write to the same bytes: on a read-write mapping
     /// that means while no [`MappedSliceMut`](crate::MappedSliceMut),
     /// `update_region` or atomic view can run, which the caller must
-    /// arrange.
+    /// arrange. A read-only handle that shares the writable state of its
+    /// file (see [Handles of one file](crate#handles-of-one-file)) is such a
+    /// mapping too: other handles can write and resize it.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -43,8 +45,10 @@ impl MemoryMappedFile {
     /// crate cannot see; [`MmapIoError::InvalidMode`] on other mappings.
     ///
     /// Since the crate cannot tell what is written through it, the whole
-    /// mapping is counted as pending at once, so the flush policy and the
-    /// final flush on drop cover those writes.
+    /// mapping is counted as pending when the pointer is handed out. A flush
+    /// clears that count like any other, so writes made through the pointer
+    /// after a flush are not counted again: call [`flush`](Self::flush) once
+    /// they are done to make them durable.
     ///
     /// # Safety
     /// As for [`as_ptr`](Self::as_ptr), and writing through the pointer is

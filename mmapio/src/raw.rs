@@ -335,6 +335,12 @@ impl RawMmapOptions {
     /// writer honours, or a private temporary file are the usual ways to
     /// meet it.
     ///
+    /// Writes through a mapping this one becomes with
+    /// [`make_mut`](RawMmap::make_mut) are modifications of the file too:
+    /// the caller must make them only while no slice of any other mapping of
+    /// those bytes is borrowed (a view of a `MemoryMappedFile` included), as
+    /// [`map_mut`](RawMmapMut::map_mut) requires.
+    ///
     /// # Errors
     ///
     /// * `InvalidInput` when the offset is past the end of the file, when

@@ -38,6 +38,9 @@ pub(crate) struct Region {
     ptr: NonNull<u8>,
     len: usize,
     backing: Backing,
+    /// `MAP_PRIVATE` (copy-on-write or anonymous): advice that discards
+    /// pages (`DontNeed`) would change its bytes.
+    private: bool,
 }
 
 // SAFETY: a `Region` owns its memory exactly as `Mmap`/`MmapMut` (both `Send +
@@ -66,17 +69,17 @@ impl Region {
             MapKind::ReadOnly => {
                 let map = unsafe { options.map(file)? };
                 let ptr = NonNull::new(map.as_ptr() as *mut u8);
-                Region::from_parts(ptr, map.len(), Backing::ReadOnly(map))
+                Region::from_parts(ptr, map.len(), Backing::ReadOnly(map), false)
             }
             MapKind::Shared => {
                 let mut map = unsafe { options.map_mut(file)? };
                 let ptr = NonNull::new(map.as_mut_ptr());
-                Region::from_parts(ptr, map.len(), Backing::Writable(map))
+                Region::from_parts(ptr, map.len(), Backing::Writable(map), false)
             }
             MapKind::Private => {
                 let mut map = unsafe { options.map_copy(file)? };
                 let ptr = NonNull::new(map.as_mut_ptr());
-                Region::from_parts(ptr, map.len(), Backing::Writable(map))
+                Region::from_parts(ptr, map.len(), Backing::Writable(map), true)
             }
         };
         Ok(region)
@@ -90,14 +93,24 @@ impl Region {
         }
         let mut map = MmapOptions::new().len(len).map_anon()?;
         let ptr = NonNull::new(map.as_mut_ptr());
-        Ok(Region::from_parts(ptr, map.len(), Backing::Writable(map)))
+        Ok(Region::from_parts(
+            ptr,
+            map.len(),
+            Backing::Writable(map),
+            true,
+        ))
     }
 
-    fn from_parts(ptr: Option<NonNull<u8>>, len: usize, backing: Backing) -> Region {
+    fn from_parts(ptr: Option<NonNull<u8>>, len: usize, backing: Backing, private: bool) -> Region {
         // memmap2 never returns a null mapping; fall back to an empty region
         // rather than trusting that blindly.
         match ptr {
-            Some(ptr) => Region { ptr, len, backing },
+            Some(ptr) => Region {
+                ptr,
+                len,
+                backing,
+                private,
+            },
             None => Region::empty(),
         }
     }
@@ -107,6 +120,7 @@ impl Region {
             ptr: NonNull::dangling(),
             len: 0,
             backing: Backing::Empty,
+            private: false,
         }
     }
 
@@ -131,6 +145,7 @@ impl Region {
             ptr,
             len: bytes.len(),
             backing: Backing::Heap,
+            private: false,
         }
     }
 
@@ -142,6 +157,13 @@ impl Region {
     #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// Whether the region is a private mapping (copy-on-write or anonymous),
+    /// whose bytes `madvise(MADV_DONTNEED)` would discard.
+    #[cfg_attr(not(feature = "advise"), allow(dead_code))]
+    pub(crate) fn is_private(&self) -> bool {
+        self.private
     }
 
     /// Base address, valid for reads of `len()` bytes while `self` lives.

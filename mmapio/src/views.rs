@@ -291,7 +291,10 @@ impl<'a> MappedSliceMut<'a> {
         let offset = range.start as u64;
         let bytes = &mut guard.bytes_mut()?[range];
         let (ptr, len) = (bytes.as_mut_ptr(), bytes.len());
-        // The guard is `!Send`, so the view stays on this thread.
+        // The view is `!Send` (its `ptr` field is a raw pointer; the guard
+        // alone may be `Send` when parking_lot's `send_guard` feature is on
+        // somewhere in the build), so it is dropped on this thread, which
+        // `ExclusiveWrite`'s writer mark relies on.
         let mut write = ExclusiveWrite::start(shared);
         write.dirtied = len as u64;
         Some(MappedSliceMut {

@@ -641,6 +641,15 @@ fn open_or_create_keeps_existing_content_and_honours_options() {
     let map = MemoryMappedFile::builder(&path).open().unwrap();
     assert_eq!(map.mode(), MmapMode::ReadOnly);
     drop(map);
+    // So does a read-only `open_or_create`, whatever the size says.
+    for size in [0, 4096] {
+        let map = MemoryMappedFile::builder(&path)
+            .mode(MmapMode::ReadOnly)
+            .size(size)
+            .open_or_create()
+            .unwrap();
+        assert_eq!((map.len(), map.mode()), (2000, MmapMode::ReadOnly));
+    }
 
     // Existing, shorter than the size: the size is for a file to create,
     // so the existing one is mapped as it is, on disk too.

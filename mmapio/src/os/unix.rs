@@ -98,7 +98,7 @@ pub(crate) fn fadvise_will_need(
 /// `sync_file_range(SYNC_FILE_RANGE_WRITE)`. On Linux `msync(MS_ASYNC)`
 /// starts nothing (dirty shared pages are already in the page cache), so
 /// this is what "schedule a flush" has to be there.
-#[cfg(any(target_os = "linux", target_os = "android"))]
+#[cfg(target_os = "linux")]
 pub(crate) fn start_writeback(file: &std::fs::File, offset: u64, len: u64) -> std::io::Result<()> {
     use std::os::fd::AsRawFd;
     let (Ok(offset), Ok(len)) = (
