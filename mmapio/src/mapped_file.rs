@@ -683,6 +683,35 @@ impl MemoryMappedFile {
                             return Err(resize_failed(e));
                         }
                     }
+                } else if cfg!(windows) {
+                    // Windows refuses to cut a file while any view of it is
+                    // mapped (ERROR_USER_MAPPED_FILE), so the view goes
+                    // first; unmapping loses nothing (its dirty pages stay in
+                    // the file's cache). We hold the write lock, so nobody
+                    // can see the mapping in between.
+                    drop(std::mem::replace(&mut *guard, Region::empty()));
+                    let mapped = match file.set_len(new_len) {
+                        Ok(()) => Region::map(file, MapKind::Shared, new_size),
+                        Err(e) => {
+                            // The file is as it was: map it as it was (or,
+                            // if even that fails, leave the mapping empty).
+                            match Region::map(file, MapKind::Shared, old_size) {
+                                Ok(region) => *guard = region,
+                                Err(_) => shared.len.store(0, Ordering::Release),
+                            }
+                            return Err(resize_failed(e));
+                        }
+                    };
+                    match mapped {
+                        Ok(region) => region,
+                        Err(e) => {
+                            // The file is cut but cannot be mapped again: the
+                            // mapping stays empty (views see 0 bytes) rather
+                            // than pointing at nothing.
+                            shared.len.store(0, Ordering::Release);
+                            return Err(resize_failed(e));
+                        }
+                    }
                 } else {
                     // Map the shorter view before cutting the file, so a
                     // failure leaves everything as it was. Nobody can touch
