@@ -645,6 +645,11 @@ impl MemoryMappedFile {
     /// that final `fsync` fails, the new length is in place and
     /// [`MmapIoError::FlushFailed`] says it may not be durable yet.
     ///
+    /// On Windows, which refuses to cut a file while a view of it is mapped,
+    /// shrinking unmaps the view first and maps the file again afterwards;
+    /// in the unlikely case that mapping it again fails, the mapping is left
+    /// empty (0 bytes) and the error says why.
+    ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("r.bin");
