@@ -1,5 +1,6 @@
 //! Keeping pages resident (feature `locking`): the `mlock` family over
-//! page-rounded, bounds-checked ranges.
+//! page-rounded, bounds-checked ranges (`VirtualLock` and `VirtualUnlock` on
+//! Windows; `Unsupported` on other platforms without `mlock`).
 
 use crate::bounds::{check_range, page_span};
 use crate::{os, MemoryMappedFile, MmapIoError, Result};

@@ -68,10 +68,42 @@ pub(crate) fn fadvise_will_need(
     Ok(())
 }
 
+/// `VirtualLock(addr, len)` (`lock == true`) or `VirtualUnlock(addr, len)`.
+/// Unlocking pages that are not locked succeeds, as `munlock` does.
+///
+/// # Safety
+/// Same contract as the Unix version: `addr..addr + len` lies within pages
+/// of a mapping the caller keeps mapped for the call.
+#[cfg(windows)]
+#[cfg_attr(not(feature = "locking"), allow(dead_code))]
+pub(crate) unsafe fn mlock(addr: *const u8, len: usize, lock: bool) -> std::io::Result<()> {
+    use windows_sys::Win32::Foundation::ERROR_NOT_LOCKED;
+    use windows_sys::Win32::System::Memory::{VirtualLock, VirtualUnlock};
+    let addr = addr.cast::<std::ffi::c_void>();
+    // SAFETY: forwarded under the caller's guarantees above; locking never
+    // changes memory contents.
+    let ok = unsafe {
+        if lock {
+            VirtualLock(addr, len)
+        } else {
+            VirtualUnlock(addr, len)
+        }
+    };
+    if ok != 0 {
+        return Ok(());
+    }
+    let error = std::io::Error::last_os_error();
+    if !lock && error.raw_os_error() == Some(ERROR_NOT_LOCKED as i32) {
+        return Ok(());
+    }
+    Err(error)
+}
+
 /// Memory locking is not implemented on this platform.
 ///
 /// # Safety
 /// Same contract as the Unix version; nothing is dereferenced here.
+#[cfg(not(windows))]
 #[cfg_attr(not(feature = "locking"), allow(dead_code))]
 pub(crate) unsafe fn mlock(_addr: *const u8, _len: usize, _lock: bool) -> std::io::Result<()> {
     Err(std::io::Error::from(std::io::ErrorKind::Unsupported))
