@@ -144,12 +144,9 @@ impl AnonymousMmap {
     /// thread.
     pub unsafe fn as_mut_ptr(&self) -> *mut u8 {
         // SAFETY: the caller takes on `MemoryMappedFile::as_mut_ptr`'s
-        // contract, which is this method's. The mapping is read-write, so
-        // the call cannot be refused for its mode; there is no other error.
-        match unsafe { self.map.as_mut_ptr() } {
-            Ok(ptr) => ptr,
-            Err(_) => unreachable!("an anonymous mapping is always read-write"),
-        }
+        // contract, which is this method's; an anonymous mapping is always
+        // read-write.
+        unsafe { self.map.writable_ptr() }
     }
 
     /// Whether huge pages back the memory now: `Some` on Linux (from

@@ -69,10 +69,24 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub unsafe fn as_mut_ptr(&self) -> Result<*mut u8> {
-        let lock = self.write_lock("as_mut_ptr")?;
-        let ptr = self.shared.with_locked_region(lock, Region::as_ptr) as *mut u8;
+        self.write_lock("as_mut_ptr")?;
+        // SAFETY: the caller takes on this method's contract, which is
+        // `writable_ptr`'s; the handle is read-write (checked above).
+        Ok(unsafe { self.writable_ptr() })
+    }
+
+    /// `as_mut_ptr` once the handle is known to be read-write: the base
+    /// address, with the whole mapping counted as pending.
+    ///
+    /// # Safety
+    /// As for [`as_mut_ptr`](Self::as_mut_ptr); the handle must be
+    /// read-write.
+    pub(crate) unsafe fn writable_ptr(&self) -> *mut u8 {
+        // SAFETY: reading the address has no precondition; using it is the
+        // caller's contract.
+        let ptr = unsafe { self.as_ptr() } as *mut u8;
         self.shared.flush.record_dirty(self.len());
-        Ok(ptr)
+        ptr
     }
 
     /// `len` bytes at `offset` as a plain `&[u8]` borrowed from the handle,
