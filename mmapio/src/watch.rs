@@ -1,6 +1,7 @@
 //! File change notifications (feature `watch`): [`MemoryMappedFile::watch`],
 //! [`WatchHandle`], [`ChangeEvent`] and [`ChangeKind`], on top of the
-//! `notify` crate's recommended watcher (inotify on Linux).
+//! `notify` crate's recommended watcher (inotify on Linux, kqueue on macOS,
+//! `ReadDirectoryChangesW` on Windows).
 //!
 //! # Design
 //! * The watch is placed on the mapped file's **parent directory**
@@ -55,6 +56,18 @@ use crate::{MemoryMappedFile, MmapIoError, Result};
 /// | `Modify(Name(Both))` | ignored (the `From`/`To` halves are reported) |
 /// | `Access(_)` (open, read, close), `Create(_)`, `Any`, `Other` | ignored |
 ///
+/// # Per platform
+/// The backend is inotify on Linux, kqueue on macOS and
+/// `ReadDirectoryChangesW` on Windows. What differs:
+/// * **Windows** reports attribute changes and writes with the same action
+///   (`FILE_ACTION_MODIFIED`), so there a permission change arrives as
+///   [`Modified`](Self::Modified), never as [`Metadata`](Self::Metadata).
+/// * **Windows** may keep the name of a file removed while it is open or
+///   mapped until the last handle closes (file systems without POSIX delete
+///   semantics do); [`Removed`](Self::Removed) then arrives only once this
+///   mapping, and every other handle of the file, is dropped. Renaming the
+///   file away is reported at once everywhere.
+///
 /// ```
 /// use mmapio::ChangeKind;
 /// let kind = ChangeKind::Modified;
@@ -67,7 +80,8 @@ pub enum ChangeKind {
     /// the file should be treated as changed.
     Modified,
     /// The file's metadata changed: permissions, owner, timestamps, link
-    /// count or extended attributes.
+    /// count or extended attributes. Not reported on Windows, whose backend
+    /// reports such changes as [`Modified`](Self::Modified).
     Metadata,
     /// The path no longer names the mapped file: it was deleted, renamed
     /// away, or another file was renamed over it. The mapping itself stays
@@ -314,10 +328,11 @@ impl MemoryMappedFile {
     /// Calls `callback` whenever the mapped file changes on disk, until the
     /// returned [`WatchHandle`] is dropped.
     ///
-    /// Uses notify's recommended watcher (inotify on Linux) on the file's
-    /// parent directory, filtered to this file; see [`ChangeKind`] for how
-    /// notify's events are reported and which are ignored (opens, reads and
-    /// closes are). The callback runs on notify's delivery thread, one event
+    /// Uses notify's recommended watcher (inotify on Linux, kqueue on macOS,
+    /// `ReadDirectoryChangesW` on Windows) on the file's parent directory,
+    /// filtered to this file; see [`ChangeKind`] for how notify's events are
+    /// reported, which are ignored (opens, reads and closes are) and what
+    /// differs per platform. The callback runs on notify's delivery thread, one event
     /// at a time; keep it short, since it delays the events behind it and a
     /// concurrent `drop` of the handle waits for it.
     ///
@@ -328,8 +343,9 @@ impl MemoryMappedFile {
     /// The handle does not keep the mapping alive.
     ///
     /// # What is not seen
-    /// inotify does not report writes made through a memory mapping (this
-    /// one or another process's), only writes through file descriptors;
+    /// Writes made through a memory mapping (this one or another process's)
+    /// are not reported by inotify, and no backend promises them; writes
+    /// through file descriptors are reported. Either way,
     /// treat events as hints, not as a log: one change may produce several
     /// events, and a backend may merge them.
     ///

@@ -53,6 +53,29 @@ fn write_externally(path: &Path, offset_byte: u8) {
     file.sync_all().expect("sync");
 }
 
+/// Flips the file's read-only flag through an open handle, as another
+/// program would. Not `fs::set_permissions`: on Windows that goes through
+/// `SetFileAttributesW`, which wine implements by opening the file without
+/// sharing, and a mapped file refuses such an open (a sharing violation).
+fn toggle_readonly_externally(path: &Path) {
+    let file = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .expect("open for attributes");
+    let mut perms = file.metadata().expect("metadata").permissions();
+    perms.set_readonly(!perms.readonly());
+    file.set_permissions(perms).expect("set permissions");
+}
+
+/// The kind a permission change is reported as: ReadDirectoryChangesW, the
+/// Windows backend, reports attribute changes and writes alike
+/// (`FILE_ACTION_MODIFIED`), as documented on `ChangeKind::Metadata`.
+const PERMISSION_CHANGE: ChangeKind = if cfg!(windows) {
+    ChangeKind::Modified
+} else {
+    ChangeKind::Metadata
+};
+
 /// Waits (bounded) for an event of `kind`, skipping other kinds. Returns
 /// every event seen on the way, for failure messages.
 fn wait_for(rx: &Receiver<ChangeEvent>, kind: ChangeKind) -> Result<ChangeEvent, Vec<ChangeEvent>> {
@@ -133,12 +156,14 @@ fn permission_change_is_reported_as_metadata() {
     let (map, path) = new_map(&dir, "data.bin");
     let (_handle, rx) = watch_into_channel(&map);
 
-    let mut perms = fs::metadata(&path).unwrap().permissions();
-    perms.set_readonly(!perms.readonly());
-    fs::set_permissions(&path, perms).unwrap();
-    let event = wait_for(&rx, ChangeKind::Metadata)
-        .unwrap_or_else(|seen| panic!("no Metadata within {EVENT_WAIT:?}; saw {seen:?}"));
+    toggle_readonly_externally(&path);
+    let event = wait_for(&rx, PERMISSION_CHANGE).unwrap_or_else(|seen| {
+        panic!("no {PERMISSION_CHANGE:?} within {EVENT_WAIT:?}; saw {seen:?}")
+    });
     assert_eq!(event.path, path);
+    // Writable again, so that the temporary directory can be removed on
+    // Windows.
+    toggle_readonly_externally(&path);
 }
 
 #[test]
@@ -150,11 +175,18 @@ fn removing_the_file_is_reported_while_the_mapping_lives() {
     let (_handle, rx) = watch_into_channel(&map);
 
     fs::remove_file(&path).unwrap();
+    // The mapping keeps the removed file alive.
+    assert_eq!(map.as_slice(0, 10).unwrap(), b"still here");
+    // On Windows a removed file that is still open or mapped may keep its
+    // name until the last handle closes (it does under wine, and on file
+    // systems without POSIX delete semantics); only then is the removal
+    // reported. Elsewhere it is reported while the mapping lives.
+    if cfg!(windows) {
+        drop(map);
+    }
     let event = wait_for(&rx, ChangeKind::Removed)
         .unwrap_or_else(|seen| panic!("no Removed within {EVENT_WAIT:?}; saw {seen:?}"));
     assert_eq!(event.path, path);
-    // The mapping keeps the unlinked file alive.
-    assert_eq!(map.as_slice(0, 10).unwrap(), b"still here");
 }
 
 #[test]
@@ -181,9 +213,10 @@ fn reads_and_sibling_files_are_not_reported() {
     // Another file in the same directory: filtered out.
     let sibling = dir.path().join("sibling.bin");
     fs::write(&sibling, b"other").unwrap();
-    let mut perms = fs::metadata(&sibling).unwrap().permissions();
-    perms.set_readonly(true);
-    fs::set_permissions(&sibling, perms).unwrap();
+    toggle_readonly_externally(&sibling);
+    // Writable again before removing: Windows refuses to delete a read-only
+    // file.
+    toggle_readonly_externally(&sibling);
     fs::remove_file(&sibling).unwrap();
 
     match rx.recv_timeout(QUIET_WAIT) {
@@ -229,7 +262,8 @@ fn no_callback_after_drop() {
     }
 
     write_externally(&path, 2);
-    fs::set_permissions(&path, fs::metadata(&path).unwrap().permissions()).unwrap();
+    toggle_readonly_externally(&path);
+    toggle_readonly_externally(&path);
     std::thread::sleep(QUIET_WAIT);
     assert_eq!(
         calls.load(Ordering::SeqCst),
@@ -365,7 +399,9 @@ fn watching_a_missing_file_fails_with_watch_failed() {
     let _serial = serial();
     let dir = tempfile::tempdir().unwrap();
     let (map, path) = new_map(&dir, "data.bin");
-    fs::remove_file(&path).unwrap();
+    // Renamed away rather than removed: on Windows a removed file can keep
+    // its name while it is mapped (see the removal test above).
+    fs::rename(&path, dir.path().join("moved.bin")).unwrap();
     match map.watch(|_| {}) {
         Err(MmapIoError::WatchFailed { path: p, message }) => {
             assert_eq!(p, path);
