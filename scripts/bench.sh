@@ -26,6 +26,9 @@ shift $(($# > 0 ? 1 : 0))
 bash scripts/install-iai-runner.sh
 
 export MMAPIO_BENCH_PROFILE=$profile
+# The runner was installed above: if the instruction counts still cannot
+# run, that is an error here, not a skipped bench (bench_suite::iai_runner).
+export MMAPIO_BENCH_REQUIRE_IAI=1
 # iai-callgrind's --save-summary=json, as an environment variable so the
 # criterion benches of the same `cargo bench` do not see the flag.
 export IAI_CALLGRIND_SAVE_SUMMARY=json

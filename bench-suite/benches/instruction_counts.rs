@@ -7,7 +7,8 @@
 //! outside the measured function.
 //!
 //! Needs `iai-callgrind-runner` 0.16.1 (see `scripts/install-iai-runner.sh`)
-//! and valgrind. Save JSON summaries with `IAI_CALLGRIND_SAVE_SUMMARY=json`
+//! and valgrind; without them it prints what is missing and exits 0
+//! ([`bench_suite::iai_runner`]). Save JSON summaries with `IAI_CALLGRIND_SAVE_SUMMARY=json`
 //! (what `scripts/bench.sh` does) or `-- --save-summary=json`.
 
 use std::cell::Cell;
@@ -18,7 +19,7 @@ use bench_suite::fixtures::{
     checksum, first_and_last_byte, input_file, map_memmap2, map_memmap2_mut, open_mmap_io,
     open_mmapio, scratch_file, volatile_touch, Access, SharedCountItems, MIB,
 };
-use iai_callgrind::{library_benchmark, library_benchmark_group, main};
+use iai_callgrind::{library_benchmark, library_benchmark_group, main, LibraryBenchmarkConfig};
 
 /// The file the read benches map: small enough to stay in cache.
 const READ_FILE_LEN: usize = MIB;
@@ -444,6 +445,13 @@ library_benchmark_group!(
 );
 
 main!(
+    // Runs before iai-callgrind starts its runner: without the runner or
+    // valgrind this bench says so in one line and steps aside, so that the
+    // rest of `cargo bench -p bench-suite` still runs.
+    config = {
+        bench_suite::iai_runner::step_aside_unless_ready(option_env!("IAI_CALLGRIND_RUNNER"));
+        LibraryBenchmarkConfig::default()
+    };
     library_benchmark_groups = views,
     copies,
     writes,

@@ -86,5 +86,6 @@
 pub mod catalog;
 pub mod fixtures;
 pub mod gate;
+pub mod iai_runner;
 pub mod ratios;
 pub mod side_by_side;
