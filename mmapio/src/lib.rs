@@ -92,6 +92,21 @@
 //! existing empty file opens as an empty mapping. Zero-length ranges are
 //! valid at every offset up to and including `len()` and do nothing.
 //!
+//! ## Platforms
+//! Linux, macOS and Windows. On Windows:
+//! * shrinking a mapped file is refused by the OS, so
+//!   [`MemoryMappedFile::resize`] to a smaller length unmaps, cuts and maps
+//!   again; for the same reason another program cannot truncate a file
+//!   mapped here, so the `SIGBUS` case above does not arise;
+//! * [`flush`](MemoryMappedFile::flush) is `FlushViewOfFile` then
+//!   `FlushFileBuffers`;
+//! * advice is range- and mode-checked, then ignored (there is no
+//!   `madvise`); locking is `VirtualLock`/`VirtualUnlock`;
+//! * handles of one file are recognised by volume serial number and file
+//!   index;
+//! * watching reports permission changes as `Modified` and may report a
+//!   removal only once the mapping is dropped (see `ChangeKind`).
+//!
 //! ## Raw mappings
 //! [`raw`] is the one `unsafe` corner: thin wrappers over `memmap2` with the
 //! API of the `raw` module of `mmap-io`, for code migrating from it. They
