@@ -1,6 +1,6 @@
 //! File change notifications (feature `watch`): [`MemoryMappedFile::watch`],
 //! [`WatchHandle`], [`ChangeEvent`] and [`ChangeKind`], on top of the
-//! `notify` crate's recommended watcher (inotify on Linux, kqueue on macOS,
+//! `notify` crate's recommended watcher (inotify on Linux, FSEvents on macOS,
 //! `ReadDirectoryChangesW` on Windows).
 //!
 //! # Design
@@ -57,7 +57,7 @@ use crate::{MemoryMappedFile, MmapIoError, Result};
 /// | `Access(_)` (open, read, close), `Create(_)`, `Any`, `Other` | ignored |
 ///
 /// # Per platform
-/// The backend is inotify on Linux, kqueue on macOS and
+/// The backend is inotify on Linux, FSEvents on macOS and
 /// `ReadDirectoryChangesW` on Windows. What differs:
 /// * **Windows** reports attribute changes and writes with the same action
 ///   (`FILE_ACTION_MODIFIED`), so there a permission change arrives as
@@ -328,7 +328,7 @@ impl MemoryMappedFile {
     /// Calls `callback` whenever the mapped file changes on disk, until the
     /// returned [`WatchHandle`] is dropped.
     ///
-    /// Uses notify's recommended watcher (inotify on Linux, kqueue on macOS,
+    /// Uses notify's recommended watcher (inotify on Linux, FSEvents on macOS,
     /// `ReadDirectoryChangesW` on Windows) on the file's parent directory,
     /// filtered to this file; see [`ChangeKind`] for how notify's events are
     /// reported, which are ignored (opens, reads and closes are) and what
