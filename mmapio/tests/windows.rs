@@ -1,6 +1,9 @@
-//! `AsHandle` / `AsRawHandle` (Windows): the mapping exposes the mapped
-//! file's own handle, shared by every clone and kept across `resize`. The
-//! Unix counterpart, `AsFd`, is tested in `fd.rs`.
+//! Windows-only behaviour:
+//! * `AsHandle` / `AsRawHandle`: the mapping exposes the mapped file's own
+//!   handle, shared by every clone and kept across `resize` (the Unix
+//!   counterpart, `AsFd`, is tested in `fd.rs`);
+//! * shrinking a file that another mapping still maps, which Windows
+//!   refuses: a typed error, and the mapping stays as it was.
 #![cfg(windows)]
 
 use std::fs::File;
@@ -8,7 +11,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::os::windows::io::{AsHandle, AsRawHandle};
 use std::path::Path;
 
-use mmapio::{MemoryMappedFile, MmapMode};
+use mmapio::{MemoryMappedFile, MmapIoError, MmapMode};
 
 /// The file behind `map`'s handle, through an owned duplicate.
 fn file_of(map: &MemoryMappedFile) -> File {
@@ -85,4 +88,34 @@ fn handle_follows_resize_and_from_file() {
     let map = MemoryMappedFile::from_file(file, MmapMode::ReadWrite, &path).unwrap();
     assert_eq!(map.as_raw_handle(), raw, "from_file keeps the given handle");
     check(&map, &path);
+}
+
+#[test]
+fn shrinking_under_another_mapping_is_a_typed_error_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shared.bin");
+    let len = 3 * 65_536;
+    let map = MemoryMappedFile::create_rw(&path, len).unwrap();
+    map.update_region(0, b"kept").unwrap();
+
+    let file = File::open(&path).unwrap();
+    // SAFETY: nothing writes or truncates the file while `other` lives:
+    // the shrink below is refused by Windows, which is what is tested.
+    let other = unsafe { mmapio::raw::RawMmap::map(&file) }.unwrap();
+    match map.resize(4096) {
+        Err(MmapIoError::ResizeFailed { new_len, .. }) => assert_eq!(new_len, 4096),
+        other => panic!("expected ResizeFailed, got {other:?}"),
+    }
+    assert_eq!(map.len(), len);
+    assert_eq!(map.as_slice(0, 4).unwrap(), b"kept");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), len);
+    assert_eq!(&other[..4], b"kept");
+
+    // Growing is allowed, and once the other mapping is gone so is
+    // shrinking.
+    map.resize(len + 4096).unwrap();
+    drop(other);
+    map.resize(4096).unwrap();
+    assert_eq!(map.as_slice(0, 4).unwrap(), b"kept");
+    assert_eq!(std::fs::metadata(&path).unwrap().len(), 4096);
 }
