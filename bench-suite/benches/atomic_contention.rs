@@ -14,11 +14,11 @@ use std::sync::Barrier;
 use std::time::Duration;
 
 use bench_suite::catalog::{Role, Shape};
-use bench_suite::fixtures::{
+use bench_suite::harness::Batch;
+use bench_suite::harness::{
     map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, Access, CountingAllocator, Profile,
     TimedRegion, WorkloadReport, ATOMIC_THREAD_COUNTS, CACHE_LINE,
 };
-use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 
 #[global_allocator]

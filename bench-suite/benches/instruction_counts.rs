@@ -15,7 +15,7 @@ use std::cell::Cell;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use bench_suite::fixtures::{
+use bench_suite::harness::{
     checksum, first_and_last_byte, input_file, map_memmap2, map_memmap2_mut, open_mmap_io,
     open_mmapio, scratch_file, volatile_touch, Access, SharedCountItems, MIB,
 };

@@ -20,12 +20,12 @@ use std::cell::Cell;
 use std::hint::black_box;
 
 use bench_suite::catalog::{Role, Shape};
-use bench_suite::fixtures::{
+use bench_suite::harness::Batch;
+use bench_suite::harness::{
     checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, size_label, Access,
     CountingAllocator, MmapioInput, Profile, SharedCountItems, TimedRegion, WorkloadReport,
     CACHE_RESIDENT_SIZE,
 };
-use bench_suite::side_by_side::Batch;
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Throughput};
 

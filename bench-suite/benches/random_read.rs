@@ -7,12 +7,12 @@
 use std::hint::black_box;
 
 use bench_suite::catalog::Role;
-use bench_suite::fixtures::{
+use bench_suite::harness::Batch;
+use bench_suite::harness::{
     add_read_variants, input_file, map_memmap2, size_label, CountingAllocator, Memmap2Slices,
     Profile, RangeReader, ReaderSource, ReaderVariants, TimedRegion, WorkloadReport, Xorshift64,
     RANDOM_READ_REQUEST_SIZES, REQUEST_SEED,
 };
-use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 
 #[global_allocator]

@@ -8,12 +8,12 @@
 use std::hint::black_box;
 
 use bench_suite::catalog::{Role, Shape};
-use bench_suite::fixtures::{
+use bench_suite::harness::Batch;
+use bench_suite::harness::{
     map_memmap2_mut, open_mmap_io_with_policy, open_mmapio_with_policy, scratch_file, size_label,
     CountingAllocator, FlushCount, Profile, TimedRegion, WorkloadReport, Xorshift64, DATA_SEED,
     MIB, SEQUENTIAL_WRITE_SIZE,
 };
-use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 use mmap_io::flush::FlushPolicy as MmapIoPolicy;
 use mmapio::FlushPolicy;

@@ -15,11 +15,11 @@ use std::path::Path;
 use std::time::Duration;
 
 use bench_suite::catalog::{Role, Shape};
-use bench_suite::fixtures::{
+use bench_suite::harness::Batch;
+use bench_suite::harness::{
     input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, volatile_touch, Access,
     CountingAllocator, MmapioInput, Profile, TimedRegion, WorkloadReport,
 };
-use bench_suite::side_by_side::Batch;
 use criterion::Throughput;
 
 #[global_allocator]

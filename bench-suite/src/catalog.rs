@@ -4,7 +4,7 @@
 //!
 //! Nothing downstream infers a role from a variant's name. Criterion
 //! variants declare their [`Role`] where a bench registers them
-//! ([`Batch::add`](crate::side_by_side::Batch::add)); the role is stored
+//! ([`Batch::add`](crate::harness::Batch::add)); the role is stored
 //! with the run's records, and the gate and the report read it from there.
 //! The instruction-count benches declare their library in
 //! [`INSTRUCTION_COUNTS`], which a test keeps equal to the bench file.
@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Harness {
     /// A criterion bench with one group named like the workload, whose
-    /// variants run through [`Batch`](crate::side_by_side::Batch).
+    /// variants run through [`Batch`](crate::harness::Batch).
     Criterion,
     /// An iai-callgrind bench: instruction counts.
     InstructionCounts,

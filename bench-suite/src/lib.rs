@@ -47,13 +47,13 @@
 //!
 //! After criterion has measured the variants of one parameter of a group,
 //! they are timed again in rounds, every variant once per round in turn
-//! ([`side_by_side`]). The target and peer ratios, and the gate's ratio
+//! ([`harness::Batch`]). The target and peer ratios, and the gate's ratio
 //! metrics, are the median over rounds of the per-round ratio, so the two
 //! sides of every term were timed moments apart; criterion's medians,
 //! taken minutes apart, remain the source of every time.
 //!
 //! Every read variant reads every byte through one shared, never-inlined
-//! [`fixtures::checksum`], and its result is checked against raw `memmap2`
+//! [`harness::checksum`], and its result is checked against raw `memmap2`
 //! (every write variant's bytes, every atomic run's count) so a variant
 //! that skips work fails instead of looking fast. Every variant declares
 //! its [`catalog::Role`] where it is registered: its library, the shape of
@@ -76,7 +76,7 @@
 //! * target ratios of the last run: `target/bench-suite/ratios.json`, printed
 //!   by the `bench-ratios` binary ([`ratios`]).
 //!
-//! Allocations are counted by [`fixtures::CountingAllocator`] (the global
+//! Allocations are counted by [`harness::CountingAllocator`] (the global
 //! allocator of every criterion bench) in one extra pass per variant,
 //! outside criterion's timed loop, over exactly the timed region.
 //!
@@ -84,8 +84,9 @@
 //! `target/bench-data/` and reused.
 
 pub mod catalog;
-pub mod fixtures;
 pub mod gate;
+pub mod harness;
 pub mod iai_runner;
 pub mod ratios;
-pub mod side_by_side;
+pub mod stats;
+pub mod store;

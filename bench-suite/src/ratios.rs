@@ -2,7 +2,7 @@
 //!
 //! Each ratio compares one variant's time per iteration with another's in
 //! the same group, at the same parameter, of the same run. Where the run
-//! timed both side by side ([`crate::side_by_side`]), the ratio is the
+//! timed both side by side ([`crate::harness::Batch`]), the ratio is the
 //! median over rounds of the per-round ratio, with the 95% confidence
 //! interval of that median as its range. Otherwise (a variant filtered out
 //! of the rounds, or results of an older run) it divides criterion's
@@ -16,118 +16,13 @@
 
 use std::fmt;
 use std::fs;
-use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{criterion_workloads, Library, Shape};
-use crate::fixtures::{read_allocation_report, results_dir, target_dir, VariantRecord};
-use crate::side_by_side::{median_with_interval, paired_ratio, rounds_at};
-
-/// The start of the run to report on, in seconds since the Unix epoch
-/// (`0`: every result on disk).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Since(pub u64);
-
-impl Since {
-    /// Whether the file at `path` was modified at or after the run's start.
-    pub fn includes_file(self, path: &Path) -> bool {
-        let modified = fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs());
-        modified >= self.0
-    }
-
-    fn includes_record(self, record: &VariantRecord) -> bool {
-        record.measured_unix_seconds >= self.0
-    }
-}
-
-/// A median time per iteration and its confidence interval, in ns.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Estimate {
-    /// The point estimate.
-    pub point: f64,
-    /// Lower end of the confidence interval.
-    pub lower: f64,
-    /// Upper end of the confidence interval.
-    pub upper: f64,
-}
-
-#[derive(Deserialize)]
-struct Interval {
-    lower_bound: f64,
-    upper_bound: f64,
-}
-
-#[derive(Deserialize)]
-struct Statistic {
-    point_estimate: f64,
-    confidence_interval: Interval,
-}
-
-#[derive(Deserialize)]
-struct Estimates {
-    median: Statistic,
-}
-
-/// `target/criterion`.
-pub fn criterion_dir() -> PathBuf {
-    target_dir().join("criterion")
-}
-
-/// The median of `group/function/parameter` from the last run, if it was
-/// measured `since`.
-pub fn read_estimate(
-    since: Since,
-    group: &str,
-    function: &str,
-    parameter: &str,
-) -> Option<Estimate> {
-    let path = criterion_dir()
-        .join(group)
-        .join(function)
-        .join(parameter)
-        .join("new")
-        .join("estimates.json");
-    if !since.includes_file(&path) {
-        return None;
-    }
-    let text = fs::read_to_string(path).ok()?;
-    let estimates: Estimates = serde_json::from_str(&text).ok()?;
-    let median = estimates.median;
-    Some(Estimate {
-        point: median.point_estimate,
-        lower: median.confidence_interval.lower_bound,
-        upper: median.confidence_interval.upper_bound,
-    })
-}
-
-fn subdirectories(path: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(path)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|entry| entry.path().is_dir())
-        .filter_map(|entry| entry.file_name().into_string().ok())
-        .filter(|name| name != "report")
-        .collect();
-    names.sort();
-    names
-}
-
-/// The parameters measured for `group/function` (the directories criterion
-/// made for it).
-pub fn parameters(group: &str, function: &str) -> Vec<String> {
-    subdirectories(&criterion_dir().join(group).join(function))
-}
-
-/// The functions measured in `group`.
-pub fn functions(group: &str) -> Vec<String> {
-    subdirectories(&criterion_dir().join(group))
-}
+use crate::store::{
+    criterion_dir, fastest, measured_ratio, parameters, read_allocation_report, results_dir, Since,
+};
 
 /// How a ratio compares with its limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -374,58 +269,6 @@ const TARGETS: &[Target] = &[
         limit: 4.0,
     },
 ];
-
-/// `numerator / denominator` (two functions of `group`) at `parameter`:
-/// paired over the side-by-side rounds of the run when it has them for
-/// both, else from criterion's medians. Returns the ratio with its range
-/// and the number of rounds (0 for criterion's medians).
-pub fn measured_ratio(
-    since: Since,
-    group: &str,
-    parameter: &str,
-    numerator: &str,
-    denominator: &str,
-) -> Option<(Estimate, usize)> {
-    if let Some(rounds) = rounds_at(since, group, parameter) {
-        if let (Some(num), Some(den)) = (rounds.of(numerator), rounds.of(denominator)) {
-            if let Some(ratio) = paired_ratio(num, den) {
-                return Some((ratio, num.len()));
-            }
-        }
-    }
-    let num = read_estimate(since, group, numerator, parameter)?;
-    let den = read_estimate(since, group, denominator, parameter)?;
-    let ratio = Estimate {
-        point: num.point / den.point,
-        lower: num.lower / den.upper,
-        upper: num.upper / den.lower,
-    };
-    Some((ratio, 0))
-}
-
-/// The fastest of the `candidates` (functions of `group`) measured at
-/// `parameter`: by median over the run's side-by-side rounds, else by
-/// criterion's median.
-pub fn fastest<S: AsRef<str>>(
-    since: Since,
-    group: &str,
-    parameter: &str,
-    candidates: impl IntoIterator<Item = S>,
-) -> Option<S> {
-    let rounds = rounds_at(since, group, parameter);
-    candidates
-        .into_iter()
-        .filter_map(|function| {
-            let name = function.as_ref();
-            let time = rounds
-                .as_ref()
-                .and_then(|rounds| median_with_interval(rounds.of(name)?))
-                .or_else(|| read_estimate(since, group, name, parameter))?;
-            Some((time.point, function))
-        })
-        .min_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, function)| function)
-}
 
 fn ratio(
     since: Since,

@@ -15,7 +15,7 @@ use bench_suite::gate::{
     collect::collect, compare, merge::merge_runs, report, Comparison, Options, Results,
 };
 use bench_suite::gate::{read_resolution, SCHEMA};
-use bench_suite::ratios::Since;
+use bench_suite::store::Since;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]

@@ -8,7 +8,8 @@
 //!
 //! Exits 0 whatever the verdicts: it reports, the regression gate decides.
 
-use bench_suite::ratios::{report, Since};
+use bench_suite::ratios::report;
+use bench_suite::store::Since;
 
 fn main() {
     let mut args = std::env::args().skip(1);

@@ -28,8 +28,10 @@ use serde_json::Value;
 
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
 use crate::catalog::{self, Harness};
-use crate::fixtures::{read_allocation_report, target_dir};
-use crate::ratios::{criterion_dir, measured_ratio, read_estimate, Estimate, Since};
+use crate::stats::{percentile, Estimate};
+use crate::store::{
+    criterion_dir, measured_ratio, read_allocation_report, read_estimate, target_dir, Since,
+};
 
 /// Reads everything the bench run of `profile` that started at `since` left
 /// under `target/`.
@@ -265,12 +267,6 @@ fn sample_stats(dir: &Path) -> Option<Timing> {
     })
 }
 
-/// Nearest-rank percentile of sorted, non-empty `values`.
-pub fn percentile(sorted: &[f64], pct: f64) -> f64 {
-    let rank = ((pct / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
-
 /// Adds `ir/<path>` for every iai-callgrind `summary.json` under `root`
 /// written since `since` (a summary left by an earlier run is ignored, so
 /// a bench that stopped producing counts shows as missing), where `<path>`
@@ -361,15 +357,6 @@ pub fn instructions(summary: &Value) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn nearest_rank_percentiles() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), 50.0);
-        assert_eq!(percentile(&v, 99.0), 99.0);
-        assert_eq!(percentile(&[7.0], 99.0), 7.0);
-        assert_eq!(percentile(&[1.0, 2.0, 3.0], 50.0), 2.0);
-    }
 
     #[test]
     fn reads_ir_from_both_and_left_summaries() {

@@ -58,7 +58,7 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
          criterion, the variants of each parameter are timed again in rounds, every variant \
          once per round in turn; both columns are the median over rounds of the per-round \
          ratio, so each term compares samples taken moments apart \
-         (`bench-suite/src/side_by_side.rs`).\n\
+         (`bench-suite/src/harness/rounds.rs`).\n\
          * **Allocs**: heap allocations per iteration (counting allocator, every thread). \
          **Flushes**: `flush_stats().flushes` per iteration.\n\
          * Times on a shared 2-core machine move by more than 10% between runs; the ratios \

@@ -4,7 +4,7 @@
 //! `scripts/gate-resolution.sh` runs the quick gate with the harness
 //! slowing every mmapio variant by a known fraction of its own time
 //! (`MMAPIO_BENCH_INJECT_SLOWDOWN`, see
-//! [`side_by_side`](crate::side_by_side)), rechecks included, and records
+//! [`harness::Batch`](crate::harness::Batch)), rechecks included, and records
 //! one [`Injected`] row per workload and slowdown in
 //! `baselines/resolution.json`; the report renders them.
 

@@ -25,19 +25,15 @@
 //! time and counts the spin in. Nothing else reads it; unset, routines run
 //! as registered.
 
-use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
-use serde::{Deserialize, Serialize};
 
+use super::profile::Profile;
+use super::workload_report::{FlushCount, WorkloadReport};
 use crate::catalog::{check_batch, Library, Role};
-use crate::fixtures::{
-    merge_json_records, read_json_records, results_dir, FlushCount, Profile, WorkloadReport,
-};
-use crate::ratios::{Estimate, Since};
+use crate::store::{unix_seconds_now, RoundsRecord};
 
 /// The environment variable that slows every mmapio variant by a fraction
 /// of its own time (`0.12`: 12%), for `scripts/gate-resolution.sh`.
@@ -176,91 +172,6 @@ fn per_iteration(elapsed: Duration, iterations: u64) -> f64 {
     elapsed.as_nanos() as f64 / iterations as f64
 }
 
-/// The median of `values` and a distribution-free 95% confidence interval
-/// for it: the order statistics of ranks `⌊(n − 1.96√n)/2⌋` and
-/// `⌈1 + (n + 1.96√n)/2⌉` (clamped to the sample), which is the whole
-/// range below six values. `None` when `values` is empty or holds a NaN.
-pub fn median_with_interval(values: &[f64]) -> Option<Estimate> {
-    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let n = sorted.len();
-    let point = if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
-    };
-    let spread = 1.96 * (n as f64).sqrt();
-    let rank = |r: f64| (r as usize).clamp(1, n) - 1;
-    Some(Estimate {
-        point,
-        lower: sorted[rank(((n as f64 - spread) / 2.0).floor())],
-        upper: sorted[rank((1.0 + (n as f64 + spread) / 2.0).ceil())],
-    })
-}
-
-/// The median over rounds of `numerator[r] / denominator[r]`, with the
-/// interval of [`median_with_interval`]. `None` unless both have the same,
-/// non-zero number of rounds and every denominator is positive.
-pub fn paired_ratio(numerator: &[f64], denominator: &[f64]) -> Option<Estimate> {
-    if numerator.len() != denominator.len() || denominator.iter().any(|&d| d <= 0.0) {
-        return None;
-    }
-    let ratios: Vec<f64> = numerator
-        .iter()
-        .zip(denominator)
-        .map(|(n, d)| n / d)
-        .collect();
-    median_with_interval(&ratios)
-}
-
-/// The rounds of one batch: one group, one parameter.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-pub struct RoundsRecord {
-    /// The parameter every variant ran at.
-    pub parameter: String,
-    /// Profile of the run.
-    pub profile: String,
-    /// When the rounds ran, in seconds since the Unix epoch.
-    pub measured_unix_seconds: u64,
-    /// Time per iteration in ns, one value per round, by criterion
-    /// function name.
-    pub ns_per_iteration: BTreeMap<String, Vec<f64>>,
-}
-
-impl RoundsRecord {
-    /// The rounds of `function`, if it ran in this batch.
-    pub fn of(&self, function: &str) -> Option<&[f64]> {
-        self.ns_per_iteration.get(function).map(Vec::as_slice)
-    }
-}
-
-/// `target/bench-suite/rounds/<group>.json`.
-pub fn rounds_path(group: &str) -> PathBuf {
-    results_dir().join("rounds").join(format!("{group}.json"))
-}
-
-/// The rounds saved for `group`, or none if there is no readable file.
-pub fn read_rounds(group: &str) -> Vec<RoundsRecord> {
-    read_json_records(&rounds_path(group))
-}
-
-/// The rounds of `group` at `parameter` from the run that started at
-/// `since`, if that run sampled them.
-pub fn rounds_at(since: Since, group: &str, parameter: &str) -> Option<RoundsRecord> {
-    read_rounds(group)
-        .into_iter()
-        .find(|r| r.parameter == parameter && r.measured_unix_seconds >= since.0)
-}
-
-/// Saves `records` into `group`'s file, replacing older records of the
-/// same parameters and keeping the others.
-pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
-    merge_json_records(&rounds_path(group), records, |r| r.parameter.clone());
-}
-
 /// One variant of a batch.
 struct Variant<'b> {
     function: String,
@@ -276,7 +187,7 @@ struct Variant<'b> {
 /// one after another, then timed side by side in rounds.
 ///
 /// Every routine runs `n` iterations and returns the time of its
-/// [`TimedRegion`](crate::fixtures::TimedRegion), as criterion's
+/// [`TimedRegion`](crate::harness::TimedRegion), as criterion's
 /// `iter_custom` expects.
 pub struct Batch<'b> {
     parameter: String,
@@ -389,7 +300,7 @@ impl<'b> Batch<'b> {
             report.add_rounds(RoundsRecord {
                 parameter: self.parameter.clone(),
                 profile: report.profile().name().to_owned(),
-                measured_unix_seconds: crate::fixtures::unix_seconds_now(),
+                measured_unix_seconds: unix_seconds_now(),
                 ns_per_iteration: rounds.into_iter().zip(times).collect(),
             });
         }
@@ -408,34 +319,6 @@ fn criterion_is_benchmarking() -> bool {
 mod tests {
     use super::*;
     use std::cell::RefCell;
-
-    #[test]
-    fn medians_and_their_intervals() {
-        let odd = median_with_interval(&[5.0, 1.0, 3.0]).unwrap();
-        assert_eq!((odd.point, odd.lower, odd.upper), (3.0, 1.0, 5.0));
-        let even = median_with_interval(&[4.0, 1.0, 2.0, 3.0]).unwrap();
-        assert_eq!(even.point, 2.5);
-        // 31 values 1..=31: median 16, ranks 10 and 22.
-        let values: Vec<f64> = (1..=31).map(f64::from).collect();
-        let e = median_with_interval(&values).unwrap();
-        assert_eq!((e.point, e.lower, e.upper), (16.0, 10.0, 22.0));
-        // 11 values: ranks 2 and 10.
-        let values: Vec<f64> = (1..=11).map(f64::from).collect();
-        let e = median_with_interval(&values).unwrap();
-        assert_eq!((e.point, e.lower, e.upper), (6.0, 2.0, 10.0));
-        assert!(median_with_interval(&[]).is_none());
-        assert!(median_with_interval(&[1.0, f64::NAN]).is_none());
-    }
-
-    #[test]
-    fn ratios_are_paired_by_round() {
-        // Both sides slow down together in round 2: paired, the ratio stays 2.
-        let e = paired_ratio(&[20.0, 200.0, 22.0], &[10.0, 100.0, 11.0]).unwrap();
-        assert_eq!((e.point, e.lower, e.upper), (2.0, 2.0, 2.0));
-        assert!(paired_ratio(&[1.0], &[1.0, 2.0]).is_none());
-        assert!(paired_ratio(&[1.0], &[0.0]).is_none());
-        assert!(paired_ratio(&[], &[]).is_none());
-    }
 
     #[test]
     fn a_slowed_routine_takes_the_fraction_longer() {
