@@ -73,8 +73,10 @@
 //!   group;
 //! * side-by-side rounds (time per iteration of every variant in every
 //!   round): `target/bench-suite/rounds/<group>.json`;
-//! * target ratios of the last run: `target/bench-suite/ratios.json`, printed
-//!   by the `bench-ratios` binary ([`ratios`]).
+//! * target ratios: evaluated from the above by [`targets`], printed by
+//!   the `bench-ratios` binary ([`ratios`]; it exits 1 when a specified
+//!   target is missed, unless `--report-only`) and stored with the run's
+//!   results by `bench-gate collect`.
 //!
 //! Allocations are counted by [`harness::CountingAllocator`] (the global
 //! allocator of every criterion bench) in one extra pass per variant,
@@ -90,3 +92,4 @@ pub mod iai_runner;
 pub mod ratios;
 pub mod stats;
 pub mod store;
+pub mod targets;

@@ -1,6 +1,8 @@
 //! The `bench-gate` binary on files: exit statuses, bad input, and
 //! `collect` over a synthetic `target/` tree (floors from the declared
-//! roles, peers reported, stale summaries ignored, unknown groups refused).
+//! roles, peers reported, target verdicts stored, stale summaries ignored,
+//! unknown groups refused); and `bench-ratios`' exit status on a missed
+//! target.
 
 mod common;
 
@@ -9,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use bench_suite::catalog::Library;
 use bench_suite::gate::{Metric, MetricKind, Results};
+use bench_suite::targets::Verdict;
 use common::*;
 
 fn compare(dir: &Path, baseline: &Results, new: &Results) -> (Option<i32>, String, String) {
@@ -281,6 +284,15 @@ fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
     assert!(!results
         .metrics
         .contains_key("ratio/random_read/memmap2_slice/64B"));
+    // The catalog's target for this variant, evaluated over the same run.
+    let verdict = results
+        .targets
+        .iter()
+        .find(|t| t.target == "random_read 64 B as_slice RO vs raw indexing")
+        .unwrap_or_else(|| panic!("target missing: {:?}", results.targets));
+    assert!((verdict.ratio - 1.2).abs() < 1e-9, "{verdict:?}");
+    assert_eq!(verdict.verdict, Verdict::Met);
+    assert!(verdict.specified);
     let stats = &results.variants["random_read/mmapio_as_slice_ro/64B"];
     assert_eq!(stats.role.floor.as_deref(), Some("memmap2_slice"));
     assert!((stats.vs_peer.unwrap() - 0.25).abs() < 1e-9);
@@ -325,4 +337,35 @@ fn collect_refuses_groups_and_functions_the_catalog_lacks() {
         stderr.contains("mmapio_new_path has no declared library"),
         "{stderr}"
     );
+}
+
+/// `bench-ratios` over a `target/` tree holding only criterion's medians of
+/// `random_read` at 64 B: mmapio's view at `mmapio_ns`, raw indexing at
+/// 100 ns.
+fn bench_ratios_over(test: &str, mmapio_ns: f64, args: &[&str]) -> (Option<i32>, String, String) {
+    let target = scratch(test).join("target");
+    criterion_result(&target, "random_read", "mmapio_as_slice_ro", mmapio_ns);
+    criterion_result(&target, "random_read", "memmap2_slice", 100.0);
+    outcome(&run(bench_ratios()
+        .env("CARGO_TARGET_DIR", &target)
+        .args(args)))
+}
+
+#[test]
+fn bench_ratios_exits_1_on_a_missed_specified_target_unless_report_only() {
+    // 3.0 (2.94-3.06) over a limit of 1.5: missed.
+    let (code, stdout, stderr) = bench_ratios_over("ratios_missed", 300.0, &[]);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("random_read 64 B as_slice RO vs raw indexing"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("1 specified target(s) missed"), "{stderr}");
+    let (code, stdout, stderr) = bench_ratios_over("ratios_report_only", 300.0, &["--report-only"]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    // 1.2 is within the limit: exit 0 without the flag.
+    let (code, stdout, stderr) = bench_ratios_over("ratios_met", 120.0, &[]);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    let (code, _, stderr) = bench_ratios_over("ratios_bad_flag", 120.0, &["--report_only"]);
+    assert_eq!(code, Some(2), "{stderr}");
 }

@@ -32,6 +32,7 @@ use crate::stats::{percentile, Estimate};
 use crate::store::{
     criterion_dir, measured_ratio, read_allocation_report, read_estimate, target_dir, Since,
 };
+use crate::targets::target_ratios;
 
 /// Reads everything the bench run of `profile` that started at `since` left
 /// under `target/`.
@@ -62,6 +63,7 @@ pub fn collect(profile: &str, since: Since) -> io::Result<Results> {
         machine: this_machine(),
         metrics,
         variants,
+        targets: target_ratios(since),
     })
 }
 

@@ -570,6 +570,7 @@ mod tests {
                 .map(|(n, m)| ((*n).to_owned(), m.clone()))
                 .collect::<BTreeMap<_, _>>(),
             variants: BTreeMap::new(),
+            targets: Vec::new(),
         }
     }
 

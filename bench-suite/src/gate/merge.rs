@@ -117,6 +117,7 @@ mod tests {
                 .map(|(n, m)| ((*n).to_owned(), m.clone()))
                 .collect(),
             variants: BTreeMap::new(),
+            targets: Vec::new(),
         }
     }
 

@@ -10,6 +10,7 @@ use super::compare::{timed_limit, Options};
 use super::resolution::{smallest_flagged, Injected};
 use super::results::{MetricKind, Results, VariantStats};
 use crate::catalog::{criterion_workloads, workload};
+use crate::targets::Verdict;
 
 /// Name of the chart file, written next to the Markdown.
 pub const CHART_FILE: &str = "perf-ratios.svg";
@@ -44,6 +45,7 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
     let _ = writeln!(out, "| kernel | {} |", m.kernel);
     let _ = writeln!(out, "| compiler | {} |", m.rustc);
     let _ = writeln!(out, "| valgrind | {} |\n", m.valgrind);
+    render_targets(&mut out, results);
     out.push_str(
         "## How to read the tables\n\n\
          * **P50 / P99**: criterion measures each variant in samples of many iterations; \
@@ -138,6 +140,36 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
          ```\n",
     );
     out
+}
+
+/// The verdicts of the catalog's targets stored with the run, if any.
+fn render_targets(out: &mut String, results: &Results) {
+    if results.targets.is_empty() {
+        return;
+    }
+    out.push_str(
+        "## Targets\n\n\
+         Each target holds an mmapio variant to a limit over its raw `memmap2` floor (the \
+         fastest of the listed floors at that parameter), in the same run. *specified*: \
+         named by the benchmark specification; *stricter*: added by this suite. A ratio \
+         above its limit whose 95% range still reaches the limit is *within noise*.\n\n\
+         | target | kind | variant | floor | ratio | 95% range | limit | verdict |\n\
+         |---|---|---|---|---:|---:|---:|---|\n",
+    );
+    for t in &results.targets {
+        let kind = if t.specified { "specified" } else { "stricter" };
+        let verdict = match t.verdict {
+            Verdict::Met => "met".to_owned(),
+            Verdict::WithinNoise => "within noise".to_owned(),
+            Verdict::Missed => "**missed**".to_owned(),
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {kind} | `{}/{}` | `{}` | {:.2} | {:.2}–{:.2} | {:.2} | {verdict} |",
+            t.target, t.group, t.numerator, t.denominator, t.ratio, t.low, t.high, t.limit
+        );
+    }
+    out.push('\n');
 }
 
 /// Every variant's declared role, one row per group and function.

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{Library, Role};
+use crate::targets::Ratio;
 
 /// Version of the results format; bumped when fields change meaning.
 pub const SCHEMA: u32 = 2;
@@ -29,6 +30,11 @@ pub struct Results {
     /// `group/function/parameter`.
     #[serde(default)]
     pub variants: BTreeMap<String, VariantStats>,
+    /// The verdicts of the catalog's targets in this run
+    /// ([`crate::catalog::TARGETS`]): reported, never gated (the gate
+    /// judges regressions). A merged baseline keeps its first run's.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<Ratio>,
 }
 
 /// The machine a run was measured on.

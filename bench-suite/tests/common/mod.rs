@@ -31,6 +31,11 @@ pub fn bench_gate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bench-gate"))
 }
 
+/// The `bench-ratios` binary built for these tests.
+pub fn bench_ratios() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bench-ratios"))
+}
+
 /// Runs `command`, returning its output.
 pub fn run(command: &mut Command) -> Output {
     command.output().expect("the command starts")
@@ -64,6 +69,7 @@ pub fn results(metrics: &[(&str, Metric)]) -> Results {
             .map(|(name, metric)| ((*name).to_owned(), metric.clone()))
             .collect::<BTreeMap<_, _>>(),
         variants: BTreeMap::new(),
+        targets: Vec::new(),
     }
 }
 
