@@ -37,7 +37,41 @@ pub struct Workload {
     pub harness: Harness,
     /// What it measures, in one line (the report's heading).
     pub summary: &'static str,
+    /// The sizes it runs at in each profile, in bytes: the file sizes of
+    /// the read, iterator and touch workloads, the bytes written per
+    /// iteration of `sequential_write`. Empty where no size depends on the
+    /// profile.
+    pub sizes: Sizes,
 }
+
+/// A workload's sizes in each profile (see [`Workload::sizes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sizes {
+    /// The `quick` profile's: small enough for a smoke run.
+    pub quick: &'static [usize],
+    /// The `full` profile's: the benchmark specification's.
+    pub full: &'static [usize],
+}
+
+impl Sizes {
+    /// No size depends on the profile.
+    pub const NONE: Sizes = Sizes {
+        quick: &[],
+        full: &[],
+    };
+
+    /// The sizes of the full profile when `full`, else the quick one's.
+    pub fn of(&self, full: bool) -> &'static [usize] {
+        if full {
+            self.full
+        } else {
+            self.quick
+        }
+    }
+}
+
+const MIB: usize = 1024 * 1024;
+const GIB: usize = 1024 * MIB;
 
 /// Every bench target, in the order they are reported. A test fails when a
 /// `[[bench]]` target or a criterion group exists that this list lacks, and
@@ -47,36 +81,58 @@ pub const WORKLOADS: &[Workload] = &[
         name: "sequential_read",
         harness: Harness::Criterion,
         summary: "Every byte of a file, front to back",
+        sizes: Sizes {
+            quick: &[MIB, 16 * MIB],
+            full: &[MIB, 16 * MIB, 256 * MIB],
+        },
     },
     Workload {
         name: "random_read",
         harness: Harness::Criterion,
         summary: "Seeded xorshift64 requests over one file, per request size",
+        sizes: Sizes {
+            quick: &[16 * MIB],
+            full: &[256 * MIB],
+        },
     },
     Workload {
         name: "sequential_write",
         harness: Harness::Criterion,
         summary: "64 KiB writes filling a file, per flush policy",
+        sizes: Sizes {
+            quick: &[8 * MIB],
+            full: &[64 * MIB],
+        },
     },
     Workload {
         name: "iterator_throughput",
         harness: Harness::Criterion,
         summary: "Walking a file in chunks or pages, every byte consumed",
+        sizes: Sizes {
+            quick: &[64 * MIB],
+            full: &[GIB],
+        },
     },
     Workload {
         name: "touch_pages_large",
         harness: Harness::Criterion,
         summary: "One volatile read per page, warm and fresh mappings",
+        sizes: Sizes {
+            quick: &[64 * MIB],
+            full: &[GIB],
+        },
     },
     Workload {
         name: "atomic_contention",
         harness: Harness::Criterion,
         summary: "`fetch_add` on mapped atomics, 1 to 8 threads",
+        sizes: Sizes::NONE,
     },
     Workload {
         name: "instruction_counts",
         harness: Harness::InstructionCounts,
         summary: "iai-callgrind instruction counts of the hot paths",
+        sizes: Sizes::NONE,
     },
 ];
 
@@ -568,6 +624,19 @@ mod tests {
         assert!(check_batch([("memmap2_slice", &view), ("a", &raw_peer)])
             .unwrap_err()
             .contains("not mmap-io"));
+    }
+
+    #[test]
+    fn sizes_are_given_per_profile_and_quick_is_the_smaller() {
+        for w in WORKLOADS {
+            let (quick, full) = (w.sizes.quick, w.sizes.full);
+            assert_eq!(quick.is_empty(), full.is_empty(), "{}", w.name);
+            let largest = full.iter().copied().max().unwrap_or(0);
+            assert!(quick.iter().all(|&q| q <= largest), "{}", w.name);
+        }
+        let read = workload("sequential_read").unwrap();
+        assert_eq!(read.sizes.of(true), read.sizes.full);
+        assert_eq!(read.sizes.of(false), read.sizes.quick);
     }
 
     #[test]

@@ -28,16 +28,11 @@
 //! # Workloads
 //!
 //! One bench file and one criterion group per workload, each variant named
-//! `<implementation>_<operation>[_ro|_rw]/<parameter>`:
-//!
-//! | group | full profile | quick profile |
-//! |---|---|---|
-//! | `sequential_read` | 1, 16, 256 MiB | 1, 16 MiB |
-//! | `random_read` | 256 MiB file; 64 B, 256 B, 4 KiB, 64 KiB requests | 16 MiB file |
-//! | `sequential_write` | 64 KiB writes filling 64 MiB | 8 MiB |
-//! | `iterator_throughput` | 1 GiB (and 1 MiB for the per-item loop) | 64 MiB |
-//! | `touch_pages_large` | 1 GiB, warm and fresh | 64 MiB |
-//! | `atomic_contention` | 1, 2, 4, 8 threads, one line or separate lines | same, fewer samples |
+//! `<implementation>_<operation>[_ro|_rw]/<parameter>`. The workloads, with
+//! their summaries, their sizes in each profile and their targets, are
+//! declared in one place, [`catalog`] ([`catalog::WORKLOADS`],
+//! [`catalog::TARGETS`]); the README's "How to add a workload" walks
+//! through adding one.
 //!
 //! `instruction_counts` (iai-callgrind) measures the user-space hot paths
 //! at small, cache-resident sizes; its counts repeat exactly from run to

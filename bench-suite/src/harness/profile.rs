@@ -115,44 +115,38 @@ impl Profile {
         }
     }
 
+    /// The sizes of `workload` in this profile, from its catalog entry
+    /// ([`crate::catalog::Workload::sizes`]). Panics on a workload the
+    /// catalog lacks.
+    pub fn sizes(self, workload: &str) -> &'static [usize] {
+        let entry = crate::catalog::workload(workload)
+            .unwrap_or_else(|| panic!("{workload} is not in catalog::WORKLOADS"));
+        entry.sizes.of(self == Profile::Full)
+    }
+
     /// File sizes of `sequential_read`.
     pub fn sequential_read_sizes(self) -> Vec<usize> {
-        match self {
-            Profile::Quick => vec![MIB, 16 * MIB],
-            Profile::Full => vec![MIB, 16 * MIB, 256 * MIB],
-        }
+        self.sizes("sequential_read").to_vec()
     }
 
     /// File size of `random_read`.
     pub fn random_read_file_size(self) -> usize {
-        match self {
-            Profile::Quick => 16 * MIB,
-            Profile::Full => 256 * MIB,
-        }
+        self.sizes("random_read")[0]
     }
 
     /// Bytes written per iteration of `sequential_write`.
     pub fn sequential_write_total(self) -> usize {
-        match self {
-            Profile::Quick => 8 * MIB,
-            Profile::Full => 64 * MIB,
-        }
+        self.sizes("sequential_write")[0]
     }
 
     /// File size of `iterator_throughput`.
     pub fn iterator_file_size(self) -> usize {
-        match self {
-            Profile::Quick => 64 * MIB,
-            Profile::Full => GIB,
-        }
+        self.sizes("iterator_throughput")[0]
     }
 
     /// File size of `touch_pages_large`.
     pub fn touch_file_size(self) -> usize {
-        match self {
-            Profile::Quick => 64 * MIB,
-            Profile::Full => GIB,
-        }
+        self.sizes("touch_pages_large")[0]
     }
 }
 
