@@ -80,11 +80,11 @@ impl Profile {
     }
 
     /// A criterion configured for this profile, then for the command line
-    /// (so `cargo bench -- FILTER` and criterion's flags still work).
+    /// (so `cargo bench -- FILTER` and criterion's flags still work). Its
+    /// HTML report, with plots, is written to
+    /// `target/criterion/report/index.html`.
     pub fn criterion(self) -> Criterion {
-        let criterion = Criterion::default()
-            .without_plots()
-            .sample_size(self.sample_size());
+        let criterion = Criterion::default().sample_size(self.sample_size());
         let criterion = match self {
             Profile::Quick => criterion
                 .warm_up_time(Duration::from_millis(100))
