@@ -94,6 +94,20 @@ fn markdown_matches_the_expected_report() {
 fn chart_matches_the_expected_svg() {
     let svg = report::render_chart(&small());
     assert!(svg.starts_with("<svg"));
-    assert!(svg.contains("random_read/mmapio_as_slice_rw/64B"));
+    assert!(
+        svg.contains(r#"font-weight="bold">random_read</text>"#),
+        "{svg}"
+    );
+    let bar_of = |label: &str| {
+        svg.lines()
+            .find(|l| l.contains(&format!(">{label}</text>")))
+            .unwrap_or_else(|| panic!("no bar for {label}: {svg}"))
+            .to_owned()
+    };
+    // Only the variant that misses its target in the run is red; the others
+    // take their library's colour, mmap-io beside mmapio on the same floor.
+    assert!(bar_of("mmapio_as_slice_ro/64B").contains("#c0392b"));
+    assert!(bar_of("mmapio_as_slice_rw/64B").contains("#2e6da4"));
+    assert!(bar_of("mmap_io_as_slice_ro/64B").contains("#e0a030"));
     check_against("expected-perf-ratios.svg", &svg);
 }

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use super::compare::{timed_limit, Options};
 use super::resolution::{smallest_flagged, Injected};
 use super::results::{MetricKind, Results, VariantStats};
-use crate::catalog::{criterion_workloads, workload};
+use crate::catalog::{criterion_workloads, workload, Library};
 use crate::targets::Verdict;
 
 /// Name of the chart file, written next to the Markdown.
@@ -67,7 +67,7 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
          compare variants measured side by side and are the figures to trust.\n\n",
     );
     out.push_str(&format!(
-        "![mmapio time over the raw memmap2 floor]({CHART_FILE})\n\n"
+        "![mmapio, mmap-io and std::fs over the raw memmap2 floor of the same work]({CHART_FILE})\n\n"
     ));
     for group in criterion_workloads() {
         let rows: Vec<(&str, &VariantStats)> = results
@@ -334,23 +334,75 @@ fn ratio(r: Option<f64>) -> String {
     r.map_or_else(|| "—".to_owned(), |r| format!("{r:.2}"))
 }
 
-/// A horizontal bar chart of every `ratio/` metric (mmapio over its raw
-/// floor), with the 1.0 line marked.
+/// The SVG chart of `docs/PERFORMANCE.md`: per workload and parameter,
+/// every variant that has a floor (mmapio, `mmap-io` and `std::fs` side by
+/// side) as its time over that floor, the raw `memmap2` variant doing the
+/// same work in the same run. Bars take their library's colour; only a
+/// variant that misses one of its targets in this run is red.
 pub fn render_chart(results: &Results) -> String {
-    let bars: BTreeMap<&str, f64> = results
-        .metrics
+    let missed: Vec<String> = results
+        .targets
         .iter()
-        .filter(|(_, m)| m.kind == MetricKind::Ratio)
-        .filter_map(|(name, m)| Some((name.strip_prefix("ratio/")?, m.value)))
+        .filter(|t| t.verdict == Verdict::Missed)
+        .map(|t| format!("{}/{}", t.group, t.numerator))
         .collect();
+    // Rows: a heading per workload, then its variants by parameter, floor
+    // and library, so each floor's bars stand together.
+    enum Row<'a> {
+        Heading(&'a str),
+        Bar {
+            label: &'a str,
+            library: Library,
+            value: f64,
+            missed: bool,
+        },
+    }
+    let mut rows = Vec::new();
+    for group in criterion_workloads() {
+        let mut bars: Vec<(&str, &VariantStats, f64)> = results
+            .variants
+            .iter()
+            .filter(|(id, _)| id.strip_prefix(group).is_some_and(|r| r.starts_with('/')))
+            .filter_map(|(id, s)| Some((id.as_str(), s, s.vs_floor?)))
+            .collect();
+        if bars.is_empty() {
+            continue;
+        }
+        bars.sort_by_key(|(id, s, _)| {
+            let parameter = id.rsplit('/').next().unwrap_or("");
+            (parameter, s.role.floor.clone(), s.role.library, *id)
+        });
+        rows.push(Row::Heading(group));
+        for (id, s, value) in bars {
+            rows.push(Row::Bar {
+                label: &id[group.len() + 1..],
+                library: s.role.library,
+                value,
+                missed: missed.iter().any(|m| m == id),
+            });
+        }
+    }
     let label_width = 430.0;
     let plot_width = 360.0;
     let row = 16.0;
-    let top = 40.0;
-    let max = bars.values().copied().fold(2.0_f64, f64::max).ceil();
-    let height = top + row * bars.len() as f64 + 30.0;
+    let top = 58.0;
+    let max = rows
+        .iter()
+        .filter_map(|r| match r {
+            Row::Bar { value, .. } => Some(*value),
+            Row::Heading(_) => None,
+        })
+        .fold(2.0_f64, f64::max)
+        .ceil();
+    let height = top + row * rows.len() as f64 + 30.0;
     let width = label_width + plot_width + 70.0;
     let x = |v: f64| label_width + plot_width * (v / max);
+    let colour = |library: Library| match library {
+        Library::Mmapio => "#2e6da4",
+        Library::MmapIo => "#e0a030",
+        Library::Std => "#8a8a8a",
+        Library::Memmap2 => "#333333",
+    };
     let mut svg = String::new();
     let _ = writeln!(
         svg,
@@ -358,26 +410,62 @@ pub fn render_chart(results: &Results) -> String {
     );
     let _ = writeln!(
         svg,
-        r#"<text x="10" y="20" font-size="13">mmapio time / raw memmap2 time, same run ({} profile; lower is better)</text>"#,
+        r#"<text x="10" y="20" font-size="13">time / time of the raw memmap2 floor doing the same work, same run ({} profile; lower is better)</text>"#,
         results.profile
     );
-    for (i, (name, value)) in bars.iter().enumerate() {
-        let y = top + row * i as f64;
-        let colour = if *value <= 1.10 { "#4c9a2a" } else { "#c0392b" };
+    let mut legend_x = 10.0;
+    for (library, name) in [
+        (Library::Mmapio, "mmapio"),
+        (Library::MmapIo, "mmap-io"),
+        (Library::Std, "std::fs"),
+    ] {
         let _ = writeln!(
             svg,
-            r#"<text x="{:.0}" y="{:.0}" text-anchor="end">{}</text><rect x="{label_width}" y="{:.0}" width="{:.1}" height="{:.0}" fill="{colour}"/><text x="{:.1}" y="{:.0}">{value:.2}</text>"#,
-            label_width - 6.0,
-            y + 11.0,
-            xml_escape(name),
-            y + 2.0,
-            (x(*value) - label_width).max(1.0),
-            row - 4.0,
-            x(*value) + 4.0,
-            y + 11.0,
+            r#"<rect x="{legend_x:.0}" y="30" width="10" height="10" fill="{}"/><text x="{:.0}" y="39">{name}</text>"#,
+            colour(library),
+            legend_x + 14.0
         );
+        legend_x += 90.0;
     }
-    let bottom = top + row * bars.len() as f64;
+    let _ = writeln!(
+        svg,
+        r##"<rect x="{legend_x:.0}" y="30" width="10" height="10" fill="#c0392b"/><text x="{:.0}" y="39">misses a target</text>"##,
+        legend_x + 14.0
+    );
+    for (i, r) in rows.iter().enumerate() {
+        let y = top + row * i as f64;
+        match r {
+            Row::Heading(group) => {
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="10" y="{:.0}" font-weight="bold">{}</text>"#,
+                    y + 11.0,
+                    xml_escape(group)
+                );
+            }
+            Row::Bar {
+                label,
+                library,
+                value,
+                missed,
+            } => {
+                let fill = if *missed { "#c0392b" } else { colour(*library) };
+                let _ = writeln!(
+                    svg,
+                    r#"<text x="{:.0}" y="{:.0}" text-anchor="end">{}</text><rect x="{label_width}" y="{:.0}" width="{:.1}" height="{:.0}" fill="{fill}"/><text x="{:.1}" y="{:.0}">{value:.2}</text>"#,
+                    label_width - 6.0,
+                    y + 11.0,
+                    xml_escape(label),
+                    y + 2.0,
+                    (x(*value) - label_width).max(1.0),
+                    row - 4.0,
+                    x(*value) + 4.0,
+                    y + 11.0,
+                );
+            }
+        }
+    }
+    let bottom = top + row * rows.len() as f64;
     let _ = writeln!(
         svg,
         r##"<line x1="{one:.1}" y1="{top}" x2="{one:.1}" y2="{bottom}" stroke="#333" stroke-dasharray="4 3"/><text x="{one:.1}" y="{:.0}" text-anchor="middle">1.0 (raw floor)</text>"##,
