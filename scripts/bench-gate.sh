@@ -41,19 +41,21 @@ measure() {
     "$MMAPIO_GATE_MEASURE" "$@"
     return
   fi
-  local out=$1 started
+  local out=$1
   shift
-  started=$(date +%s)
+  # Each measurement is a run of its own (target/bench-suite/runs/<id>/).
+  local run
+  run=gate-$(date +%Y%m%d-%H%M%S)-$(basename "$out" .json)
   if [ $# -eq 0 ]; then
-    bash scripts/bench.sh "$profile"
+    MMAPIO_BENCH_RUN=$run bash scripts/bench.sh "$profile"
   else
     for spec in "$@"; do
       # criterion's filter: ids group/function/parameter ending in one of them
-      MMAPIO_BENCH_PROFILE=$profile cargo bench -q -p bench-suite --bench "${spec%%=*}" \
-        -- "/(${spec#*=})\$"
+      MMAPIO_BENCH_RUN=$run MMAPIO_BENCH_PROFILE=$profile \
+        cargo bench -q -p bench-suite --bench "${spec%%=*}" -- "/(${spec#*=})\$"
     done
   fi
-  gate collect --profile "$profile" --since "$started" --out "$out"
+  gate collect --profile "$profile" --run "$run" --out "$out"
 }
 
 # The time of the whole gate, builds included, is printed at the end.

@@ -6,10 +6,10 @@
 #
 # quick: every workload at reduced sizes and samples (a few minutes);
 # full (default): the specified sizes. The profile is passed to the benches
-# as MMAPIO_BENCH_PROFILE. Results: target/criterion (criterion JSON),
-# target/iai (iai-callgrind JSON summaries), target/bench-suite
-# (allocations and flushes per iteration, rounds); inputs are
-# generated once into target/bench-data.
+# as MMAPIO_BENCH_PROFILE. Results: one folder per run,
+# target/bench-suite/runs/<id>/ (bench_suite::store); criterion keeps its
+# own history and HTML report in target/criterion; inputs are generated
+# once into target/bench-data.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,20 +29,19 @@ export MMAPIO_BENCH_PROFILE=$profile
 # The runner was installed above: if the instruction counts still cannot
 # run, that is an error here, not a skipped bench (bench_suite::iai_runner).
 export MMAPIO_BENCH_REQUIRE_IAI=1
-# iai-callgrind's --save-summary=json, as an environment variable so the
-# criterion benches of the same `cargo bench` do not see the flag.
-export IAI_CALLGRIND_SAVE_SUMMARY=json
+# Every file this run writes goes to target/bench-suite/runs/$MMAPIO_BENCH_RUN/
+# (bench_suite::store::Run); a caller may name the run, as the gate does.
+export MMAPIO_BENCH_RUN=${MMAPIO_BENCH_RUN:-$(date +%Y%m%d-%H%M%S)-$profile}
 
 # Built first, so the timing below is the benches alone.
 cargo build -q -p bench-suite --profile bench --benches --bins
-run_started=$(date +%s)
 start=$SECONDS
-echo "== cargo bench -p bench-suite ($profile profile)"
+echo "== cargo bench -p bench-suite ($profile profile, run $MMAPIO_BENCH_RUN)"
 cargo bench -p bench-suite "$@"
 echo "== benches took $((SECONDS - start)) s"
 
-# The ratios of this run only (criterion keeps older parameters' results).
-# Reported here, not fatal: this script also feeds the regression gate and
-# the baselines. `bench-ratios` without --report-only exits 1 when a
-# specified target is missed.
-cargo run -q -p bench-suite --profile bench --bin bench-ratios -- --since "$run_started" --report-only
+# The ratios of this run. Reported here, not fatal: this script also feeds
+# the regression gate and the baselines. `bench-ratios` without
+# --report-only exits 1 when a specified target is missed.
+cargo run -q -p bench-suite --profile bench --bin bench-ratios -- --run "$MMAPIO_BENCH_RUN" --report-only
+echo "== results of this run: ${CARGO_TARGET_DIR:-target}/bench-suite/runs/$MMAPIO_BENCH_RUN/"

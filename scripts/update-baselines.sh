@@ -22,10 +22,10 @@ gate() { cargo run -q -p bench-suite --profile bench --bin bench-gate -- "$@"; }
 collected=()
 for run in $(seq 1 "$runs"); do
   echo "== baseline run $run of $runs ($profile)"
-  started=$(date +%s)
-  bash scripts/bench.sh "$profile"
+  id=baseline-$(date +%Y%m%d-%H%M%S)-$profile-$run
+  MMAPIO_BENCH_RUN=$id bash scripts/bench.sh "$profile"
   out=target/bench-suite/baseline-$profile-run$run.json
-  gate collect --profile "$profile" --since "$started" --out "$out"
+  gate collect --profile "$profile" --run "$id" --out "$out"
   collected+=("$out")
 done
 gate merge --out "baselines/$profile.json" "${collected[@]}"

@@ -7,9 +7,9 @@
 //! outside the measured function.
 //!
 //! Needs `iai-callgrind-runner` 0.16.1 (see `scripts/install-iai-runner.sh`)
-//! and valgrind; without them it prints what is missing and exits 0
-//! ([`bench_suite::iai_runner`]). Save JSON summaries with `IAI_CALLGRIND_SAVE_SUMMARY=json`
-//! (what `scripts/bench.sh` does) or `-- --save-summary=json`.
+//! and valgrind; without them it prints what is missing and exits 0. When
+//! they are there, iai-callgrind's home is the current run's folder and its
+//! JSON summaries are saved there ([`bench_suite::iai_runner`]).
 
 use std::cell::Cell;
 use std::hint::black_box;
@@ -449,7 +449,7 @@ main!(
     // valgrind this bench says so in one line and steps aside, so that the
     // rest of `cargo bench -p bench-suite` still runs.
     config = {
-        bench_suite::iai_runner::step_aside_unless_ready(option_env!("IAI_CALLGRIND_RUNNER"));
+        bench_suite::iai_runner::prepare_or_step_aside(option_env!("IAI_CALLGRIND_RUNNER"));
         LibraryBenchmarkConfig::default()
     };
     library_benchmark_groups = views,

@@ -1,11 +1,12 @@
-//! Whether the `instruction_counts` bench can run on this machine.
+//! Whether the `instruction_counts` bench can run on this machine, and
+//! where its results go.
 //!
 //! iai-callgrind benches are driven by a separate program,
 //! `iai-callgrind-runner`, of exactly the library's version, which runs
 //! the bench under valgrind. Without them the bench would exit 1, and
 //! `cargo bench -p bench-suite` would stop there, before the criterion
 //! workloads after it in cargo's order. So the bench checks first
-//! ([`step_aside_unless_ready`]): if something is missing it says in one
+//! ([`prepare_or_step_aside`]): if something is missing it says in one
 //! line what and how to get it, and exits 0, unless [`REQUIRE_ENV`] is set
 //! (as `scripts/bench.sh` does, after installing the runner), in which case
 //! a missing piece is an error.
@@ -77,14 +78,26 @@ pub fn check(runner: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// Returns when the instruction counts can run. Otherwise prints one line
+/// Returns when the instruction counts can run, after pointing
+/// iai-callgrind's home at the current run's folder
+/// ([`Run::current`](crate::store::Run::current)`.iai_dir()`) and asking for
+/// its JSON summaries, unless `IAI_CALLGRIND_HOME` or
+/// `IAI_CALLGRIND_SAVE_SUMMARY` are set already. Otherwise prints one line
 /// and ends the process: with status 0 (the bench steps aside, so the rest
 /// of `cargo bench` runs), or 1 when [`REQUIRE_ENV`] is set.
 ///
 /// Called by the `instruction_counts` bench before iai-callgrind starts the
-/// runner, with its build-time `IAI_CALLGRIND_RUNNER`.
-pub fn step_aside_unless_ready(runner: Option<&str>) {
+/// runner (which inherits this environment), with its build-time
+/// `IAI_CALLGRIND_RUNNER`.
+pub fn prepare_or_step_aside(runner: Option<&str>) {
     let Err(reason) = check(runner) else {
+        // Still one thread: iai-callgrind has not started anything yet.
+        if std::env::var_os("IAI_CALLGRIND_HOME").is_none() {
+            std::env::set_var("IAI_CALLGRIND_HOME", crate::store::Run::current().iai_dir());
+        }
+        if std::env::var_os("IAI_CALLGRIND_SAVE_SUMMARY").is_none() {
+            std::env::set_var("IAI_CALLGRIND_SAVE_SUMMARY", "json");
+        }
         return;
     };
     if std::env::var_os(REQUIRE_ENV).is_some() {

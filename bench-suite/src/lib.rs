@@ -11,13 +11,13 @@
 //!
 //! The script installs the pinned `iai-callgrind-runner` when it is missing
 //! (`scripts/install-iai-runner.sh`), builds, runs `cargo bench -p
-//! bench-suite` with the profile and `IAI_CALLGRIND_SAVE_SUMMARY=json`, then
-//! prints the target ratios of that run. Without the script:
+//! bench-suite` with the profile as a run of its own (`MMAPIO_BENCH_RUN`),
+//! then prints the target ratios of that run. Without the script, the
+//! benches write to the run `adhoc`:
 //!
 //! ```sh
 //! MMAPIO_BENCH_PROFILE=quick cargo bench -p bench-suite --bench random_read
-//! cargo bench -p bench-suite --bench instruction_counts -- --save-summary=json
-//! cargo run -p bench-suite --profile bench --bin bench-ratios -- --since UNIX_SECONDS
+//! cargo run -p bench-suite --profile bench --bin bench-ratios   # --run adhoc
 //! ```
 //!
 //! The profile comes from the environment variable `MMAPIO_BENCH_PROFILE`:
@@ -60,14 +60,17 @@
 //!
 //! # Results
 //!
-//! * criterion: `target/criterion/<group>/<function>/<parameter>/new/estimates.json`;
-//! * iai-callgrind: `target/iai/bench-suite/instruction_counts/**/summary.json`;
+//! Each run has its own folder, `target/bench-suite/runs/<id>/` (its layout
+//! is in [`store`]), which the gate and the reports read by naming the run:
+//! * criterion's estimates and samples of the variants the run measured
+//!   (criterion's own `target/criterion/`, with its HTML report, keeps its
+//!   history across runs);
+//! * iai-callgrind's JSON summaries;
 //! * every variant's declared role, allocations (and, for
-//!   `sequential_write`, flushes) per iteration:
-//!   `target/bench-suite/allocations/<group>.json`, also printed after each
+//!   `sequential_write`, flushes) per iteration, also printed after each
 //!   group;
 //! * side-by-side rounds (time per iteration of every variant in every
-//!   round): `target/bench-suite/rounds/<group>.json`;
+//!   round);
 //! * target ratios: evaluated from the above by [`targets`], printed by
 //!   the `bench-ratios` binary ([`ratios`]; it exits 1 when a specified
 //!   target is missed, unless `--report-only`) and stored with the run's

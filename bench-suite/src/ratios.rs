@@ -3,7 +3,7 @@
 //! [`crate::targets`]) and every variant's allocations per iteration.
 
 use crate::catalog::criterion_workloads;
-use crate::store::{criterion_dir, read_allocation_report, Since};
+use crate::store::{read_allocation_report, Run};
 use crate::targets::{allocating_zero_copy_iterators, peer_ratios, target_ratios, Ratio, Verdict};
 
 /// How many comparisons of a run missed their limit, by kind.
@@ -46,15 +46,15 @@ fn print_ratios(title: &str, ratios: &[Ratio]) {
 }
 
 /// Prints the target ratios, the peer ratios and every variant's
-/// allocations of the run that started at `since`, and returns how many
+/// allocations of `run`, and returns how many
 /// missed their limit ([`Verdict::Missed`]; "within noise" is not missed).
-pub fn report(since: Since) -> Missed {
-    let targets = target_ratios(since);
-    let peers = peer_ratios(since);
+pub fn report(run: &Run) -> Missed {
+    let targets = target_ratios(run);
+    let peers = peer_ratios(run);
     if targets.is_empty() && peers.is_empty() {
         println!(
             "no criterion results under {}: run the benches first",
-            criterion_dir().display()
+            run.dir().display()
         );
         return Missed::default();
     }
@@ -72,7 +72,7 @@ pub fn report(since: Since) -> Missed {
     );
     println!();
     print_ratios("mmapio vs mmap-io (below 1.0: mmapio is faster):", &peers);
-    let allocating = allocating_zero_copy_iterators(since);
+    let allocating = allocating_zero_copy_iterators(run);
     println!();
     if allocating.is_empty() {
         println!("Zero-copy iterators (chunks, pages): 0 allocations per iteration");
@@ -84,10 +84,7 @@ pub fn report(since: Since) -> Missed {
     println!();
     println!("Allocations per iteration (flushes per iteration for sequential_write):");
     for group in criterion_workloads() {
-        for r in read_allocation_report(group)
-            .into_iter()
-            .filter(|r| since.includes_record(r))
-        {
+        for r in read_allocation_report(run, group).into_iter() {
             let flushes = r
                 .flushes_per_iteration
                 .map_or_else(String::new, |f| format!("  flushes {f:.2}"));

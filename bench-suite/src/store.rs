@@ -1,8 +1,20 @@
 //! The on-disk formats of a run, and the only module that reads or writes
-//! them: the suite's records under `target/bench-suite/` (allocations and
-//! flushes per variant, side-by-side rounds) and criterion's estimates
-//! under `target/criterion/`, plus the lookups the reporters and the gate
-//! make over them (a variant's median, the ratio of two variants).
+//! them, plus the lookups the reporters and the gate make over them (a
+//! variant's median, the ratio of two variants).
+//!
+//! Every run has its own folder, `target/bench-suite/runs/<id>/` ([`Run`]):
+//!
+//! | path | what | written by |
+//! |---|---|---|
+//! | `allocations/<group>.json` | each variant's role, allocations and flushes per iteration | the bench, as each group finishes |
+//! | `rounds/<group>.json` | time per iteration of every variant in every side-by-side round | the bench |
+//! | `criterion/<group>/<function>/<parameter>/` | criterion's `estimates.json`, `sample.json`, `benchmark.json` of the variants this run measured | the bench, copied from criterion's own folder when its group finishes |
+//! | `iai/` | iai-callgrind's output and JSON summaries | iai-callgrind (`IAI_CALLGRIND_HOME`) |
+//!
+//! So a reader names the run it reads and sees nothing of any other run.
+//! The benches write to the run named by [`RUN_ENV`] (`scripts/bench.sh`
+//! sets it), or to `runs/adhoc/` when it is unset; a bench that runs again
+//! in the same run replaces its own records.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -35,6 +47,93 @@ pub fn results_dir() -> PathBuf {
     dir
 }
 
+/// The environment variable naming the run the benches write to: an id
+/// (a folder under `target/bench-suite/runs/`). Unset: `adhoc`.
+pub const RUN_ENV: &str = "MMAPIO_BENCH_RUN";
+
+/// One run's folder (see the module docs for its layout).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Run {
+    dir: PathBuf,
+}
+
+impl Run {
+    /// The run the benches of this process write to: [`RUN_ENV`]'s, or
+    /// `adhoc`.
+    pub fn current() -> Run {
+        let id = std::env::var(RUN_ENV).unwrap_or_else(|_| "adhoc".to_owned());
+        Run::named(&id)
+    }
+
+    /// The run `name`: an id under `target/bench-suite/runs/`, or, if it
+    /// contains a `/`, the path of a run folder.
+    pub fn named(name: &str) -> Run {
+        let dir = if name.contains('/') {
+            PathBuf::from(name)
+        } else {
+            results_dir().join("runs").join(name)
+        };
+        Run { dir }
+    }
+
+    /// The run's folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// `allocations/<group>.json`.
+    pub fn allocations_path(&self, group: &str) -> PathBuf {
+        self.dir.join("allocations").join(format!("{group}.json"))
+    }
+
+    /// `rounds/<group>.json`.
+    pub fn rounds_path(&self, group: &str) -> PathBuf {
+        self.dir.join("rounds").join(format!("{group}.json"))
+    }
+
+    /// `criterion/`: the estimates of the variants this run measured.
+    pub fn criterion_dir(&self) -> PathBuf {
+        self.dir.join("criterion")
+    }
+
+    /// `iai/`: iai-callgrind's home for this run.
+    pub fn iai_dir(&self) -> PathBuf {
+        self.dir.join("iai")
+    }
+
+    /// Copies criterion's latest files of `group/function/parameter`
+    /// (`target/criterion/.../new/`) into this run, so that readers never
+    /// look at criterion's own folder, which holds every run's leftovers.
+    pub fn keep_criterion_result(&self, group: &str, function: &str, parameter: &str) {
+        let from = criterion_home()
+            .join(group)
+            .join(function)
+            .join(parameter)
+            .join("new");
+        let to = self
+            .criterion_dir()
+            .join(group)
+            .join(function)
+            .join(parameter);
+        fs::create_dir_all(&to).unwrap_or_else(|e| panic!("creating {}: {e}", to.display()));
+        for file in ["estimates.json", "sample.json", "benchmark.json"] {
+            // A variant filtered out on the command line has none.
+            if let Err(e) = fs::copy(from.join(file), to.join(file)) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    panic!("copying {}: {e}", from.join(file).display());
+                }
+            }
+        }
+    }
+}
+
+/// Criterion's own output folder: `CRITERION_HOME`, or `target/criterion`.
+pub fn criterion_home() -> PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("criterion"))
+}
+
 /// Seconds since the Unix epoch.
 pub fn unix_seconds_now() -> u64 {
     std::time::SystemTime::now()
@@ -42,16 +141,10 @@ pub fn unix_seconds_now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// `target/bench-suite/allocations/<workload>.json`.
-pub fn allocation_report_path(workload: &str) -> PathBuf {
-    let dir = results_dir().join("allocations");
-    fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    dir.join(format!("{workload}.json"))
-}
-
-/// The records saved for `workload`, or none if there is no readable file.
-pub fn read_allocation_report(workload: &str) -> Vec<VariantRecord> {
-    read_json_records(&allocation_report_path(workload))
+/// The records `run` saved for `workload`, or none if there is no
+/// readable file.
+pub fn read_allocation_report(run: &Run, workload: &str) -> Vec<VariantRecord> {
+    read_json_records(&run.allocations_path(workload))
 }
 
 /// The records of a JSON file the suite wrote, or none if there is no
@@ -135,49 +228,17 @@ impl RoundsRecord {
     }
 }
 
-/// `target/bench-suite/rounds/<group>.json`.
-pub fn rounds_path(group: &str) -> PathBuf {
-    results_dir().join("rounds").join(format!("{group}.json"))
+/// The rounds `run` saved for `group`, or none if there is no readable
+/// file.
+pub fn read_rounds(run: &Run, group: &str) -> Vec<RoundsRecord> {
+    read_json_records(&run.rounds_path(group))
 }
 
-/// The rounds saved for `group`, or none if there is no readable file.
-pub fn read_rounds(group: &str) -> Vec<RoundsRecord> {
-    read_json_records(&rounds_path(group))
-}
-
-/// The rounds of `group` at `parameter` from the run that started at
-/// `since`, if that run sampled them.
-pub fn rounds_at(since: Since, group: &str, parameter: &str) -> Option<RoundsRecord> {
-    read_rounds(group)
+/// The rounds of `group` at `parameter` in `run`, if it sampled them.
+pub fn rounds_at(run: &Run, group: &str, parameter: &str) -> Option<RoundsRecord> {
+    read_rounds(run, group)
         .into_iter()
-        .find(|r| r.parameter == parameter && r.measured_unix_seconds >= since.0)
-}
-
-/// Saves `records` into `group`'s file, replacing older records of the
-/// same parameters and keeping the others.
-pub fn save_rounds(group: &str, records: Vec<RoundsRecord>) {
-    merge_json_records(&rounds_path(group), records, |r| r.parameter.clone());
-}
-
-/// The start of the run to report on, in seconds since the Unix epoch
-/// (`0`: every result on disk).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Since(pub u64);
-
-impl Since {
-    /// Whether the file at `path` was modified at or after the run's start.
-    pub fn includes_file(self, path: &Path) -> bool {
-        let modified = fs::metadata(path)
-            .and_then(|m| m.modified())
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_secs());
-        modified >= self.0
-    }
-
-    pub(crate) fn includes_record(self, record: &VariantRecord) -> bool {
-        record.measured_unix_seconds >= self.0
-    }
+        .find(|r| r.parameter == parameter)
 }
 
 #[derive(Deserialize)]
@@ -197,28 +258,14 @@ struct Estimates {
     median: Statistic,
 }
 
-/// `target/criterion`.
-pub fn criterion_dir() -> PathBuf {
-    target_dir().join("criterion")
-}
-
-/// The median of `group/function/parameter` from the last run, if it was
-/// measured `since`.
-pub fn read_estimate(
-    since: Since,
-    group: &str,
-    function: &str,
-    parameter: &str,
-) -> Option<Estimate> {
-    let path = criterion_dir()
+/// The median of `group/function/parameter` in `run`, if it measured it.
+pub fn read_estimate(run: &Run, group: &str, function: &str, parameter: &str) -> Option<Estimate> {
+    let path = run
+        .criterion_dir()
         .join(group)
         .join(function)
         .join(parameter)
-        .join("new")
         .join("estimates.json");
-    if !since.includes_file(&path) {
-        return None;
-    }
     let text = fs::read_to_string(path).ok()?;
     let estimates: Estimates = serde_json::from_str(&text).ok()?;
     let median = estimates.median;
@@ -242,15 +289,14 @@ fn subdirectories(path: &Path) -> Vec<String> {
     names
 }
 
-/// The parameters measured for `group/function` (the directories criterion
-/// made for it).
-pub fn parameters(group: &str, function: &str) -> Vec<String> {
-    subdirectories(&criterion_dir().join(group).join(function))
+/// The parameters `run` measured for `group/function`.
+pub fn parameters(run: &Run, group: &str, function: &str) -> Vec<String> {
+    subdirectories(&run.criterion_dir().join(group).join(function))
 }
 
-/// The functions measured in `group`.
-pub fn functions(group: &str) -> Vec<String> {
-    subdirectories(&criterion_dir().join(group))
+/// The criterion groups `run` measured.
+pub fn groups(run: &Run) -> Vec<String> {
+    subdirectories(&run.criterion_dir())
 }
 
 /// `numerator / denominator` (two functions of `group`) at `parameter`:
@@ -258,21 +304,21 @@ pub fn functions(group: &str) -> Vec<String> {
 /// both, else from criterion's medians. Returns the ratio with its range
 /// and the number of rounds (0 for criterion's medians).
 pub fn measured_ratio(
-    since: Since,
+    run: &Run,
     group: &str,
     parameter: &str,
     numerator: &str,
     denominator: &str,
 ) -> Option<(Estimate, usize)> {
-    if let Some(rounds) = rounds_at(since, group, parameter) {
+    if let Some(rounds) = rounds_at(run, group, parameter) {
         if let (Some(num), Some(den)) = (rounds.of(numerator), rounds.of(denominator)) {
             if let Some(ratio) = paired_ratio(num, den) {
                 return Some((ratio, num.len()));
             }
         }
     }
-    let num = read_estimate(since, group, numerator, parameter)?;
-    let den = read_estimate(since, group, denominator, parameter)?;
+    let num = read_estimate(run, group, numerator, parameter)?;
+    let den = read_estimate(run, group, denominator, parameter)?;
     let ratio = Estimate {
         point: num.point / den.point,
         lower: num.lower / den.upper,
@@ -285,12 +331,12 @@ pub fn measured_ratio(
 /// `parameter`: by median over the run's side-by-side rounds, else by
 /// criterion's median.
 pub fn fastest<S: AsRef<str>>(
-    since: Since,
+    run: &Run,
     group: &str,
     parameter: &str,
     candidates: impl IntoIterator<Item = S>,
 ) -> Option<S> {
-    let rounds = rounds_at(since, group, parameter);
+    let rounds = rounds_at(run, group, parameter);
     candidates
         .into_iter()
         .filter_map(|function| {
@@ -298,7 +344,7 @@ pub fn fastest<S: AsRef<str>>(
             let time = rounds
                 .as_ref()
                 .and_then(|rounds| median_with_interval(rounds.of(name)?))
-                .or_else(|| read_estimate(since, group, name, parameter))?;
+                .or_else(|| read_estimate(run, group, name, parameter))?;
             Some((time.point, function))
         })
         .min_by(|a, b| a.0.total_cmp(&b.0))

@@ -6,21 +6,17 @@
 //! timed both side by side ([`crate::harness::Batch`]), the ratio is the
 //! median over rounds of the per-round ratio, with the 95% confidence
 //! interval of that median as its range. Otherwise (a variant filtered out
-//! of the rounds, or results of an older run) it divides criterion's
-//! medians (`new/estimates.json`), with the range obtained by dividing the
-//! ends of the two 95% confidence intervals. A ratio above its limit whose
-//! range still reaches the limit is reported as "within noise", not as met.
-//!
-//! Criterion keeps the results of every parameter it ever measured, so a
-//! quick run leaves its smaller sizes beside a full run's. [`Since`] keeps
-//! a report to one run: results written before the run started are ignored.
+//! of the rounds) it divides criterion's medians, with the range obtained
+//! by dividing the ends of the two 95% confidence intervals. A ratio above
+//! its limit whose range still reaches the limit is reported as "within
+//! noise", not as met. Everything is read from one run's folder ([`Run`]).
 
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{criterion_workloads, Library, Shape, TARGETS};
-use crate::store::{fastest, measured_ratio, parameters, read_allocation_report, Since};
+use crate::store::{fastest, measured_ratio, parameters, read_allocation_report, Run};
 
 /// How a ratio compares with its limit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,14 +71,14 @@ pub struct Ratio {
 }
 
 fn ratio(
-    since: Since,
+    run: &Run,
     target: String,
     group: &str,
     parameter: &str,
     (numerator, denominator): (&str, &str),
     limit: f64,
 ) -> Option<Ratio> {
-    let (measured, rounds) = measured_ratio(since, group, parameter, numerator, denominator)?;
+    let (measured, rounds) = measured_ratio(run, group, parameter, numerator, denominator)?;
     let verdict = if measured.point <= limit {
         Verdict::Met
     } else if measured.lower <= limit {
@@ -107,19 +103,19 @@ fn ratio(
 
 /// The targets (against raw memmap2), for every parameter measured: the
 /// specified ones, then the stricter comparisons.
-pub fn target_ratios(since: Since) -> Vec<Ratio> {
+pub fn target_ratios(run: &Run) -> Vec<Ratio> {
     let mut ratios = Vec::new();
     for t in TARGETS {
-        for parameter in parameters(t.group, t.numerator) {
+        for parameter in parameters(run, t.group, t.numerator) {
             if !(t.parameters)(&parameter) {
                 continue;
             }
-            let Some(floor) = fastest(since, t.group, &parameter, t.floors.iter().copied()) else {
+            let Some(floor) = fastest(run, t.group, &parameter, t.floors.iter().copied()) else {
                 continue;
             };
             ratios.extend(
                 ratio(
-                    since,
+                    run,
                     t.target.to_owned(),
                     t.group,
                     &parameter,
@@ -138,18 +134,18 @@ pub fn target_ratios(since: Since) -> Vec<Ratio> {
 
 /// Every mmapio variant of the run against its declared `mmap-io` twin
 /// (limit 1.0).
-pub fn peer_ratios(since: Since) -> Vec<Ratio> {
+pub fn peer_ratios(run: &Run) -> Vec<Ratio> {
     let mut ratios = Vec::new();
     for group in criterion_workloads() {
-        for record in read_allocation_report(group) {
-            let (Some(peer), true) = (&record.role.peer, since.includes_record(&record)) else {
+        for record in read_allocation_report(run, group) {
+            let Some(peer) = &record.role.peer else {
                 continue;
             };
             let Some((function, parameter)) = record.id.split_once('/') else {
                 continue;
             };
             ratios.extend(ratio(
-                since,
+                run,
                 "mmapio vs mmap-io".to_owned(),
                 group,
                 parameter,
@@ -164,10 +160,9 @@ pub fn peer_ratios(since: Since) -> Vec<Ratio> {
 /// Zero-copy iterator variants must not allocate: every mmapio record of
 /// the run that walks views (`fold` or `for` over items) with a non-zero
 /// allocation count, as `(id, allocations per iteration)`.
-pub fn allocating_zero_copy_iterators(since: Since) -> Vec<(String, f64)> {
-    read_allocation_report("iterator_throughput")
+pub fn allocating_zero_copy_iterators(run: &Run) -> Vec<(String, f64)> {
+    read_allocation_report(run, "iterator_throughput")
         .into_iter()
-        .filter(|r| since.includes_record(r))
         .filter(|r| {
             r.role.library == Library::Mmapio
                 && matches!(r.role.shape, Shape::FoldItems | Shape::ForLoop)

@@ -6,8 +6,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::path::{Path, PathBuf};
 
 use bench_suite::catalog::Library;
 use bench_suite::gate::{Metric, MetricKind, Results};
@@ -146,14 +145,15 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).unwrap();
 }
 
-/// A criterion result of `group/function/64B` with median `ns`.
-fn criterion_result(target: &Path, group: &str, function: &str, ns: f64) {
-    let dir = target
-        .join("criterion")
-        .join(group)
-        .join(function)
-        .join("64B")
-        .join("new");
+/// The folder of the run `id` under the target directory `target`.
+fn run_dir(target: &Path, id: &str) -> PathBuf {
+    target.join("bench-suite/runs").join(id)
+}
+
+/// A criterion result of `group/function/64B` with median `ns`, as a run
+/// keeps it.
+fn criterion_result(run: &Path, group: &str, function: &str, ns: f64) {
+    let dir = run.join("criterion").join(group).join(function).join("64B");
     write(
         &dir.join("estimates.json"),
         &format!(
@@ -174,10 +174,12 @@ fn summary(ir: u64) -> String {
     )
 }
 
-/// A `target/` tree of one random_read run at 64 B: raw view and copy
-/// floors, mmapio's view and copy over them, mmap-io's view; rounds in
-/// which the copy floor takes three times the view floor.
-fn synthetic_target(target: &Path, now: u64) {
+/// A run folder of one random_read run at 64 B: raw view and copy floors,
+/// mmapio's view and copy over them, mmap-io's view; rounds in which the
+/// copy floor takes three times the view floor. Another run's folder beside
+/// it holds an instruction count of its own.
+fn synthetic_run(target: &Path, now: u64) {
+    let run = run_dir(target, "this");
     let variants = [
         (
             "memmap2_slice",
@@ -208,42 +210,39 @@ fn synthetic_target(target: &Path, now: u64) {
     let mut records = Vec::new();
     let mut rounds = Vec::new();
     for (function, role, ns) in variants {
-        criterion_result(target, "random_read", function, ns);
+        criterion_result(&run, "random_read", function, ns);
         records.push(format!(
             r#"{{"id":"{function}/64B","role":{role},"profile":"quick","allocations_per_iteration":0.0,"allocated_bytes_per_iteration":0.0,"counted_iterations":1000,"measured_unix_seconds":{now}}}"#
         ));
         rounds.push(format!(r#""{function}":[{ns},{ns},{ns}]"#));
     }
-    let suite = target.join("bench-suite");
     write(
-        &suite.join("allocations/random_read.json"),
+        &run.join("allocations/random_read.json"),
         &format!("[{}]", records.join(",")),
     );
     write(
-        &suite.join("rounds/random_read.json"),
+        &run.join("rounds/random_read.json"),
         &format!(
             r#"[{{"parameter":"64B","profile":"quick","measured_unix_seconds":{now},"ns_per_iteration":{{{}}}}}]"#,
             rounds.join(",")
         ),
     );
-    let iai = target.join("iai/bench-suite/instruction_counts/views");
-    write(&iai.join("mmapio_as_slice.ro/summary.json"), &summary(94));
-    let stale = iai.join("mmap_io_as_slice.ro/summary.json");
-    write(&stale, &summary(500));
-    let an_hour_ago = SystemTime::now() - Duration::from_secs(3600);
-    std::fs::File::options()
-        .write(true)
-        .open(&stale)
-        .unwrap()
-        .set_modified(an_hour_ago)
-        .unwrap();
+    let views = "iai/bench-suite/instruction_counts/views";
+    write(
+        &run.join(views).join("mmapio_as_slice.ro/summary.json"),
+        &summary(94),
+    );
+    let older = run_dir(target, "older").join(views);
+    write(
+        &older.join("mmap_io_as_slice.ro/summary.json"),
+        &summary(500),
+    );
 }
 
-fn collect(target: &Path, since: u64, out: &Path) -> (Option<i32>, String, String) {
+fn collect(target: &Path, run_id: &str, out: &Path) -> (Option<i32>, String, String) {
     outcome(&run(bench_gate()
         .env("CARGO_TARGET_DIR", target)
-        .args(["collect", "--profile", "quick", "--since"])
-        .arg(since.to_string())
+        .args(["collect", "--profile", "quick", "--run", run_id])
         .arg("--out")
         .arg(out)))
 }
@@ -253,9 +252,9 @@ fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
     let dir = scratch("cli_collect");
     let target = dir.join("target");
     let now = unix_now();
-    synthetic_target(&target, now);
+    synthetic_run(&target, now);
     let out = dir.join("results.json");
-    let (code, stdout, stderr) = collect(&target, now - 60, &out);
+    let (code, stdout, stderr) = collect(&target, "this", &out);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     let results: Results = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
     let metric = |name: &str| {
@@ -296,7 +295,7 @@ fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
     let stats = &results.variants["random_read/mmapio_as_slice_ro/64B"];
     assert_eq!(stats.role.floor.as_deref(), Some("memmap2_slice"));
     assert!((stats.vs_peer.unwrap() - 0.25).abs() < 1e-9);
-    // The fresh summary counts; the one left by an earlier run does not.
+    // This run's summary counts; the other run's does not.
     assert_eq!(
         metric("ir/instruction_counts/views/mmapio_as_slice.ro").value,
         94.0
@@ -304,12 +303,19 @@ fn collect_divides_by_declared_floors_and_ignores_stale_summaries() {
     assert!(!results
         .metrics
         .contains_key("ir/instruction_counts/views/mmap_io_as_slice.ro"));
-    // Run after the stale summary was written: both count.
-    let (code, _, _) = collect(&target, 0, &out);
-    assert_eq!(code, Some(0));
-    let all: Results = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    // The other run, collected by its path, has only its own summary.
+    let older = run_dir(&target, "older");
+    let (code, _, stderr) = collect(&target, older.to_str().unwrap(), &out);
+    assert_eq!(code, Some(0), "{stderr}");
+    let other: Results = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let names: Vec<&String> = other.metrics.keys().collect();
     assert_eq!(
-        all.metrics["ir/instruction_counts/views/mmap_io_as_slice.ro"].library,
+        names,
+        ["ir/instruction_counts/views/mmap_io_as_slice.ro"],
+        "{other:?}"
+    );
+    assert_eq!(
+        other.metrics["ir/instruction_counts/views/mmap_io_as_slice.ro"].library,
         Library::MmapIo
     );
 }
@@ -319,19 +325,20 @@ fn collect_refuses_groups_and_functions_the_catalog_lacks() {
     let dir = scratch("cli_collect_unknown");
     let target = dir.join("target");
     let now = unix_now();
-    synthetic_target(&target, now);
-    criterion_result(&target, "new_workload", "mmapio_thing", 5.0);
+    synthetic_run(&target, now);
+    let this = run_dir(&target, "this");
+    criterion_result(&this, "new_workload", "mmapio_thing", 5.0);
     let out = dir.join("results.json");
-    let (code, _, stderr) = collect(&target, now - 60, &out);
+    let (code, _, stderr) = collect(&target, "this", &out);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("new_workload"), "{stderr}");
     assert!(stderr.contains("catalog::WORKLOADS"), "{stderr}");
-    std::fs::remove_dir_all(target.join("criterion/new_workload")).unwrap();
+    std::fs::remove_dir_all(this.join("criterion/new_workload")).unwrap();
     write(
-        &target.join("iai/bench-suite/instruction_counts/views/mmapio_new_path.ro/summary.json"),
+        &this.join("iai/bench-suite/instruction_counts/views/mmapio_new_path.ro/summary.json"),
         &summary(7),
     );
-    let (code, _, stderr) = collect(&target, now - 60, &out);
+    let (code, _, stderr) = collect(&target, "this", &out);
     assert_eq!(code, Some(2));
     assert!(
         stderr.contains("mmapio_new_path has no declared library"),
@@ -339,13 +346,14 @@ fn collect_refuses_groups_and_functions_the_catalog_lacks() {
     );
 }
 
-/// `bench-ratios` over a `target/` tree holding only criterion's medians of
-/// `random_read` at 64 B: mmapio's view at `mmapio_ns`, raw indexing at
-/// 100 ns.
+/// `bench-ratios` over an `adhoc` run (the default) holding only
+/// criterion's medians of `random_read` at 64 B: mmapio's view at
+/// `mmapio_ns`, raw indexing at 100 ns.
 fn bench_ratios_over(test: &str, mmapio_ns: f64, args: &[&str]) -> (Option<i32>, String, String) {
     let target = scratch(test).join("target");
-    criterion_result(&target, "random_read", "mmapio_as_slice_ro", mmapio_ns);
-    criterion_result(&target, "random_read", "memmap2_slice", 100.0);
+    let adhoc = run_dir(&target, "adhoc");
+    criterion_result(&adhoc, "random_read", "mmapio_as_slice_ro", mmapio_ns);
+    criterion_result(&adhoc, "random_read", "memmap2_slice", 100.0);
     outcome(&run(bench_ratios()
         .env("CARGO_TARGET_DIR", &target)
         .args(args)))

@@ -15,7 +15,7 @@ use bench_suite::gate::{
     collect::collect, compare, merge::merge_runs, report, Comparison, Options, Results,
 };
 use bench_suite::gate::{read_resolution, SCHEMA};
-use bench_suite::store::Since;
+use bench_suite::store::Run;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
@@ -30,7 +30,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Turns the bench run that started at --since into one results file.
+    /// Turns one bench run (its folder under target/bench-suite/runs/) into
+    /// one results file.
     Collect {
         /// The profile the benches ran with.
         #[arg(long, value_parser = ["quick", "full"])]
@@ -38,10 +39,10 @@ enum Command {
         /// Where to write the results.
         #[arg(long)]
         out: PathBuf,
-        /// The run's start, in seconds since the Unix epoch: older results
-        /// under target/ are ignored.
-        #[arg(long, default_value_t = 0)]
-        since: u64,
+        /// The run: its id (a folder under target/bench-suite/runs/; what
+        /// MMAPIO_BENCH_RUN was when the benches ran) or its folder's path.
+        #[arg(long, default_value = "adhoc")]
+        run: String,
     },
     /// Judges results against a baseline; exits 1 when the gate fails.
     Compare(CompareArgs),
@@ -157,12 +158,8 @@ fn write_json(path: &Path, results: &Results) -> Result<(), String> {
 
 fn run(command: Command) -> Result<ExitCode, String> {
     match command {
-        Command::Collect {
-            profile,
-            out,
-            since,
-        } => {
-            let results = collect(&profile, Since(since)).map_err(|e| e.to_string())?;
+        Command::Collect { profile, out, run } => {
+            let results = collect(&profile, &Run::named(&run)).map_err(|e| e.to_string())?;
             write_json(&out, &results)?;
             println!(
                 "bench-gate: {} metrics from the {profile} run written to {}",

@@ -11,16 +11,17 @@
 use clap::Parser;
 
 use bench_suite::ratios::report;
-use bench_suite::store::Since;
+use bench_suite::store::Run;
 
 /// Prints a run's target ratios; exits 1 when a specified target is missed.
 #[derive(Parser)]
 #[command(name = "bench-ratios")]
 struct Args {
-    /// The run's start, in seconds since the Unix epoch: results written
-    /// before it are ignored (`scripts/bench.sh` passes its run's start).
-    #[arg(long, default_value_t = 0)]
-    since: u64,
+    /// The run: its id (a folder under target/bench-suite/runs/; what
+    /// MMAPIO_BENCH_RUN was when the benches ran, `adhoc` when it was
+    /// unset) or its folder's path.
+    #[arg(long, default_value = "adhoc")]
+    run: String,
     /// Print the verdicts but exit 0 whatever they are.
     #[arg(long)]
     report_only: bool,
@@ -28,7 +29,7 @@ struct Args {
 
 fn main() {
     let args = Args::parse();
-    let missed = report(Since(args.since));
+    let missed = report(&Run::named(&args.run));
     let total = missed.specified + missed.stricter + missed.peers + missed.allocating;
     if total > 0 {
         println!("{total} ratio(s) missed their limit");

@@ -1,15 +1,15 @@
 //! Turning one bench run's raw outputs into a [`Results`] file.
 //!
-//! Sources, all under `target/`, and only what the run that started at
-//! `since` wrote (older files of other runs are ignored):
-//! * `bench-suite/allocations/<group>.json` — one record per variant that
-//!   ran: its declared role (library, shape, floor, peer), allocations and
-//!   flushes per iteration;
-//! * `criterion/<group>/<function>/<parameter>/new/` — `estimates.json`
+//! Sources, all in one run's folder ([`Run`]), so nothing of another run
+//! is read:
+//! * `allocations/<group>.json` — one record per variant that ran: its
+//!   declared role (library, shape, floor, peer), allocations and flushes
+//!   per iteration;
+//! * `criterion/<group>/<function>/<parameter>/` — `estimates.json`
 //!   (median and its 95% range), `sample.json` (per-sample times, for the
 //!   P50/P99) and `benchmark.json` (declared throughput);
-//! * `bench-suite/rounds/<group>.json` — side-by-side rounds, from which a
-//!   variant's ratio to its declared floor is paired;
+//! * `rounds/<group>.json` — side-by-side rounds, from which a variant's
+//!   ratio to its declared floor is paired;
 //! * `iai/bench-suite/<bench>/**/summary.json` — iai-callgrind's
 //!   instruction counts, with the library declared in
 //!   [`catalog::INSTRUCTION_COUNTS`].
@@ -29,29 +29,22 @@ use serde_json::Value;
 use super::results::{Machine, Metric, MetricKind, Results, VariantStats, SCHEMA};
 use crate::catalog::{self, Harness};
 use crate::stats::{percentile, Estimate};
-use crate::store::{
-    criterion_dir, measured_ratio, read_allocation_report, read_estimate, target_dir, Since,
-};
+use crate::store::{measured_ratio, read_allocation_report, read_estimate, Run};
 use crate::targets::target_ratios;
 
-/// Reads everything the bench run of `profile` that started at `since` left
-/// under `target/`.
-pub fn collect(profile: &str, since: Since) -> io::Result<Results> {
+/// Reads everything `run`, a run of `profile`, left in its folder.
+pub fn collect(profile: &str, run: &Run) -> io::Result<Results> {
     let mut metrics = BTreeMap::new();
     let mut variants = BTreeMap::new();
-    check_criterion_groups(&criterion_dir(), since)?;
-    collect_criterion(since, &mut metrics, &mut variants);
-    collect_instruction_counts(
-        &target_dir().join("iai").join("bench-suite"),
-        since,
-        &mut metrics,
-    )?;
+    check_criterion_groups(&run.criterion_dir())?;
+    collect_criterion(run, &mut metrics, &mut variants);
+    collect_instruction_counts(&run.iai_dir().join("bench-suite"), &mut metrics)?;
     if metrics.is_empty() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
             format!(
                 "no bench results under {}: run the benches first",
-                target_dir().display()
+                run.dir().display()
             ),
         ));
     }
@@ -63,14 +56,13 @@ pub fn collect(profile: &str, since: Since) -> io::Result<Results> {
         machine: this_machine(),
         metrics,
         variants,
-        targets: target_ratios(since),
+        targets: target_ratios(run),
     })
 }
 
-/// Fails when a criterion group under `root` holds results written since
-/// `since` but is not a criterion workload of the catalog: the gate would
-/// never read it.
-pub fn check_criterion_groups(root: &Path, since: Since) -> io::Result<()> {
+/// Fails when a criterion group under `root` (a run's `criterion/`) is not
+/// a criterion workload of the catalog: the gate would never read it.
+pub fn check_criterion_groups(root: &Path) -> io::Result<()> {
     let Ok(entries) = fs::read_dir(root) else {
         return Ok(());
     };
@@ -78,10 +70,7 @@ pub fn check_criterion_groups(root: &Path, since: Since) -> io::Result<()> {
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
         let listed = catalog::workload(&name).is_some_and(|w| w.harness == Harness::Criterion);
-        if name == "report" || listed || !entry.path().is_dir() {
-            continue;
-        }
-        if written_since(&entry.path(), since) {
+        if !listed && entry.path().is_dir() {
             unknown.push(name);
         }
     }
@@ -96,22 +85,6 @@ pub fn check_criterion_groups(root: &Path, since: Since) -> io::Result<()> {
             unknown.join(", ")
         ),
     ))
-}
-
-/// Whether any file under `dir` was modified at or after `since`.
-fn written_since(dir: &Path, since: Since) -> bool {
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if since.includes_file(&path) {
-                return true;
-            }
-        }
-    }
-    false
 }
 
 /// The fingerprint of the machine this runs on.
@@ -160,21 +133,18 @@ fn ranged(kind: MetricKind, library: catalog::Library, e: Estimate) -> Metric {
 /// allocations, flushes (when the count does not depend on time), and the
 /// time over the declared floor.
 fn collect_criterion(
-    since: Since,
+    run: &Run,
     metrics: &mut BTreeMap<String, Metric>,
     variants: &mut BTreeMap<String, VariantStats>,
 ) {
     for group in catalog::criterion_workloads() {
-        for record in read_allocation_report(group) {
-            if record.measured_unix_seconds < since.0 {
-                continue; // left by an earlier run
-            }
+        for record in read_allocation_report(run, group) {
             let Some((function, parameter)) = record.id.split_once('/') else {
                 continue;
             };
             let role = &record.role;
             let id = format!("{group}/{}", record.id);
-            if let Some(estimate) = read_estimate(since, group, function, parameter) {
+            if let Some(estimate) = read_estimate(run, group, function, parameter) {
                 metrics.insert(
                     format!("wall/{id}"),
                     ranged(MetricKind::WallNs, role.library, estimate),
@@ -196,7 +166,7 @@ fn collect_criterion(
             }
             let versus = |other: &Option<String>| {
                 let other = other.as_deref()?;
-                measured_ratio(since, group, parameter, function, other).map(|(r, _)| r)
+                measured_ratio(run, group, parameter, function, other).map(|(r, _)| r)
             };
             let vs_floor = versus(&role.floor);
             if let Some(ratio) = vs_floor {
@@ -205,11 +175,11 @@ fn collect_criterion(
                     ranged(MetricKind::Ratio, role.library, ratio),
                 );
             }
-            let dir = criterion_dir()
+            let dir = run
+                .criterion_dir()
                 .join(group)
                 .join(function)
-                .join(parameter)
-                .join("new");
+                .join(parameter);
             if let Some(timing) = sample_stats(&dir) {
                 variants.insert(
                     id,
@@ -270,15 +240,13 @@ fn sample_stats(dir: &Path) -> Option<Timing> {
 }
 
 /// Adds `ir/<path>` for every iai-callgrind `summary.json` under `root`
-/// written since `since` (a summary left by an earlier run is ignored, so
-/// a bench that stopped producing counts shows as missing), where `<path>`
+/// (a run's `iai/bench-suite/`), where `<path>`
 /// is the summary's directory relative to `root`:
 /// `<bench>/<group>/<function>.<id>`. The bench must be an
 /// instruction-count workload of the catalog and the function must be in
 /// [`catalog::INSTRUCTION_COUNTS`].
 pub fn collect_instruction_counts(
     root: &Path,
-    since: Since,
     metrics: &mut BTreeMap<String, Metric>,
 ) -> io::Result<()> {
     let invalid = |message: String| io::Error::new(io::ErrorKind::InvalidData, message);
@@ -293,7 +261,7 @@ pub fn collect_instruction_counts(
                 stack.push(path);
                 continue;
             }
-            if path.file_name().is_none_or(|n| n != "summary.json") || !since.includes_file(&path) {
+            if path.file_name().is_none_or(|n| n != "summary.json") {
                 continue;
             }
             let text = fs::read_to_string(&path)?;

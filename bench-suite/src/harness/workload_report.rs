@@ -11,10 +11,7 @@ use super::alloc::count_region_allocations;
 use super::profile::Profile;
 use crate::catalog::Role;
 use crate::stats::median_with_interval;
-use crate::store::{
-    allocation_report_path, merge_json_records, rounds_path, save_rounds, unix_seconds_now,
-    RoundsRecord, VariantRecord,
-};
+use crate::store::{merge_json_records, unix_seconds_now, RoundsRecord, Run, VariantRecord};
 
 /// Reads a variant's flush counter (`flush_stats().flushes`), for
 /// [`Batch::add_counting_flushes`](crate::harness::Batch::add_counting_flushes).
@@ -138,16 +135,26 @@ impl WorkloadReport {
         self.rounds.push(rounds);
     }
 
-    /// Prints the records and merges them into the workload's JSON file
-    /// (records of variants not run this time are kept), and saves the
-    /// side-by-side rounds the same way.
+    /// Prints the records and saves them in the run's folder
+    /// ([`Run::current`]): the records merged into the workload's file
+    /// (records of variants not run this time are kept), the side-by-side
+    /// rounds the same way, and criterion's results of every variant that
+    /// ran. Call it after the criterion group has finished.
     pub fn finish(self) {
+        let run = Run::current();
         if !self.rounds.is_empty() {
             print_rounds(self.workload, &self.rounds);
-            save_rounds(self.workload, self.rounds);
+            let path = run.rounds_path(self.workload);
+            merge_json_records(&path, self.rounds, |r| r.parameter.clone());
+            println!("  (written to {})", path.display());
         }
         if self.records.is_empty() {
             return;
+        }
+        for r in &self.records {
+            if let Some((function, parameter)) = r.id.split_once('/') {
+                run.keep_criterion_result(self.workload, function, parameter);
+            }
         }
         println!();
         println!(
@@ -171,7 +178,7 @@ impl WorkloadReport {
                 flushes
             );
         }
-        let path = allocation_report_path(self.workload);
+        let path = run.allocations_path(self.workload);
         merge_json_records(&path, self.records, |r| r.id.clone());
         println!("  (written to {})", path.display());
     }
@@ -193,7 +200,6 @@ fn print_rounds(workload: &str, rounds: &[RoundsRecord]) {
             }
         }
     }
-    println!("  (written to {})", rounds_path(workload).display());
 }
 
 fn format_count(value: f64) -> String {
