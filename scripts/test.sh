@@ -37,6 +37,11 @@ echo "== cargo test -p mmapio-compat-tests (mmap-io 1.1.0 code against mmapio re
 cargo test -p mmapio-compat-tests
 echo "== cargo test -p bench-suite"
 cargo test -p bench-suite
+# Every criterion bench once, in criterion's test mode at quick sizes: each
+# registers its variants, whose roles must be declared in the catalog, and
+# checks every variant's bytes against raw memmap2.
+echo "== cargo test -p bench-suite --benches (each criterion workload once)"
+MMAPIO_BENCH_PROFILE=quick MMAPIO_BENCH_RUN=test-mode cargo test -p bench-suite --benches
 
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --all-features --no-deps

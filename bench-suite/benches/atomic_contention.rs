@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Barrier;
 use std::time::Duration;
 
-use bench_suite::catalog::{Role, Shape};
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, Access, CountingAllocator, Profile,
@@ -88,19 +87,14 @@ fn main() {
                 .iter()
                 .map(|&offset| peer.atomic_u64(offset as u64).expect("aligned, in range"))
                 .collect();
-            let mut batch = Batch::new(parameter);
-            let raw = Role::raw(Shape::FetchAdd);
-            batch.add("memmap2_raw_atomic_u64", raw, 10_000, |iterations| {
+            let mut batch = Batch::new(WORKLOAD, parameter);
+            batch.add("memmap2_raw_atomic_u64", 10_000, |iterations| {
                 contend(&counters, threads, iterations)
             });
-            let ours = Role::mmapio(Shape::FetchAdd)
-                .floor("memmap2_raw_atomic_u64")
-                .peer("mmap_io_atomic_u64");
-            batch.add("mmapio_atomic_u64", ours, 10_000, |iterations| {
+            batch.add("mmapio_atomic_u64", 10_000, |iterations| {
                 contend(&views, threads, iterations)
             });
-            let peer = Role::mmap_io(Shape::FetchAdd).floor("memmap2_raw_atomic_u64");
-            batch.add("mmap_io_atomic_u64", peer, 10_000, |iterations| {
+            batch.add("mmap_io_atomic_u64", 10_000, |iterations| {
                 contend(&peer_views, threads, iterations)
             });
             batch.run(&mut report, &mut group);

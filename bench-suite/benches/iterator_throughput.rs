@@ -19,7 +19,6 @@
 use std::cell::Cell;
 use std::hint::black_box;
 
-use bench_suite::catalog::{Role, Shape};
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, size_label, Access,
@@ -55,11 +54,10 @@ fn main() {
 fn walk<'b>(
     batch: &mut Batch<'b>,
     function: impl Into<String>,
-    role: Role,
     expected: u64,
     mut pass: impl FnMut() -> u64 + 'b,
 ) {
-    walk_over(batch, function, role, expected, || (), move |()| pass());
+    walk_over(batch, function, expected, || (), move |()| pass());
 }
 
 /// As [`walk`], for a `mmapio` variant that maps `input` afresh for every
@@ -67,12 +65,11 @@ fn walk<'b>(
 fn walk_mapped<'b>(
     batch: &mut Batch<'b>,
     function: impl Into<String>,
-    role: Role,
     expected: u64,
     input: MmapioInput,
     pass: impl FnMut(&mmapio::MemoryMappedFile) -> u64 + 'b,
 ) {
-    walk_over(batch, function, role, expected, move || input.map(), pass);
+    walk_over(batch, function, expected, move || input.map(), pass);
 }
 
 /// Adds `function`: every run makes its subject with `setup` (untimed),
@@ -81,14 +78,13 @@ fn walk_mapped<'b>(
 fn walk_over<'b, S>(
     batch: &mut Batch<'b>,
     function: impl Into<String>,
-    role: Role,
     expected: u64,
     mut setup: impl FnMut() -> S + 'b,
     mut pass: impl FnMut(&S) -> u64 + 'b,
 ) {
     let function = function.into();
     let message = format!("{function} read other bytes");
-    batch.add(function, role, 1, move |iterations| {
+    batch.add(function, 1, move |iterations| {
         let subject = setup();
         let region = TimedRegion::start();
         for _ in 0..iterations {
@@ -117,7 +113,7 @@ fn every_byte(
     // Each variant maps the file itself (the page cache is shared), raw
     // ones too, so that none finds the page tables or TLB entries of its
     // mapping warm from the variant before it in a round.
-    let mut batch = Batch::new(format!("every_byte_{}", size_label(file_len)));
+    let mut batch = Batch::new(WORKLOAD, format!("every_byte_{}", size_label(file_len)));
 
     for chunk_size in [4096, 65536] {
         assert_eq!(file_len % chunk_size, 0);
@@ -125,7 +121,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}"),
-            Role::raw(Shape::FoldItems),
             expected,
             move || raw.chunks_exact(chunk_size).fold(0, add_checksum),
         );
@@ -133,7 +128,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_{chunk_size}"),
-            Role::raw(Shape::FoldItems),
             expected,
             move || raw.chunks(chunk_size).fold(0, add_checksum),
         );
@@ -143,9 +137,6 @@ fn every_byte(
             walk_mapped(
                 &mut batch,
                 format!("mmapio_chunks_{chunk_size}_{mode}"),
-                Role::mmapio(Shape::FoldItems)
-                    .floor(format!("memmap2_chunks_exact_{chunk_size}"))
-                    .peer(format!("mmap_io_chunks_{chunk_size}_{mode}")),
                 expected,
                 map,
                 move |map| {
@@ -157,7 +148,6 @@ fn every_byte(
             walk(
                 &mut batch,
                 format!("mmap_io_chunks_{chunk_size}_{mode}"),
-                Role::mmap_io(Shape::FoldItems).floor(format!("memmap2_chunks_exact_{chunk_size}")),
                 expected,
                 move || {
                     peer.chunks(chunk_size)
@@ -175,7 +165,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_exact_{page_size}"),
-            Role::raw(Shape::FoldItems),
             expected,
             move || raw.chunks_exact(page_size).fold(0, add_checksum),
         );
@@ -190,7 +179,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}_to_vec"),
-            Role::raw(Shape::OwnedItems),
             expected,
             move || {
                 raw.chunks_exact(chunk_size)
@@ -205,9 +193,6 @@ fn every_byte(
         walk_mapped(
             &mut batch,
             format!("mmapio_pages_{mode}"),
-            Role::mmapio(Shape::FoldItems)
-                .floor(format!("memmap2_chunks_exact_{page_size}"))
-                .peer(format!("mmap_io_pages_{mode}")),
             expected,
             map,
             move |map| map.pages().fold(0, |sum, page| add_checksum(sum, &page)),
@@ -216,7 +201,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_pages_{mode}"),
-            Role::mmap_io(Shape::FoldItems).floor(format!("memmap2_chunks_exact_{page_size}")),
             expected,
             move || peer.pages().fold(0, |sum, page| add_checksum(sum, &page)),
         );
@@ -224,9 +208,6 @@ fn every_byte(
         walk_mapped(
             &mut batch,
             format!("mmapio_chunks_owned_4096_{mode}"),
-            Role::mmapio(Shape::OwnedItems)
-                .floor("memmap2_chunks_exact_4096_to_vec")
-                .peer(format!("mmap_io_chunks_owned_4096_{mode}")),
             expected,
             map,
             move |map| {
@@ -238,7 +219,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_chunks_owned_4096_{mode}"),
-            Role::mmap_io(Shape::OwnedItems).floor("memmap2_chunks_exact_4096_to_vec"),
             expected,
             move || {
                 peer.chunks_owned(4096)
@@ -249,9 +229,6 @@ fn every_byte(
         walk_mapped(
             &mut batch,
             format!("mmapio_pages_owned_{mode}"),
-            Role::mmapio(Shape::OwnedItems)
-                .floor(format!("memmap2_chunks_exact_{page_size}_to_vec"))
-                .peer(format!("mmap_io_pages_owned_{mode}")),
             expected,
             map,
             move |map| {
@@ -263,8 +240,6 @@ fn every_byte(
         walk(
             &mut batch,
             format!("mmap_io_pages_owned_{mode}"),
-            Role::mmap_io(Shape::OwnedItems)
-                .floor(format!("memmap2_chunks_exact_{page_size}_to_vec")),
             expected,
             move || {
                 peer.pages_owned()
@@ -307,12 +282,11 @@ fn two_bytes_per_chunk(
         .chunks_exact(CHUNK)
         .fold(0, add_two_bytes);
     // Every variant maps the file itself, as in `every_byte`.
-    let mut batch = Batch::new(format!("two_bytes_{}", size_label(file_len)));
+    let mut batch = Batch::new(WORKLOAD, format!("two_bytes_{}", size_label(file_len)));
     let raw = map_memmap2(&path);
     walk(
         &mut batch,
         "memmap2_chunks_exact_4096",
-        Role::raw(Shape::FoldItems),
         expected,
         move || raw.chunks_exact(CHUNK).fold(0, add_two_bytes),
     );
@@ -320,13 +294,9 @@ fn two_bytes_per_chunk(
     // moves between runs of the same binary; the target table reports it as
     // a stricter floor, no variant declares it as its floor.
     let raw = map_memmap2(&path);
-    walk(
-        &mut batch,
-        "memmap2_chunks_4096",
-        Role::raw(Shape::FoldItems),
-        expected,
-        move || raw.chunks(CHUNK).fold(0, add_two_bytes),
-    );
+    walk(&mut batch, "memmap2_chunks_4096", expected, move || {
+        raw.chunks(CHUNK).fold(0, add_two_bytes)
+    });
     // The same walks written as `for` loops, which drive `next` one item
     // at a time instead of `fold`. `slice::chunks`, whose last chunk may be
     // shorter, is the raw loop with the items of `mmapio`'s `chunks`.
@@ -334,18 +304,13 @@ fn two_bytes_per_chunk(
     walk(
         &mut batch,
         "memmap2_for_chunks_exact_4096",
-        Role::raw(Shape::ForLoop),
         expected,
         move || for_loop_two_bytes(raw.chunks_exact(CHUNK)),
     );
     let raw = map_memmap2(&path);
-    walk(
-        &mut batch,
-        "memmap2_for_chunks_4096",
-        Role::raw(Shape::ForLoop),
-        expected,
-        move || for_loop_two_bytes(raw.chunks(CHUNK)),
-    );
+    walk(&mut batch, "memmap2_for_chunks_4096", expected, move || {
+        for_loop_two_bytes(raw.chunks(CHUNK))
+    });
     // The raw `for` loop over `chunks_exact` with items that count a share
     // down when dropped and may call out of line, as a read-write
     // `mmapio` item does: what that alone costs, without `mmapio`. Shown,
@@ -354,7 +319,6 @@ fn two_bytes_per_chunk(
     walk(
         &mut batch,
         "memmap2_for_chunks_exact_4096_call_per_item",
-        Role::raw(Shape::ForLoop),
         expected,
         move || {
             let count = Cell::new(usize::MAX);
@@ -370,9 +334,6 @@ fn two_bytes_per_chunk(
         walk_mapped(
             &mut batch,
             format!("mmapio_for_chunks_4096_{mode}"),
-            Role::mmapio(Shape::ForLoop)
-                .floor("memmap2_for_chunks_exact_4096")
-                .peer(format!("mmap_io_for_chunks_4096_{mode}")),
             expected,
             map,
             move |map| for_loop_two_bytes(map.chunks(CHUNK)),
@@ -383,7 +344,6 @@ fn two_bytes_per_chunk(
         walk_mapped(
             &mut batch,
             format!("mmapio_for_lent_chunks_4096_{mode}"),
-            Role::mmapio(Shape::ForLoop).floor("memmap2_for_chunks_exact_4096"),
             expected,
             lending,
             move |lending| {
@@ -396,7 +356,6 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmap_io_for_chunks_4096_{mode}"),
-            Role::mmap_io(Shape::ForLoop).floor("memmap2_for_chunks_exact_4096"),
             expected,
             move || for_loop_two_bytes(peer.chunks(CHUNK)),
         );
@@ -407,9 +366,6 @@ fn two_bytes_per_chunk(
         walk_mapped(
             &mut batch,
             format!("mmapio_chunks_4096_{mode}"),
-            Role::mmapio(Shape::FoldItems)
-                .floor("memmap2_chunks_exact_4096")
-                .peer(format!("mmap_io_chunks_4096_{mode}")),
             expected,
             map,
             move |map| {
@@ -421,7 +377,6 @@ fn two_bytes_per_chunk(
         walk(
             &mut batch,
             format!("mmap_io_chunks_4096_{mode}"),
-            Role::mmap_io(Shape::FoldItems).floor("memmap2_chunks_exact_4096"),
             expected,
             move || {
                 peer.chunks(CHUNK)

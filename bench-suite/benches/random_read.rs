@@ -6,7 +6,6 @@
 
 use std::hint::black_box;
 
-use bench_suite::catalog::Role;
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     add_read_variants, input_file, map_memmap2, size_label, CountingAllocator, Memmap2Slices,
@@ -35,7 +34,7 @@ fn main() {
         let requests = Requests::new(file_len, request_len);
         let expected = requests.checksum_first(&mut Memmap2Slices(map_memmap2(&path)));
         let mut variants = Variants {
-            batch: Batch::new(size_label(request_len)),
+            batch: Batch::new(WORKLOAD, size_label(request_len)),
             requests,
             expected,
         };
@@ -89,7 +88,7 @@ struct Variants {
 }
 
 impl ReaderVariants for Variants {
-    fn add(&mut self, function: &str, role: Role, mut source: impl ReaderSource + 'static) {
+    fn add(&mut self, function: &str, mut source: impl ReaderSource + 'static) {
         let requests = self.requests;
         assert_eq!(
             requests.checksum_first(&mut source.reader()),
@@ -99,7 +98,7 @@ impl ReaderVariants for Variants {
         // One stream per variant, continued across samples so no sample
         // replays offsets that an earlier one left in the cache.
         let mut rng = Xorshift64::new(REQUEST_SEED);
-        self.batch.add(function, role, 1000, move |iterations| {
+        self.batch.add(function, 1000, move |iterations| {
             // Made (and dropped, after the tail expression) outside the
             // timed region.
             let mut reader = source.reader();

@@ -6,7 +6,6 @@
 
 use std::hint::black_box;
 
-use bench_suite::catalog::Role;
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     add_read_variants, checksum_whole_file, input_file, map_memmap2, size_label, CountingAllocator,
@@ -36,7 +35,7 @@ fn main() {
         let expected = checksum_whole_file(&mut Memmap2Slices(map_memmap2(&path)), file_len);
         let buffer_len = COPY_BUFFER_SIZE.min(file_len);
         let mut variants = Variants {
-            batch: Batch::new(size_label(file_len)),
+            batch: Batch::new(WORKLOAD, size_label(file_len)),
             file_len,
             expected,
         };
@@ -56,14 +55,14 @@ struct Variants {
 }
 
 impl ReaderVariants for Variants {
-    fn add(&mut self, function: &str, role: Role, mut source: impl ReaderSource + 'static) {
+    fn add(&mut self, function: &str, mut source: impl ReaderSource + 'static) {
         let (file_len, expected) = (self.file_len, self.expected);
         assert_eq!(
             checksum_whole_file(&mut source.reader(), file_len),
             expected,
             "{function} read other bytes than memmap2"
         );
-        self.batch.add(function, role, 1, move |iterations| {
+        self.batch.add(function, 1, move |iterations| {
             // Made (and dropped, after the tail expression) outside the
             // timed region.
             let mut reader = source.reader();

@@ -7,7 +7,6 @@
 
 use std::hint::black_box;
 
-use bench_suite::catalog::{Role, Shape};
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     map_memmap2_mut, open_mmap_io_with_policy, open_mmapio_with_policy, scratch_file, size_label,
@@ -33,10 +32,6 @@ struct Policy {
     suffix: &'static str,
     mmapio: FlushPolicy,
     mmap_io: MmapIoPolicy,
-    /// Whether it syncs while the writes are timed: then the time measures
-    /// the disk, not the library, so its variants have no floor (their
-    /// flushes per iteration are reported beside the time).
-    syncs_while_timed: bool,
     /// Whether its flush count depends on elapsed time (a timer).
     flushes_by_time: bool,
 }
@@ -46,21 +41,18 @@ const POLICIES: [Policy; 3] = [
         suffix: "manual",
         mmapio: FlushPolicy::Manual,
         mmap_io: MmapIoPolicy::Manual,
-        syncs_while_timed: false,
         flushes_by_time: false,
     },
     Policy {
         suffix: "every_bytes_1MiB",
         mmapio: FlushPolicy::EveryBytes(MIB),
         mmap_io: MmapIoPolicy::EveryBytes(MIB),
-        syncs_while_timed: true,
         flushes_by_time: false,
     },
     Policy {
         suffix: "every_millis_10",
         mmapio: FlushPolicy::EveryMillis(10),
         mmap_io: MmapIoPolicy::EveryMillis(10),
-        syncs_while_timed: true,
         flushes_by_time: true,
     },
 ];
@@ -103,10 +95,9 @@ fn main() {
         peers_written.push((function, map));
     }
 
-    let mut batch = Batch::new(size_label(total));
+    let mut batch = Batch::new(WORKLOAD, size_label(total));
     batch.add(
         "memmap2_copy_from_slice",
-        Role::raw(Shape::CopyIn),
         COUNTED_ITERATIONS,
         |iterations| {
             let region = TimedRegion::start();
@@ -120,16 +111,8 @@ fn main() {
     );
     let variants = written.iter().zip(&peers_written).zip(&POLICIES);
     for (((function, map), (peer_function, peer)), policy) in variants {
-        let role = |role: Role| {
-            if policy.syncs_while_timed {
-                role
-            } else {
-                role.floor("memmap2_copy_from_slice")
-            }
-        };
         batch.add_counting_flushes(
             function.as_str(),
-            role(Role::mmapio(Shape::CopyIn)).peer(peer_function.as_str()),
             COUNTED_ITERATIONS,
             move |iterations| {
                 let region = TimedRegion::start();
@@ -149,7 +132,6 @@ fn main() {
         );
         batch.add(
             peer_function.as_str(),
-            role(Role::mmap_io(Shape::CopyIn)),
             COUNTED_ITERATIONS,
             move |iterations| {
                 let region = TimedRegion::start();

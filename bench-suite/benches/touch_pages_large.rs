@@ -14,7 +14,6 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::Duration;
 
-use bench_suite::catalog::{Role, Shape};
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     input_file, map_memmap2, open_mmap_io, open_mmapio, size_label, volatile_touch, Access,
@@ -41,45 +40,31 @@ fn main() {
 
     let raw = map_memmap2(&path);
     assert_eq!(volatile_touch(&raw, page_size), pages);
-    let mut warm = Batch::new(format!("warm_{}", size_label(file_len)));
-    warm.add(
-        "memmap2_volatile_loop",
-        Role::raw(Shape::TouchPages),
-        1,
-        |iterations| {
-            let region = TimedRegion::start();
-            for _ in 0..iterations {
-                black_box(volatile_touch(&raw, page_size));
-            }
-            region.stop()
-        },
-    );
+    let mut warm = Batch::new(WORKLOAD, format!("warm_{}", size_label(file_len)));
+    warm.add("memmap2_volatile_loop", 1, |iterations| {
+        let region = TimedRegion::start();
+        for _ in 0..iterations {
+            black_box(volatile_touch(&raw, page_size));
+        }
+        region.stop()
+    });
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let mode = access.suffix();
         // Mapped (and touched) afresh for every run, outside the timed
         // region: see `MmapioInput`.
         let input = MmapioInput::new(&path, access);
-        let role = Role::mmapio(Shape::TouchPages)
-            .floor("memmap2_volatile_loop")
-            .peer(format!("mmap_io_touch_pages_{mode}"));
-        warm.add(
-            format!("mmapio_touch_pages_{mode}"),
-            role,
-            1,
-            move |iterations| {
-                let map = input.map();
-                let region = TimedRegion::start();
-                for _ in 0..iterations {
-                    map.touch_pages().expect("touch");
-                }
-                region.stop()
-            },
-        );
+        warm.add(format!("mmapio_touch_pages_{mode}"), 1, move |iterations| {
+            let map = input.map();
+            let region = TimedRegion::start();
+            for _ in 0..iterations {
+                map.touch_pages().expect("touch");
+            }
+            region.stop()
+        });
         let peer = open_mmap_io(&path, access);
         peer.touch_pages().expect("touch");
         warm.add(
             format!("mmap_io_touch_pages_{mode}"),
-            Role::mmap_io(Shape::TouchPages).floor("memmap2_volatile_loop"),
             1,
             move |iterations| {
                 let region = TimedRegion::start();
@@ -92,27 +77,18 @@ fn main() {
     }
     warm.run(&mut report, &mut group);
 
-    let mut fresh = Batch::new(format!("fresh_{}", size_label(file_len)));
-    fresh.add(
-        "memmap2_volatile_loop",
-        Role::raw(Shape::TouchPages),
-        1,
-        |iterations| {
-            each_fresh(iterations, || {
-                let raw = map_memmap2(&path);
-                assert_eq!(volatile_touch(&raw, page_size), pages);
-                raw
-            })
-        },
-    );
-    let role = Role::mmapio(Shape::TouchPages)
-        .floor("memmap2_volatile_loop")
-        .peer("mmap_io_touch_pages_ro");
-    fresh.add("mmapio_touch_pages_ro", role, 1, |iterations| {
+    let mut fresh = Batch::new(WORKLOAD, format!("fresh_{}", size_label(file_len)));
+    fresh.add("memmap2_volatile_loop", 1, |iterations| {
+        each_fresh(iterations, || {
+            let raw = map_memmap2(&path);
+            assert_eq!(volatile_touch(&raw, page_size), pages);
+            raw
+        })
+    });
+    fresh.add("mmapio_touch_pages_ro", 1, |iterations| {
         each_fresh(iterations, || fresh_mmapio(&path))
     });
-    let role = Role::mmap_io(Shape::TouchPages).floor("memmap2_volatile_loop");
-    fresh.add("mmap_io_touch_pages_ro", role, 1, |iterations| {
+    fresh.add("mmap_io_touch_pages_ro", 1, |iterations| {
         each_fresh(iterations, || fresh_mmap_io(&path))
     });
     fresh.run(&mut report, &mut group);

@@ -2,10 +2,12 @@
 //! target each), and the role of every variant — which library it calls,
 //! which shape of work it does, and which raw variant is its floor.
 //!
-//! Nothing downstream infers a role from a variant's name. Criterion
-//! variants declare their [`Role`] where a bench registers them
-//! ([`Batch::add`](crate::harness::Batch::add)); the role is stored
-//! with the run's records, and the gate and the report read it from there.
+//! Nothing downstream infers a role from a variant's name. Each workload
+//! lists its criterion variants with their roles ([`Workload::variants`]);
+//! a bench registers a variant by name
+//! ([`Batch::add`](crate::harness::Batch::add)), which takes the role from
+//! here and refuses an undeclared name; the role is stored with the run's
+//! records, and the gate and the report read it from there.
 //! The instruction-count benches declare their library in
 //! [`INSTRUCTION_COUNTS`], which a test keeps equal to the bench file.
 //!
@@ -42,6 +44,93 @@ pub struct Workload {
     /// iteration of `sequential_write`. Empty where no size depends on the
     /// profile.
     pub sizes: Sizes,
+    /// Its criterion variants (function names, the same at every
+    /// parameter) with their roles. A bench registers a variant by name
+    /// only; [`Batch::run`](crate::harness::Batch::run) takes its role from
+    /// here and refuses a name that is not declared.
+    pub variants: &'static [Variant],
+}
+
+/// One criterion variant of a workload and its role (see [`Role`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Variant {
+    /// The criterion function name.
+    pub function: &'static str,
+    /// The library it calls.
+    pub library: Library,
+    /// The work it does.
+    pub shape: Shape,
+    /// The raw `memmap2` variant of the same shape it is divided by.
+    pub floor: Option<&'static str>,
+    /// For an mmapio variant, its `mmap-io` twin.
+    pub peer: Option<&'static str>,
+}
+
+impl Variant {
+    const fn new(function: &'static str, library: Library, shape: Shape) -> Variant {
+        Variant {
+            function,
+            library,
+            shape,
+            floor: None,
+            peer: None,
+        }
+    }
+
+    /// A raw `memmap2` variant: a floor.
+    pub const fn raw(function: &'static str, shape: Shape) -> Variant {
+        Variant::new(function, Library::Memmap2, shape)
+    }
+
+    /// An mmapio variant.
+    pub const fn mmapio(function: &'static str, shape: Shape) -> Variant {
+        Variant::new(function, Library::Mmapio, shape)
+    }
+
+    /// A published `mmap-io` variant.
+    pub const fn mmap_io(function: &'static str, shape: Shape) -> Variant {
+        Variant::new(function, Library::MmapIo, shape)
+    }
+
+    /// A `std::fs` variant.
+    pub const fn std_fs(function: &'static str, shape: Shape) -> Variant {
+        Variant::new(function, Library::Std, shape)
+    }
+
+    /// Divided by the raw variant `floor`.
+    pub const fn floor(self, floor: &'static str) -> Variant {
+        Variant {
+            floor: Some(floor),
+            ..self
+        }
+    }
+
+    /// Compared with its `mmap-io` twin `peer`.
+    pub const fn peer(self, peer: &'static str) -> Variant {
+        Variant {
+            peer: Some(peer),
+            ..self
+        }
+    }
+
+    /// The role stored with the variant's records.
+    pub fn role(&self) -> Role {
+        Role {
+            library: self.library,
+            shape: self.shape,
+            floor: self.floor.map(str::to_owned),
+            peer: self.peer.map(str::to_owned),
+        }
+    }
+}
+
+/// The declared role of `function` in the workload `workload`.
+pub fn role_of(workload: &str, function: &str) -> Option<Role> {
+    self::workload(workload)?
+        .variants
+        .iter()
+        .find(|v| v.function == function)
+        .map(Variant::role)
 }
 
 /// A workload's sizes in each profile (see [`Workload::sizes`]).
@@ -85,6 +174,23 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[MIB, 16 * MIB],
             full: &[MIB, 16 * MIB, 256 * MIB],
         },
+        variants: &[
+            Variant::raw("memmap2_copy", Shape::CopyOut),
+            Variant::raw("memmap2_slice", Shape::View),
+            Variant::mmapio("mmapio_as_slice_ro", Shape::View)
+                .floor("memmap2_slice")
+                .peer("mmap_io_as_slice_ro"),
+            Variant::mmapio("mmapio_as_slice_rw", Shape::View)
+                .floor("memmap2_slice")
+                .peer("mmap_io_as_slice_rw"),
+            Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
+                .floor("memmap2_copy")
+                .peer("mmap_io_read_into_ro"),
+            Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
+            Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
+            Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),
+            Variant::std_fs("std_fs_read_at", Shape::CopyOut).floor("memmap2_copy"),
+        ],
     },
     Workload {
         name: "random_read",
@@ -94,6 +200,23 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[16 * MIB],
             full: &[256 * MIB],
         },
+        variants: &[
+            Variant::raw("memmap2_copy", Shape::CopyOut),
+            Variant::raw("memmap2_slice", Shape::View),
+            Variant::mmapio("mmapio_as_slice_ro", Shape::View)
+                .floor("memmap2_slice")
+                .peer("mmap_io_as_slice_ro"),
+            Variant::mmapio("mmapio_as_slice_rw", Shape::View)
+                .floor("memmap2_slice")
+                .peer("mmap_io_as_slice_rw"),
+            Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
+                .floor("memmap2_copy")
+                .peer("mmap_io_read_into_ro"),
+            Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
+            Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
+            Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),
+            Variant::std_fs("std_fs_read_at", Shape::CopyOut).floor("memmap2_copy"),
+        ],
     },
     Workload {
         name: "sequential_write",
@@ -103,6 +226,22 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[8 * MIB],
             full: &[64 * MIB],
         },
+        variants: &[
+            Variant::raw("memmap2_copy_from_slice", Shape::CopyIn),
+            // The policies that sync while the writes are timed measure the
+            // disk, not the library: no floor (their flushes per iteration
+            // are reported beside the time).
+            Variant::mmapio("mmapio_every_bytes_1MiB", Shape::CopyIn)
+                .peer("mmap_io_every_bytes_1MiB"),
+            Variant::mmapio("mmapio_every_millis_10", Shape::CopyIn)
+                .peer("mmap_io_every_millis_10"),
+            Variant::mmapio("mmapio_manual", Shape::CopyIn)
+                .floor("memmap2_copy_from_slice")
+                .peer("mmap_io_manual"),
+            Variant::mmap_io("mmap_io_every_bytes_1MiB", Shape::CopyIn),
+            Variant::mmap_io("mmap_io_every_millis_10", Shape::CopyIn),
+            Variant::mmap_io("mmap_io_manual", Shape::CopyIn).floor("memmap2_copy_from_slice"),
+        ],
     },
     Workload {
         name: "iterator_throughput",
@@ -112,6 +251,83 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[64 * MIB],
             full: &[GIB],
         },
+        variants: &[
+            Variant::raw("memmap2_chunks_4096", Shape::FoldItems),
+            Variant::raw("memmap2_chunks_65536", Shape::FoldItems),
+            Variant::raw("memmap2_chunks_exact_4096", Shape::FoldItems),
+            Variant::raw("memmap2_chunks_exact_4096_to_vec", Shape::OwnedItems),
+            Variant::raw("memmap2_chunks_exact_65536", Shape::FoldItems),
+            Variant::raw("memmap2_for_chunks_4096", Shape::ForLoop),
+            Variant::raw("memmap2_for_chunks_exact_4096", Shape::ForLoop),
+            Variant::raw(
+                "memmap2_for_chunks_exact_4096_call_per_item",
+                Shape::ForLoop,
+            ),
+            Variant::mmapio("mmapio_chunks_4096_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096")
+                .peer("mmap_io_chunks_4096_ro"),
+            Variant::mmapio("mmapio_chunks_4096_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096")
+                .peer("mmap_io_chunks_4096_rw"),
+            Variant::mmapio("mmapio_chunks_65536_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_65536")
+                .peer("mmap_io_chunks_65536_ro"),
+            Variant::mmapio("mmapio_chunks_65536_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_65536")
+                .peer("mmap_io_chunks_65536_rw"),
+            Variant::mmapio("mmapio_chunks_owned_4096_ro", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec")
+                .peer("mmap_io_chunks_owned_4096_ro"),
+            Variant::mmapio("mmapio_chunks_owned_4096_rw", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec")
+                .peer("mmap_io_chunks_owned_4096_rw"),
+            Variant::mmapio("mmapio_for_chunks_4096_ro", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096")
+                .peer("mmap_io_for_chunks_4096_ro"),
+            Variant::mmapio("mmapio_for_chunks_4096_rw", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096")
+                .peer("mmap_io_for_chunks_4096_rw"),
+            Variant::mmapio("mmapio_for_lent_chunks_4096_ro", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096"),
+            Variant::mmapio("mmapio_for_lent_chunks_4096_rw", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096"),
+            Variant::mmapio("mmapio_pages_owned_ro", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec")
+                .peer("mmap_io_pages_owned_ro"),
+            Variant::mmapio("mmapio_pages_owned_rw", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec")
+                .peer("mmap_io_pages_owned_rw"),
+            Variant::mmapio("mmapio_pages_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096")
+                .peer("mmap_io_pages_ro"),
+            Variant::mmapio("mmapio_pages_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096")
+                .peer("mmap_io_pages_rw"),
+            Variant::mmap_io("mmap_io_chunks_4096_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096"),
+            Variant::mmap_io("mmap_io_chunks_4096_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096"),
+            Variant::mmap_io("mmap_io_chunks_65536_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_65536"),
+            Variant::mmap_io("mmap_io_chunks_65536_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_65536"),
+            Variant::mmap_io("mmap_io_chunks_owned_4096_ro", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec"),
+            Variant::mmap_io("mmap_io_chunks_owned_4096_rw", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec"),
+            Variant::mmap_io("mmap_io_for_chunks_4096_ro", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096"),
+            Variant::mmap_io("mmap_io_for_chunks_4096_rw", Shape::ForLoop)
+                .floor("memmap2_for_chunks_exact_4096"),
+            Variant::mmap_io("mmap_io_pages_owned_ro", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec"),
+            Variant::mmap_io("mmap_io_pages_owned_rw", Shape::OwnedItems)
+                .floor("memmap2_chunks_exact_4096_to_vec"),
+            Variant::mmap_io("mmap_io_pages_ro", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096"),
+            Variant::mmap_io("mmap_io_pages_rw", Shape::FoldItems)
+                .floor("memmap2_chunks_exact_4096"),
+        ],
     },
     Workload {
         name: "touch_pages_large",
@@ -121,18 +337,39 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[64 * MIB],
             full: &[GIB],
         },
+        variants: &[
+            Variant::raw("memmap2_volatile_loop", Shape::TouchPages),
+            Variant::mmapio("mmapio_touch_pages_ro", Shape::TouchPages)
+                .floor("memmap2_volatile_loop")
+                .peer("mmap_io_touch_pages_ro"),
+            Variant::mmapio("mmapio_touch_pages_rw", Shape::TouchPages)
+                .floor("memmap2_volatile_loop")
+                .peer("mmap_io_touch_pages_rw"),
+            Variant::mmap_io("mmap_io_touch_pages_ro", Shape::TouchPages)
+                .floor("memmap2_volatile_loop"),
+            Variant::mmap_io("mmap_io_touch_pages_rw", Shape::TouchPages)
+                .floor("memmap2_volatile_loop"),
+        ],
     },
     Workload {
         name: "atomic_contention",
         harness: Harness::Criterion,
         summary: "`fetch_add` on mapped atomics, 1 to 8 threads",
         sizes: Sizes::NONE,
+        variants: &[
+            Variant::raw("memmap2_raw_atomic_u64", Shape::FetchAdd),
+            Variant::mmapio("mmapio_atomic_u64", Shape::FetchAdd)
+                .floor("memmap2_raw_atomic_u64")
+                .peer("mmap_io_atomic_u64"),
+            Variant::mmap_io("mmap_io_atomic_u64", Shape::FetchAdd).floor("memmap2_raw_atomic_u64"),
+        ],
     },
     Workload {
         name: "instruction_counts",
         harness: Harness::InstructionCounts,
         summary: "iai-callgrind instruction counts of the hot paths",
         sizes: Sizes::NONE,
+        variants: &[],
     },
 ];
 
@@ -624,6 +861,35 @@ mod tests {
         assert!(check_batch([("memmap2_slice", &view), ("a", &raw_peer)])
             .unwrap_err()
             .contains("not mmap-io"));
+    }
+
+    #[test]
+    fn every_workloads_variants_are_unique_and_like_for_like() {
+        for w in WORKLOADS {
+            let roles: Vec<(&str, Role)> =
+                w.variants.iter().map(|v| (v.function, v.role())).collect();
+            let mut names: Vec<&str> = roles.iter().map(|(f, _)| *f).collect();
+            names.sort_unstable();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                roles.len(),
+                "{}: a variant is declared twice",
+                w.name
+            );
+            let batch = roles.iter().map(|(f, r)| (*f, r));
+            assert_eq!(check_batch(batch), Ok(()), "{}", w.name);
+            assert_eq!(
+                w.variants.is_empty(),
+                w.harness == Harness::InstructionCounts,
+                "{}",
+                w.name
+            );
+        }
+        let role = role_of("random_read", "mmapio_as_slice_ro").unwrap();
+        assert_eq!(role.floor.as_deref(), Some("memmap2_slice"));
+        assert_eq!(role.peer.as_deref(), Some("mmap_io_as_slice_ro"));
+        assert!(role_of("random_read", "mmapio_undeclared").is_none());
     }
 
     #[test]

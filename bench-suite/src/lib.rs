@@ -50,8 +50,8 @@
 //! Every read variant reads every byte through one shared, never-inlined
 //! [`harness::checksum`], and its result is checked against raw `memmap2`
 //! (every write variant's bytes, every atomic run's count) so a variant
-//! that skips work fails instead of looking fast. Every variant declares
-//! its [`catalog::Role`] where it is registered: its library, the shape of
+//! that skips work fails instead of looking fast. The catalog declares
+//! every variant's [`catalog::Role`]: its library, the shape of
 //! its work and its floor, the raw `memmap2` variant of the same shape that
 //! its time is divided by. Variants that touch one byte per page
 //! (`touch_pages`) or two bytes per chunk (the per-item iterator loop)

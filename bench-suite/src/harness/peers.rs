@@ -7,7 +7,6 @@ use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
 use super::kernels::checksum;
-use crate::catalog::Role;
 
 /// How a mapping is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -424,8 +423,9 @@ impl RangeReader for StdFsReads {
 /// Where a read workload registers a reader variant (`sequential_read`
 /// and `random_read` run the same variants over different requests).
 pub trait ReaderVariants {
-    /// Adds the reader of `source` as `function`, in the declared `role`.
-    fn add(&mut self, function: &str, role: Role, source: impl ReaderSource + 'static);
+    /// Adds the reader of `source` as `function` (its role is the
+    /// catalog's).
+    fn add(&mut self, function: &str, source: impl ReaderSource + 'static);
 }
 
 /// Registers the read variants of `path`, copying through buffers of
@@ -433,50 +433,31 @@ pub trait ReaderVariants {
 /// and mmap-io `as_slice` on read-only and read-write mappings and
 /// `read_into`, and `std::fs` positional reads.
 pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer_len: usize) {
-    use crate::catalog::Shape;
-    variants.add(
-        "memmap2_slice",
-        Role::raw(Shape::View),
-        Memmap2Slices(map_memmap2(path)),
-    );
+    variants.add("memmap2_slice", Memmap2Slices(map_memmap2(path)));
     variants.add(
         "memmap2_copy",
-        Role::raw(Shape::CopyOut),
         Memmap2Copies::new(map_memmap2(path), buffer_len),
     );
     for access in [Access::ReadOnly, Access::ReadWrite] {
-        let ours = format!("mmapio_as_slice_{}", access.suffix());
-        let peer = format!("mmap_io_as_slice_{}", access.suffix());
-        let role = Role::mmapio(Shape::View).floor("memmap2_slice");
         let input = MmapioInput::new(path, access);
         variants.add(
-            &ours,
-            role.peer(&peer),
+            &format!("mmapio_as_slice_{}", access.suffix()),
             PerRun(move || MmapioSlices(input.map())),
         );
-        let role = Role::mmap_io(Shape::View).floor("memmap2_slice");
-        variants.add(&peer, role, MmapIoSlices(open_mmap_io(path, access)));
+        variants.add(
+            &format!("mmap_io_as_slice_{}", access.suffix()),
+            MmapIoSlices(open_mmap_io(path, access)),
+        );
     }
-    variants.add(
-        "mmapio_read_into_ro",
-        Role::mmapio(Shape::CopyOut)
-            .floor("memmap2_copy")
-            .peer("mmap_io_read_into_ro"),
-        {
-            let input = MmapioInput::new(path, Access::ReadOnly);
-            PerRun(move || MmapioCopies::new(input.map(), buffer_len))
-        },
-    );
+    variants.add("mmapio_read_into_ro", {
+        let input = MmapioInput::new(path, Access::ReadOnly);
+        PerRun(move || MmapioCopies::new(input.map(), buffer_len))
+    });
     variants.add(
         "mmap_io_read_into_ro",
-        Role::mmap_io(Shape::CopyOut).floor("memmap2_copy"),
         MmapIoCopies::new(open_mmap_io(path, Access::ReadOnly), buffer_len),
     );
-    variants.add(
-        "std_fs_read_at",
-        Role::std_fs(Shape::CopyOut).floor("memmap2_copy"),
-        StdFsReads::open(path, buffer_len),
-    );
+    variants.add("std_fs_read_at", StdFsReads::open(path, buffer_len));
 }
 
 /// Reads all `file_len` bytes through `reader`, in its block size, and

@@ -32,7 +32,7 @@ use criterion::BenchmarkGroup;
 
 use super::profile::Profile;
 use super::workload_report::{FlushCount, WorkloadReport};
-use crate::catalog::{check_batch, Library, Role};
+use crate::catalog::{check_batch, role_of, Library, Role};
 use crate::store::{unix_seconds_now, RoundsRecord};
 
 /// The environment variable that slows every mmapio variant by a fraction
@@ -190,32 +190,48 @@ struct Variant<'b> {
 /// [`TimedRegion`](crate::harness::TimedRegion), as criterion's
 /// `iter_custom` expects.
 pub struct Batch<'b> {
+    workload: &'static str,
     parameter: String,
     variants: Vec<Variant<'b>>,
 }
 
 impl<'b> Batch<'b> {
-    /// An empty batch for `parameter`.
-    pub fn new(parameter: impl Into<String>) -> Self {
+    /// An empty batch of the workload `workload` (its catalog name) at
+    /// `parameter`.
+    pub fn new(workload: &'static str, parameter: impl Into<String>) -> Self {
         Batch {
+            workload,
             parameter: parameter.into(),
             variants: Vec::new(),
         }
     }
 
-    /// Adds `function`, in the declared `role` (its library, shape, floor
-    /// and peer; checked when the batch runs), whose allocations are
-    /// counted over `counted_iterations` iterations before criterion
-    /// measures it.
+    /// The role the catalog declares for `function` in this batch's
+    /// workload. Panics when it declares none: an undeclared variant would
+    /// be measured but never judged.
+    fn declared_role(&self, function: &str) -> Role {
+        role_of(self.workload, function).unwrap_or_else(|| {
+            panic!(
+                "{}/{function} is not declared: add it to the variants of {} in bench_suite::catalog::WORKLOADS",
+                self.workload, self.workload
+            )
+        })
+    }
+
+    /// Adds `function`, in the role the catalog declares for it (its
+    /// library, shape, floor and peer; checked when the batch runs), whose
+    /// allocations are counted over `counted_iterations` iterations before
+    /// criterion measures it.
     pub fn add(
         &mut self,
         function: impl Into<String>,
-        role: Role,
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
     ) {
+        let function = function.into();
+        let role = self.declared_role(&function);
         self.variants.push(Variant {
-            function: function.into(),
+            function,
             routine: registered(&role, routine),
             role,
             in_rounds: true,
@@ -229,13 +245,14 @@ impl<'b> Batch<'b> {
     pub fn add_counting_flushes(
         &mut self,
         function: impl Into<String>,
-        role: Role,
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
         flush_count: FlushCount<'b>,
     ) {
+        let function = function.into();
+        let role = self.declared_role(&function);
         self.variants.push(Variant {
-            function: function.into(),
+            function,
             routine: registered(&role, routine),
             role,
             in_rounds: true,
@@ -319,6 +336,21 @@ fn criterion_is_benchmarking() -> bool {
 mod tests {
     use super::*;
     use std::cell::RefCell;
+
+    #[test]
+    fn variants_take_their_role_from_the_catalog() {
+        let mut batch = Batch::new("random_read", "64B");
+        batch.add("mmapio_as_slice_ro", 1, |_| Duration::ZERO);
+        let role = &batch.variants[0].role;
+        assert_eq!(role.library, Library::Mmapio);
+        assert_eq!(role.floor.as_deref(), Some("memmap2_slice"));
+    }
+
+    #[test]
+    #[should_panic(expected = "random_read/mmapio_undeclared is not declared")]
+    fn an_undeclared_variant_is_refused() {
+        Batch::new("random_read", "64B").add("mmapio_undeclared", 1, |_| Duration::ZERO);
+    }
 
     #[test]
     fn a_slowed_routine_takes_the_fraction_longer() {
