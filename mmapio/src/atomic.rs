@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 use parking_lot::RwLock;
 
 use crate::bounds::check_range;
-use crate::mapped_file::{Shared, RECHECK};
 use crate::region::Region;
+use crate::shared_state::{Shared, RECHECK};
 use crate::{MemoryMappedFile, MmapIoError, Result};
 
 /// Membership in the mapping's atomic mode; see the module docs.

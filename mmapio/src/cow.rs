@@ -6,7 +6,7 @@
 //! The written pages become private copies; the file never changes.
 
 use crate::bounds::check_range;
-use crate::mapped_file::Storage;
+use crate::shared_state::Storage;
 use crate::{MemoryMappedFile, MmapIoError, MmapMode, Result};
 
 impl MemoryMappedFile {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex, MutexGuard};
 
-use crate::mapped_file::Shared;
+use crate::shared_state::Shared;
 
 /// Set to `true` (and signalled) when the last handle drops.
 #[derive(Default)]

@@ -19,9 +19,9 @@ use std::num::NonZeroUsize;
 use crate::bounds::check_range;
 use parking_lot::RwLock;
 
-use crate::mapped_file::{ExclusiveWrite, Storage};
 use crate::region::Region;
 use crate::shared_read::{SharedRead, SharedReads, UncountedShares};
+use crate::shared_state::{ExclusiveWrite, Storage};
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 

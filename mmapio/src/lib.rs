@@ -207,6 +207,7 @@ mod registry;
 pub mod segment;
 #[cfg(feature = "iterator")]
 mod shared_read;
+mod shared_state;
 mod touch;
 pub mod utils;
 mod views;

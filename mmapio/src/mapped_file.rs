@@ -1,33 +1,26 @@
-//! [`MemoryMappedFile`]: the handle, its shared state and its core
-//! operations (views, copies, writes, resize, flush, page touching).
+//! [`MemoryMappedFile`]: the public handle of a mapped file and its core
+//! operations (open, views, copies, writes, resize, flush, page touching).
+//! The state it shares with the other handles of the file, and the locking
+//! of that state, are in `shared_state.rs`.
 
 use std::fmt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{RwLock, RwLockWriteGuard};
 
 use crate::bounds::check_range;
 use crate::builder::MmapBuilder;
-use crate::flush::{FlushAccounting, FlushStats};
+use crate::flush::FlushStats;
 use crate::flusher::Flusher;
 use crate::region::{MapKind, Region};
 use crate::registry::{Registration, Registry};
+use crate::shared_state::{Shared, Storage};
 use crate::touch::touch_bytes;
 use crate::views::{MappedSlice, MappedSliceMut};
 use crate::{os, FlushPolicy, MmapIoError, MmapMode, Result, TouchHint};
-
-/// Where the mapped bytes live and what guards them.
-pub(crate) enum Storage {
-    /// Read-only and copy-on-write mappings: never resized and never written
-    /// while shared, so views borrow them without a lock.
-    Unlocked(Region),
-    /// Read-write mappings: views take the read lock; writers and `resize`
-    /// take the write lock.
-    Locked(RwLock<Region>),
-}
 
 /// Options that shape a handle beyond its mode, fixed at open/create.
 #[derive(Clone, Copy, Debug, Default)]
@@ -36,67 +29,6 @@ pub(crate) struct MapOptions {
     pub(crate) touch_hint: TouchHint,
     pub(crate) huge_pages: bool,
     pub(crate) lock_file: bool,
-}
-
-/// How long a waiter sleeps between checks when it must not block on one
-/// lock while it could be asked to join (or serve) the holder of another.
-#[cfg(feature = "atomic")]
-pub(crate) const RECHECK: std::time::Duration = std::time::Duration::from_millis(1);
-
-/// The state of one mapped file in this process, shared by every handle of
-/// it (see `registry.rs`) and, weakly, by background flushers.
-pub(crate) struct Shared {
-    /// The mode of the mapping itself: `ReadWrite` for the writable state,
-    /// which read-only handles may share.
-    pub(crate) mode: MmapMode,
-    pub(crate) storage: Storage,
-    /// `None` for memory with no file: anonymous mappings (`AnonymousMmap`,
-    /// which never exposes the operations that need a file) and heap-backed
-    /// regions in unit tests.
-    pub(crate) file: Option<File>,
-    pub(crate) flush: FlushAccounting,
-    /// Mirror of the region length for the lock-free `len()`; updated under
-    /// the write lock by `resize`.
-    len: AtomicUsize,
-    /// The thread holding the write lock for a mutable view or walk (its
-    /// [`this_thread`] token), or 0: that thread may still flush, and is
-    /// told [`MmapIoError::WouldDeadlock`] instead of waiting for itself.
-    writer: AtomicUsize,
-    /// The advisory lock this state's file descriptor holds.
-    file_lock: Mutex<FileLock>,
-    /// Live atomic views; while non-zero, the write lock is held on their
-    /// behalf (see `atomic.rs`).
-    #[cfg(feature = "atomic")]
-    pub(crate) atomic_views: Mutex<usize>,
-    /// Its file's entry in the registry (none for states with no file).
-    registration: Option<Registration>,
-}
-
-impl Drop for Shared {
-    fn drop(&mut self) {
-        if let Some(registration) = self.registration {
-            registration.state_dropped();
-        }
-    }
-}
-
-/// An advisory lock held on a state's file descriptor.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord)]
-enum FileLock {
-    #[default]
-    None,
-    Shared,
-    Exclusive,
-}
-
-/// A token for the calling thread, unique among live threads: the address
-/// of a thread-local byte.
-#[inline]
-pub(crate) fn this_thread() -> usize {
-    thread_local! {
-        static TOKEN: u8 = const { 0 };
-    }
-    TOKEN.with(|token| token as *const u8 as usize)
 }
 
 /// One open of a file: its mode, path and options, shared by its clones.
@@ -990,242 +922,6 @@ impl MemoryMappedFile {
     #[cfg(test)]
     pub(crate) fn heap_ro(bytes: Vec<u8>) -> Self {
         Self::heap(bytes, MmapMode::ReadOnly, MapOptions::default())
-    }
-}
-
-impl Shared {
-    pub(crate) fn new(
-        region: Region,
-        file: Option<File>,
-        mode: MmapMode,
-        registration: Option<Registration>,
-    ) -> Self {
-        let len = region.len();
-        let storage = match mode {
-            MmapMode::ReadWrite => Storage::Locked(RwLock::new(region)),
-            MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
-        };
-        Shared {
-            mode,
-            storage,
-            file,
-            flush: FlushAccounting::default(),
-            len: AtomicUsize::new(len),
-            writer: AtomicUsize::new(0),
-            file_lock: Mutex::new(FileLock::None),
-            #[cfg(feature = "atomic")]
-            atomic_views: Mutex::new(0),
-            registration,
-        }
-    }
-
-    /// The full, durable flush behind `MemoryMappedFile::flush`, also used
-    /// by policies, the background flusher and the final flush on drop.
-    /// Counted only when an `msync` ran and succeeded.
-    pub(crate) fn flush(&self, path: &Path) -> Result<()> {
-        let Storage::Locked(lock) = &self.storage else {
-            return Ok(());
-        };
-        let taken = self.flush.take_pending();
-        let result = self.with_locked_region(lock, Region::flush);
-        match result {
-            Ok(synced) => {
-                if synced {
-                    self.flush.count_flush();
-                }
-                Ok(())
-            }
-            Err(source) => {
-                self.flush.restore_pending(taken);
-                Err(MmapIoError::FlushFailed {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        }
-    }
-
-    /// Whether the calling thread holds this state's write lock for a
-    /// mutable view or walk, or shares of its read lock for an iterator
-    /// (the shares of its first 32 live iterators are seen; a plain
-    /// `MappedSlice` is not tracked, to keep reads free of bookkeeping).
-    pub(crate) fn held_by_this_thread(&self, lock: &RwLock<Region>) -> bool {
-        if self.writer_is_this_thread() {
-            return true;
-        }
-        #[cfg(feature = "iterator")]
-        if crate::shared_read::this_thread_holds(lock) {
-            return true;
-        }
-        let _ = lock;
-        false
-    }
-
-    /// The read lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
-    /// calling thread holds the write lock itself. Same fast path as a
-    /// plain `read_recursive`.
-    #[inline]
-    pub(crate) fn read<'a>(
-        &self,
-        lock: &'a RwLock<Region>,
-        op: &'static str,
-    ) -> Result<RwLockReadGuard<'a, Region>> {
-        match lock.try_read_recursive() {
-            Some(guard) => Ok(guard),
-            None => self.read_slow(lock, op),
-        }
-    }
-
-    #[cold]
-    fn read_slow<'a>(
-        &self,
-        lock: &'a RwLock<Region>,
-        op: &'static str,
-    ) -> Result<RwLockReadGuard<'a, Region>> {
-        if self.writer_is_this_thread() {
-            return Err(MmapIoError::WouldDeadlock { op });
-        }
-        Ok(lock.read_recursive())
-    }
-
-    /// The write lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
-    /// lock is held by a view, iterator or walk of the calling thread.
-    pub(crate) fn write<'a>(
-        &self,
-        lock: &'a RwLock<Region>,
-        op: &'static str,
-    ) -> Result<RwLockWriteGuard<'a, Region>> {
-        if let Some(guard) = lock.try_write() {
-            return Ok(guard);
-        }
-        if self.held_by_this_thread(lock) {
-            return Err(MmapIoError::WouldDeadlock { op });
-        }
-        Ok(lock.write())
-    }
-
-    /// Whether the calling thread holds the write lock for a mutable view or
-    /// walk (see [`ExclusiveWrite`]).
-    fn writer_is_this_thread(&self) -> bool {
-        self.writer.load(Ordering::Relaxed) == this_thread()
-    }
-
-    /// Runs `f` over the read-write region while it cannot be replaced:
-    /// under the read lock; or while atomic views hold the write lock on
-    /// their behalf, under the atomic-view count's mutex, which keeps that
-    /// write lock held; or, when the calling thread holds the write lock for
-    /// a mutable view or walk, under that. `f` must not form references to
-    /// the bytes (atomic views or the caller's own mutable view may be
-    /// writing them); it is for system calls over the memory.
-    ///
-    /// Never blocks on one lock while holding the other, so it cannot
-    /// deadlock against an atomic view being created.
-    pub(crate) fn with_locked_region<R>(
-        &self,
-        lock: &RwLock<Region>,
-        f: impl FnOnce(&Region) -> R,
-    ) -> R {
-        if self.writer_is_this_thread() {
-            // SAFETY: this thread holds the write lock (for a mutable view
-            // or walk it is not running right now: it is here), so nothing
-            // can replace or mutate the `Region`; we only read it.
-            return f(unsafe { &*lock.data_ptr() });
-        }
-        self.with_read_region(lock, f)
-    }
-
-    /// `with_locked_region` for a thread that is not the writer: under the
-    /// read lock, or under the atomic-view count's mutex while atomic views
-    /// hold the write lock. Waits for the read lock without holding that
-    /// mutex, and looks again now and then, in case atomic views took the
-    /// lock meanwhile.
-    #[cfg(feature = "atomic")]
-    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
-        loop {
-            {
-                let views = self.atomic_views.lock();
-                if *views > 0 {
-                    // SAFETY: atomic views hold the write lock (see
-                    // atomic.rs) and cannot release it while we hold their
-                    // count's mutex, so no `resize` or writer can mutate the
-                    // `Region`; we only read it.
-                    return f(unsafe { &*lock.data_ptr() });
-                }
-                if let Some(guard) = lock.try_read_recursive() {
-                    drop(views);
-                    return f(&guard);
-                }
-            }
-            if let Some(guard) = lock.try_read_recursive_for(RECHECK) {
-                return f(&guard);
-            }
-        }
-    }
-
-    /// `with_locked_region` for a thread that is not the writer: under the
-    /// read lock (without atomic views, nothing else can hold it).
-    #[cfg(not(feature = "atomic"))]
-    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
-        f(&lock.read_recursive())
-    }
-
-    /// Takes (or strengthens) the advisory file lock of this state's file
-    /// descriptor: shared, or exclusive when `exclusive`.
-    fn lock_file(&self, exclusive: bool, path: &Path) -> Result<()> {
-        let wanted = if exclusive {
-            FileLock::Exclusive
-        } else {
-            FileLock::Shared
-        };
-        let mut held = self.file_lock.lock();
-        if *held >= wanted {
-            return Ok(());
-        }
-        let Some(file) = &self.file else {
-            return Ok(()); // anonymous and test heap states have no file
-        };
-        match os::try_lock_file(file, exclusive) {
-            Ok(true) => {
-                *held = wanted;
-                Ok(())
-            }
-            Ok(false) => Err(MmapIoError::FileLocked {
-                path: path.to_path_buf(),
-                exclusive,
-            }),
-            Err(e) => Err(MmapIoError::io("lock file", path, e)),
-        }
-    }
-}
-
-/// A write made by the thread holding a state's write lock through a
-/// mutable view or a `for_each_mut` walk, for as long as it lasts: marks the
-/// thread as the writer (so its `flush` runs and its other calls refuse
-/// with `WouldDeadlock` instead of waiting for itself) and, when dropped —
-/// at the end, or while a panic unwinds — records `dirtied` bytes as
-/// pending, so no policy or final flush misses them. Must be dropped before
-/// the write guard it serves.
-pub(crate) struct ExclusiveWrite<'a> {
-    shared: &'a Shared,
-    /// Bytes handed out for writing so far.
-    pub(crate) dirtied: u64,
-}
-
-impl<'a> ExclusiveWrite<'a> {
-    /// Starts the write; the caller has just taken `shared`'s write lock.
-    pub(crate) fn start(shared: &'a Shared) -> Self {
-        shared.writer.store(this_thread(), Ordering::Relaxed);
-        ExclusiveWrite { shared, dirtied: 0 }
-    }
-}
-
-impl Drop for ExclusiveWrite<'_> {
-    fn drop(&mut self) {
-        // A drop cannot report a flush error, so it only records the bytes;
-        // the next write, walk, explicit flush or the last handle flushes.
-        self.shared.flush.record_dirty(self.dirtied);
-        // Still under the write lock (the guard is dropped after this).
-        self.shared.writer.store(0, Ordering::Relaxed);
     }
 }
 

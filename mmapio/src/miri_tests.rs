@@ -206,8 +206,8 @@ fn fold_and_items_counted_on_the_heap_yield_the_same_views() {
 #[cfg(feature = "iterator")]
 fn lock_is_free(map: &MemoryMappedFile) -> bool {
     match &map.shared.storage {
-        crate::mapped_file::Storage::Locked(lock) => lock.try_write().is_some(),
-        crate::mapped_file::Storage::Unlocked(_) => unreachable!("a read-write mapping"),
+        crate::shared_state::Storage::Locked(lock) => lock.try_write().is_some(),
+        crate::shared_state::Storage::Unlocked(_) => unreachable!("a read-write mapping"),
     }
 }
 

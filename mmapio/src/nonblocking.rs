@@ -13,7 +13,7 @@
 //! the thread that holds the view.
 
 use crate::bounds::check_range;
-use crate::mapped_file::Storage;
+use crate::shared_state::Storage;
 use crate::{MappedSlice, MappedSliceMut, MemoryMappedFile, MmapIoError, Result};
 
 impl MemoryMappedFile {

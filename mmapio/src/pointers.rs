@@ -2,8 +2,8 @@
 //! pointers, and a plain `&[u8]` borrow of memory nothing can write.
 
 use crate::bounds::check_range;
-use crate::mapped_file::Storage;
 use crate::region::Region;
+use crate::shared_state::Storage;
 use crate::{MemoryMappedFile, MmapIoError, Result};
 
 impl MemoryMappedFile {

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io::{self, BufRead, IoSliceMut, Read, Seek, SeekFrom};
 
-use crate::mapped_file::Storage;
+use crate::shared_state::Storage;
 use crate::views::MappedSlice;
 use crate::MemoryMappedFile;
 

@@ -30,7 +30,7 @@ use std::sync::{Arc, Weak};
 
 use parking_lot::Mutex;
 
-use crate::mapped_file::Shared;
+use crate::shared_state::Shared;
 use crate::{MmapIoError, MmapMode, Result};
 
 /// A file's identity, independent of the path it was opened by.

@@ -11,10 +11,10 @@ use std::ops::{Deref, DerefMut, Range};
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
-use crate::mapped_file::{ExclusiveWrite, Shared};
 use crate::region::Region;
 #[cfg(feature = "iterator")]
 use crate::shared_read::SharedRead;
+use crate::shared_state::{ExclusiveWrite, Shared};
 
 /// What keeps a [`MappedSlice`]'s bytes valid.
 pub(crate) enum Keep<'a> {
