@@ -13,8 +13,8 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 
 use crate::bounds::check_range;
 use crate::builder::MmapBuilder;
+use crate::flush::background::BackgroundFlusher;
 use crate::flush::FlushStats;
-use crate::flusher::Flusher;
 use crate::region::{MapKind, Region};
 use crate::registry::{Registration, Registry};
 use crate::shared_state::{Shared, Storage};
@@ -44,7 +44,7 @@ struct Handle {
     path: PathBuf,
     options: MapOptions,
     huge_pages_advised: AtomicBool,
-    flusher: Option<Flusher>,
+    flusher: Option<BackgroundFlusher>,
 }
 
 impl Handle {
@@ -243,7 +243,7 @@ impl MemoryMappedFile {
         }
         let flusher = match (mode, options.flush_policy) {
             (MmapMode::ReadWrite, FlushPolicy::EveryMillis(ms)) => {
-                Some(Flusher::spawn(Arc::downgrade(&shared), ms))
+                Some(BackgroundFlusher::spawn(Arc::downgrade(&shared), ms))
             }
             _ => None,
         };

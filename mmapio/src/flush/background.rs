@@ -1,4 +1,7 @@
-//! The background thread behind [`FlushPolicy::EveryMillis`](crate::FlushPolicy::EveryMillis).
+//! The background thread behind [`FlushPolicy::EveryMillis`](crate::FlushPolicy::EveryMillis):
+//! one per read-write handle opened with that policy, flushing the file's
+//! shared state whenever it is dirty. The policies themselves, and the
+//! accounting they read, are in the parent module.
 
 use std::sync::{Arc, Weak};
 use std::thread::JoinHandle;
@@ -18,13 +21,13 @@ struct StopSignal {
 /// One background flusher per mapping. It holds only a `Weak` reference to
 /// the mapping, so it never keeps it alive, and it is stopped and joined by
 /// the last handle's drop.
-pub(crate) struct Flusher {
+pub(crate) struct BackgroundFlusher {
     signal: Arc<StopSignal>,
     thread: Option<JoinHandle<()>>,
 }
 
-impl Flusher {
-    pub(crate) fn spawn(shared: Weak<Shared>, interval_ms: u64) -> Flusher {
+impl BackgroundFlusher {
+    pub(crate) fn spawn(shared: Weak<Shared>, interval_ms: u64) -> BackgroundFlusher {
         let signal = Arc::new(StopSignal::default());
         let thread_signal = Arc::clone(&signal);
         let interval = Duration::from_millis(interval_ms);
@@ -34,7 +37,7 @@ impl Flusher {
             .ok();
         // If the OS refuses a thread, the mapping still works; it flushes on
         // explicit `flush()` and on drop, as under `FlushPolicy::Manual`.
-        Flusher { signal, thread }
+        BackgroundFlusher { signal, thread }
     }
 
     /// Wakes the thread, tells it to stop and waits for it to exit.

@@ -6,6 +6,9 @@ use parking_lot::Mutex;
 
 use crate::{MmapIoError, Result};
 
+// The thread that runs `FlushPolicy::EveryMillis`.
+pub(crate) mod background;
+
 /// When a read-write mapping writes its dirty pages back to the file.
 ///
 /// Every automatic flush, like an explicit [`flush`](crate::MemoryMappedFile::flush),
