@@ -204,8 +204,6 @@ mod reader;
 mod region;
 mod registry;
 pub mod segment;
-#[cfg(feature = "iterator")]
-mod shared_read;
 mod shared_state;
 mod touch;
 pub mod utils;

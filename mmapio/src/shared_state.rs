@@ -149,7 +149,7 @@ impl Shared {
             return true;
         }
         #[cfg(feature = "iterator")]
-        if crate::shared_read::this_thread_holds(lock) {
+        if crate::iter::shared_read::this_thread_holds(lock) {
             return true;
         }
         let _ = lock;

@@ -11,9 +11,9 @@ use std::ops::{Deref, DerefMut, Range};
 
 use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
 
-use crate::region::Region;
 #[cfg(feature = "iterator")]
-use crate::shared_read::SharedRead;
+use crate::iter::shared_read::SharedRead;
+use crate::region::Region;
 use crate::shared_state::{ExclusiveWrite, Shared};
 
 /// What keeps a [`MappedSlice`]'s bytes valid.

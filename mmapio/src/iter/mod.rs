@@ -19,11 +19,16 @@ use std::num::NonZeroUsize;
 use crate::bounds::check_range;
 use parking_lot::RwLock;
 
+use self::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::region::Region;
-use crate::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::shared_state::{ExclusiveWrite, Storage};
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
+
+// The read lock that an iterator and its items share; also read by
+// `views.rs` (an item's share) and `shared_state.rs` (whether this thread
+// holds one).
+pub(crate) mod shared_read;
 
 /// Zero-copy iterator over fixed-size chunks of a mapping; the last chunk
 /// may be shorter. Created by [`MemoryMappedFile::chunks`] and
