@@ -27,7 +27,7 @@ use libfuzzer_sys::fuzz_target;
 use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError};
 use mmapio_fuzz::{
     assert_file_eq, assert_invalid_mode, assert_mapping_eq, check_chunk, chunk_count, map_bytes,
-    page, pattern, scratch_file, FileLen, Mode, StatsModel, MAX_FILE,
+    page, pattern, scratch_file, FileLen, FlushModel, Mode, MAX_FILE,
 };
 
 #[derive(Arbitrary, Debug, Clone, Copy)]
@@ -233,7 +233,7 @@ fn walk_mut(
     map: &MemoryMappedFile,
     mode: Mode,
     model: &mut [u8],
-    stats: &mut StatsModel,
+    stats: &mut FlushModel,
     size: usize,
     fail_at: Option<u16>,
     xor: u8,
@@ -298,7 +298,7 @@ fuzz_target!(|input: Input| {
     let mut model = original.clone();
     let path = scratch_file("iter_bounds.bin");
     let map = map_bytes(&path, &original, input.mode, FlushPolicy::Manual);
-    let mut stats = StatsModel::new(FlushPolicy::Manual);
+    let mut stats = FlushModel::new(FlushPolicy::Manual);
 
     for walk in input.walks.into_iter().take(6) {
         match walk {
@@ -321,9 +321,9 @@ fuzz_target!(|input: Input| {
         }
         assert_mapping_eq(&map, &model);
         if input.mode == Mode::ReadWrite {
-            stats.check(map.flush_stats());
+            stats.assert_matches(&map);
         } else {
-            StatsModel::new(FlushPolicy::Manual).check(map.flush_stats());
+            FlushModel::new(FlushPolicy::Manual).assert_matches(&map);
         }
     }
 

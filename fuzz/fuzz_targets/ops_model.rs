@@ -26,7 +26,7 @@ use libfuzzer_sys::fuzz_target;
 use mmapio::{MemoryMappedFile, MmapIoError, Segment, SegmentMut};
 use mmapio_fuzz::{
     assert_file_eq, assert_mapping_eq, assert_out_of_bounds, check_chunk, chunk_count, model_range,
-    page, pattern, scratch_file, BufLen, FileLen, Policy, Pos, Span, StatsModel,
+    page, pattern, scratch_file, BufLen, FileLen, FlushModel, Policy, Pos, Span,
 };
 
 /// Longest the mapping grows to.
@@ -300,7 +300,7 @@ struct State {
     handles: Vec<MemoryMappedFile>,
     segs: Vec<Seg>,
     model: Vec<u8>,
-    stats: StatsModel,
+    stats: FlushModel,
 }
 
 impl State {
@@ -332,10 +332,9 @@ impl State {
             },
             _ => {
                 result.unwrap_or_else(|e| panic!("resize({new_len}) failed: {e:?}"));
-                if new_len as usize != self.model.len() {
-                    self.model.resize(new_len as usize, 0);
-                    self.stats.file_sync();
-                }
+                let old_len = self.total();
+                self.model.resize(new_len as usize, 0);
+                self.stats.resize(old_len, new_len);
             }
         }
     }
@@ -442,7 +441,7 @@ impl State {
             Op::Resize { h, to } => self.resize(h, to),
             Op::Flush { h } => {
                 self.handle(h).flush().expect("flush");
-                self.stats.flush_of(total);
+                self.stats.flush(total);
             }
             Op::FlushRange { h, offset, len } => {
                 let offset = offset.resolve(total);
@@ -453,7 +452,7 @@ impl State {
                         result.unwrap_or_else(|e| {
                             panic!("flush_range({offset}, {len}) failed: {e:?}")
                         });
-                        self.stats.range_flush(len);
+                        self.stats.flush_range(len);
                     }
                     None => assert_out_of_bounds(result, offset, len, total),
                 }
@@ -737,7 +736,7 @@ impl State {
                 let (offset, len) = (seg.offset(), seg.len());
                 let expected = model_range(offset, len, total).ok_or((offset, len, total));
                 if expect_range(seg.flush(), &expected, "segment flush").is_some() {
-                    self.stats.range_flush(len);
+                    self.stats.flush_range(len);
                 }
             }
             Op::Reader { h, ops } => self.reader(h, &ops),
@@ -879,7 +878,7 @@ impl State {
             assert_eq!(h.len(), self.total(), "every handle sees one length");
         }
         assert_mapping_eq(&self.handles[0], &self.model);
-        self.stats.check(self.handles[0].flush_stats());
+        self.stats.assert_matches(&self.handles[0]);
     }
 }
 
@@ -903,7 +902,7 @@ fuzz_target!(|input: Input| {
         handles: vec![map],
         segs: Vec::new(),
         model,
-        stats: StatsModel::new(policy),
+        stats: FlushModel::new(policy),
     };
     state.check();
     for op in input.ops.into_iter().take(300) {

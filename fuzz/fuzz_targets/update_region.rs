@@ -22,7 +22,7 @@ use libfuzzer_sys::fuzz_target;
 use mmapio::FlushPolicy;
 use mmapio_fuzz::{
     assert_file_eq, assert_invalid_mode, assert_mapping_eq, assert_out_of_bounds, map_bytes,
-    model_range, pattern, scratch_file, BufLen, FileLen, Mode, Policy, Pos, StatsModel,
+    model_range, pattern, scratch_file, BufLen, FileLen, FlushModel, Mode, Policy, Pos,
 };
 
 #[derive(Arbitrary, Debug)]
@@ -50,7 +50,7 @@ fuzz_target!(|input: Input| {
     };
     let path = scratch_file("update_region.bin");
     let map = map_bytes(&path, &original, input.mode, policy);
-    let mut stats = StatsModel::new(policy);
+    let mut stats = FlushModel::new(policy);
     let total = len as u64;
 
     for step in input.steps.iter().take(64) {
@@ -73,13 +73,12 @@ fuzz_target!(|input: Input| {
             Step::Flush => {
                 map.flush().expect("flush");
                 if input.mode == Mode::ReadWrite {
-                    stats.flush_of(total);
+                    stats.flush(total);
                 }
             }
         }
         assert_mapping_eq(&map, &model);
-        stats.check(map.flush_stats());
-        assert_eq!(map.pending_bytes(), stats.pending_bytes);
+        stats.assert_matches(&map);
     }
 
     drop(map);

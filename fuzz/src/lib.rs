@@ -11,16 +11,26 @@
 //!   end, page boundaries and values near `u64::MAX`, besides any value.
 //! * Small models: the bounds rule ([`model_range`]), the error shapes
 //!   ([`assert_out_of_bounds`], [`assert_invalid_mode`]) and the flush
-//!   accounting of every [`FlushPolicy`] ([`StatsModel`]).
+//!   accounting of every deterministic [`FlushPolicy`] ([`FlushModel`]).
+//!   The bounds rule and the flush model are mmapio's own test models
+//!   (`mmapio/tests/model/`), included here by path, so that the property
+//!   tests and the fuzz targets check against one model.
 
 use std::fmt::Debug;
 use std::fs;
-use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use arbitrary::Arbitrary;
-use mmapio::{FlushPolicy, FlushStats, MemoryMappedFile, MmapIoError, MmapMode};
+use mmapio::{FlushPolicy, MemoryMappedFile, MmapIoError, MmapMode};
+
+#[path = "../../mmapio/tests/model/bounds.rs"]
+mod bounds;
+#[path = "../../mmapio/tests/model/flush.rs"]
+mod flush_model;
+
+pub use bounds::model_range;
+pub use flush_model::FlushModel;
 
 /// Largest file a target creates ("a few hundred KiB").
 pub const MAX_FILE: usize = 320 * 1024;
@@ -316,16 +326,6 @@ impl BufLen {
     }
 }
 
-/// The bounds rule, written with checked arithmetic: `Some(range)` exactly
-/// when `offset + len` does not overflow and is at most `total`.
-pub fn model_range(offset: u64, len: u64, total: u64) -> Option<Range<usize>> {
-    let end = offset.checked_add(len)?;
-    if end > total {
-        return None;
-    }
-    Some(offset as usize..end as usize)
-}
-
 /// Asserts `Err(OutOfBounds { offset, len, total })` with exactly these
 /// fields.
 #[track_caller]
@@ -388,129 +388,6 @@ pub fn assert_file_eq(path: &Path, model: &[u8]) {
             .position(|(a, b)| a != b)
             .unwrap_or(0);
         panic!("file on disk differs from the model at byte {at}");
-    }
-}
-
-/// The flush accounting of a read-write mapping, as `FlushPolicy` and
-/// `FlushStats` document it.
-#[derive(Debug, Clone)]
-pub struct StatsModel {
-    policy: FlushPolicy,
-    /// Full flushes that succeeded.
-    pub flushes: u64,
-    /// `flush_range` calls that succeeded.
-    pub range_flushes: u64,
-    /// `fsync`s after `resize` changed the length.
-    pub file_syncs: u64,
-    /// Bytes written since the last full flush.
-    pub pending_bytes: u64,
-    /// `update_region` calls since the last full flush.
-    pub pending_writes: u64,
-}
-
-impl StatsModel {
-    /// A fresh mapping's counters under `policy`.
-    pub fn new(policy: FlushPolicy) -> Self {
-        StatsModel {
-            policy,
-            flushes: 0,
-            range_flushes: 0,
-            file_syncs: 0,
-            pending_bytes: 0,
-            pending_writes: 0,
-        }
-    }
-
-    fn due(&self) -> bool {
-        match self.policy {
-            FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n as u64,
-            FlushPolicy::EveryWrites(n) => self.pending_writes >= n as u64,
-            _ => false,
-        }
-    }
-
-    /// A successful `update_region` of `n` bytes (an empty one does nothing).
-    pub fn update_region(&mut self, n: u64) {
-        if n == 0 {
-            return;
-        }
-        self.pending_bytes = self.pending_bytes.saturating_add(n);
-        self.pending_writes = self.pending_writes.saturating_add(1);
-        if self.due() {
-            self.flush();
-        }
-    }
-
-    /// A dropped `MappedSliceMut` of `n` bytes: counted, never flushed.
-    pub fn slice_mut_dropped(&mut self, n: u64) {
-        self.pending_bytes = self.pending_bytes.saturating_add(n);
-    }
-
-    /// A `chunks_mut` walk that handed out `n` bytes; the policy applies
-    /// only when the closure did not fail. A walk that did not fail handed
-    /// out the whole mapping, so `n` is also the length its flush covers
-    /// (an empty mapping has nothing to `msync`).
-    pub fn walk(&mut self, n: u64, closure_ok: bool) {
-        self.pending_bytes = self.pending_bytes.saturating_add(n);
-        if closure_ok && self.due() {
-            self.flush_of(n);
-        }
-    }
-
-    /// A full flush of a non-empty mapping that succeeded.
-    pub fn flush(&mut self) {
-        self.flushes += 1;
-        self.pending_bytes = 0;
-        self.pending_writes = 0;
-    }
-
-    /// A full flush that succeeded, of a mapping of `mapped_len` bytes: an
-    /// empty mapping has nothing to `msync`, so only the pending counts go.
-    pub fn flush_of(&mut self, mapped_len: u64) {
-        if mapped_len > 0 {
-            self.flush();
-        } else {
-            self.pending_bytes = 0;
-            self.pending_writes = 0;
-        }
-    }
-
-    /// A `flush_range` of `len` bytes that succeeded: counted only when an
-    /// `msync` ran, which an empty range does not need.
-    pub fn range_flush(&mut self, len: u64) {
-        if len > 0 {
-            self.range_flushes += 1;
-        }
-    }
-
-    /// A `resize` that changed the length.
-    pub fn file_sync(&mut self) {
-        self.file_syncs += 1;
-    }
-
-    /// Compares with the mapping's `flush_stats()`.
-    #[track_caller]
-    pub fn check(&self, stats: FlushStats) {
-        let got = (
-            stats.flushes,
-            stats.range_flushes,
-            stats.file_syncs,
-            stats.pending_bytes,
-            stats.pending_writes,
-        );
-        let want = (
-            self.flushes,
-            self.range_flushes,
-            self.file_syncs,
-            self.pending_bytes,
-            self.pending_writes,
-        );
-        assert_eq!(
-            got, want,
-            "flush_stats (flushes, range_flushes, file_syncs, pending_bytes, pending_writes) under {:?}",
-            self.policy
-        );
     }
 }
 

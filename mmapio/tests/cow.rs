@@ -383,10 +383,7 @@ fn private_writes_follow_a_model() {
         let mut map = MemoryMappedFile::open_cow(&path).unwrap();
         let mut model = original.clone();
         let (mut clones, mut segments) = (Vec::new(), Vec::new());
-        let range = |offset: u64, len: u64| {
-            let end = offset.checked_add(len)?;
-            (end <= TOTAL).then_some(offset as usize..end as usize)
-        };
+        let range = |offset: u64, len: u64| common::model_range(offset, len, TOTAL);
         for op in ops {
             // Every clone or segment is another handle: private writes need
             // the only one.

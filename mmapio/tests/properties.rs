@@ -1,10 +1,11 @@
 //! Property tests for the public contracts of `mmapio`, each checked against
-//! a plain model written here rather than against the implementation:
+//! a plain model written in the tests rather than against the implementation
+//! (here, or in `model/` when the fuzz targets check against it too):
 //!
 //! * **Bounds**: every ranged method (`as_slice`, `as_slice_mut`,
 //!   `read_into`, `update_region`, `flush_range`, `touch_pages_range`,
 //!   `validate_range`) succeeds exactly when `offset.checked_add(len) <=
-//!   total` and otherwise returns `OutOfBounds` carrying exactly
+//!   total` (`model/bounds.rs`) and otherwise returns `OutOfBounds` carrying exactly
 //!   `(offset, len, total)`, for any `u64` (near the end of the file and near
 //!   `u64::MAX` included).
 //! * **Data**: sequences of writes (`update_region`, `as_slice_mut`) and
@@ -15,9 +16,9 @@
 //!   offsets; `chunks_mut` walks report exact offsets and stop at the
 //!   closure's first error.
 //! * **Flush accounting**: `flush_stats()` follows a model of every
-//!   `FlushPolicy` rule (what counts as pending, when a policy fires, what a
-//!   full or ranged flush resets). Flushing is judged by the counters only,
-//!   never by re-reading the file.
+//!   `FlushPolicy` rule (`model/flush.rs`: what counts as pending, when a
+//!   policy fires, what a full or ranged flush resets). Flushing is judged
+//!   by the counters only, never by re-reading the file.
 //! * **Modes**: read-only (and copy-on-write, feature `cow`) mappings refuse
 //!   every write with `InvalidMode`, whatever the arguments.
 //!
@@ -25,6 +26,8 @@
 //! multiples) so the whole binary runs in seconds even in debug builds.
 
 mod common;
+#[path = "model/flush.rs"]
+mod flush_model;
 
 use std::cell::Cell;
 #[cfg(feature = "iterator")]
@@ -41,6 +44,7 @@ use proptest::test_runner::{TestCaseError, TestCaseResult, TestRunner};
 use tempfile::TempDir;
 
 use common::in_bounds;
+use flush_model::FlushModel;
 
 // ---------------------------------------------------------------------------
 // Harness
@@ -1310,96 +1314,12 @@ fn chunks_mut_first_error_stops_the_walk() {
 // 4. Flush accounting
 // ---------------------------------------------------------------------------
 
-/// The documented flush bookkeeping, kept independently of the crate.
-#[derive(Debug)]
-struct FlushModel {
-    policy: FlushPolicy,
-    flushes: u64,
-    range_flushes: u64,
-    file_syncs: u64,
-    pending_bytes: u64,
-    pending_writes: u64,
-}
-
-impl FlushModel {
-    fn new(policy: FlushPolicy) -> Self {
-        FlushModel {
-            policy,
-            flushes: 0,
-            range_flushes: 0,
-            file_syncs: 0,
-            pending_bytes: 0,
-            pending_writes: 0,
-        }
-    }
-
-    fn due(&self) -> bool {
-        match self.policy {
-            FlushPolicy::Always => true,
-            FlushPolicy::EveryBytes(n) => self.pending_bytes >= n as u64,
-            FlushPolicy::EveryWrites(n) => self.pending_writes >= n as u64,
-            _ => false,
-        }
-    }
-
-    fn full_flush(&mut self) {
-        self.flushes += 1;
-        self.pending_bytes = 0;
-        self.pending_writes = 0;
-    }
-
-    /// A successful `update_region` of `n` bytes.
-    fn write(&mut self, n: u64) {
-        if n == 0 {
-            return;
-        }
-        self.pending_bytes += n;
-        self.pending_writes += 1;
-        if self.due() {
-            self.full_flush();
-        }
-    }
-
-    /// A dropped `as_slice_mut` view of `n` bytes: counted, never flushed.
-    fn dirty(&mut self, n: u64) {
-        self.pending_bytes += n;
-    }
-
-    /// A `chunks_mut` walk that handed out `n` bytes.
-    #[cfg(feature = "iterator")]
-    fn walk(&mut self, n: u64, failed: bool) {
-        self.pending_bytes += n;
-        if !failed && self.due() {
-            self.full_flush();
-        }
-    }
-
-    fn assert_matches(&self, map: &MemoryMappedFile, after: &str) -> TestCaseResult {
-        let s = map.flush_stats();
-        let got = (
-            s.flushes,
-            s.range_flushes,
-            s.file_syncs,
-            s.pending_bytes,
-            s.pending_writes,
-        );
-        let want = (
-            self.flushes,
-            self.range_flushes,
-            self.file_syncs,
-            self.pending_bytes,
-            self.pending_writes,
-        );
-        prop_assert_eq!(
-            got,
-            want,
-            "(flushes, range_flushes, file_syncs, pending_bytes, pending_writes) after {} under {:?}",
-            after,
-            self.policy
-        );
-        prop_assert_eq!(map.pending_bytes(), self.pending_bytes);
-        Ok(())
-    }
+/// Checks `model` (the flush model shared with the fuzz targets) against
+/// `map` after the step described by `after`.
+fn check_flush_model(model: &FlushModel, map: &MemoryMappedFile, after: &str) -> TestCaseResult {
+    model
+        .compare(map)
+        .map_err(|difference| TestCaseError::fail(format!("after {after}: {difference}")))
 }
 
 #[derive(Clone, Debug)]
@@ -1480,7 +1400,7 @@ fn flush_stats_follow_policy_model() {
                 .create()?;
             prop_assert_eq!(map.flush_policy(), policy);
             let mut model = FlushModel::new(policy);
-            model.assert_matches(&map, "create")?;
+            check_flush_model(&model, &map, "create")?;
             for (i, op) in ops.iter().enumerate() {
                 let total = map.len();
                 match op {
@@ -1490,21 +1410,19 @@ fn flush_stats_follow_policy_model() {
                         let res = map.update_region(offset, &data);
                         if check_bounds("update_region", res, offset, *len as u64, total)?.is_some()
                         {
-                            model.write(*len as u64);
+                            model.update_region(*len as u64);
                         }
                     }
                     FlushOp::Flush => {
                         map.flush()?;
-                        model.full_flush();
+                        model.flush(total);
                     }
                     FlushOp::FlushRange(o, l) => {
                         let offset = o.resolve(total, 0);
                         let len = l.resolve(total, offset);
                         let res = map.flush_range(offset, len);
-                        let flushed = check_bounds("flush_range", res, offset, len, total)?;
-                        // Only an msync that ran is counted: not an empty range.
-                        if flushed.is_some() && len > 0 {
-                            model.range_flushes += 1;
+                        if check_bounds("flush_range", res, offset, len, total)?.is_some() {
+                            model.flush_range(len);
                         }
                     }
                     FlushOp::Dirty(l, len) => {
@@ -1515,15 +1433,13 @@ fn flush_stats_follow_policy_model() {
                         {
                             view.fill(0xEE);
                             drop(view);
-                            model.dirty(*len as u64);
+                            model.slice_mut_dropped(*len as u64);
                         }
                     }
                     FlushOp::Resize(new_len) => match map.resize(*new_len as u64) {
                         Ok(()) => {
                             prop_assert!(*new_len > 0);
-                            if *new_len as u64 != total {
-                                model.file_syncs += 1;
-                            }
+                            model.resize(total, *new_len as u64);
                         }
                         Err(MmapIoError::InvalidSize { .. }) => prop_assert_eq!(*new_len, 0),
                         Err(e) => return Err(e.into()),
@@ -1545,16 +1461,16 @@ fn flush_stats_follow_policy_model() {
                             Some(k) if *k < items => {
                                 prop_assert!(res.is_err(), "walk ignored the closure's error");
                                 let handed_out = chunk.saturating_mul(k + 1).min(total as usize);
-                                model.walk(handed_out as u64, true);
+                                model.walk(handed_out as u64, false);
                             }
                             _ => {
                                 res?;
-                                model.walk(total, false);
+                                model.walk(total, true);
                             }
                         }
                     }
                 }
-                model.assert_matches(&map, &format!("op #{i} {op:?}"))?;
+                check_flush_model(&model, &map, &format!("op #{i} {op:?}"))?;
             }
             Ok(())
         },

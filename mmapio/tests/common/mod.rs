@@ -44,10 +44,13 @@ pub fn base_addr(map: &MemoryMappedFile) -> usize {
 
 // ---------------------------------------------------------- bounds and errors
 
-/// The checked-arithmetic bounds model: `offset + len` fits in `total` bytes.
-pub fn in_bounds(offset: u64, len: u64, total: u64) -> bool {
-    offset.checked_add(len).is_some_and(|end| end <= total)
-}
+// The checked-arithmetic bounds model, shared with the fuzz targets:
+// `in_bounds` (`offset + len` fits in `total` bytes) and `model_range`.
+// (Re-exports a binary does not use are not reported either.)
+#[path = "../model/bounds.rs"]
+mod bounds;
+#[allow(unused_imports)]
+pub use bounds::{in_bounds, model_range};
 
 /// Asserts that `result` is `OutOfBounds` with exactly these fields.
 #[track_caller]

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 
 use mmapio::{MappedSlice, MemoryMappedFile, MmapIoError, MmapMode};
 
+#[path = "bounds.rs"]
+mod bounds;
+
 /// One operation; handle and view numbers are taken modulo what exists.
 #[derive(Clone, Debug)]
 pub enum Op {
@@ -174,8 +177,7 @@ impl<'h> Model<'h> {
     }
 
     fn range(&self, offset: u64, len: u64) -> Option<std::ops::Range<usize>> {
-        let end = offset.checked_add(len)?;
-        (end <= self.len()).then_some(offset as usize..end as usize)
+        bounds::model_range(offset, len, self.len())
     }
 
     /// Whether a writer must wait for the live views: they hold the shared
