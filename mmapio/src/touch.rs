@@ -5,7 +5,8 @@
 /// * `Never` (default): pages fault in on first access, as the OS does.
 /// * `Eager`: every page is touched at open/create (and again after a
 ///   `resize`), so the first pass over the data runs at memory speed. Opening
-///   costs one page fault per page, which for a large file is seconds.
+///   costs one page fault per page, so it takes longer the larger the file
+///   (figures: `touch_pages_large` in `docs/PERFORMANCE.md`).
 /// * `Lazy`: the kernel is asked to read ahead in the background
 ///   (`madvise(MADV_WILLNEED)`) but opening does not wait for it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

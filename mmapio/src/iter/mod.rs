@@ -376,11 +376,11 @@ impl Walk {
 /// [`Iterator::fold`] for items that share a read lock: each item takes
 /// one of `shares`, which hold one per item of `walk`; those not handed out
 /// when `f` unwinds are given back. Four items per round: the loop may call
-/// out of line to unlock, so the compiler does not unroll it, and four
-/// items per round keep it level with the raw loop where one per round
-/// fell behind (`iterator_throughput` in `docs/PERFORMANCE.md`). Out of line:
-/// inlined beside the lock-free loop, the values it keeps across its
-/// (rare) unlock call pushed that loop's values out of registers.
+/// out of line to unlock, so the compiler does not unroll it, and a round
+/// of four keeps several items' loads in flight, as an unrolled loop does
+/// (figures: `iterator_throughput` in `docs/PERFORMANCE.md`). Out of line,
+/// so that the values it keeps across its (rare) unlock call do not take
+/// registers from the lock-free loop of `Chunks::fold`.
 #[inline(never)]
 fn fold_shared<'a, B>(
     walk: Walk,
@@ -663,14 +663,14 @@ impl MemoryMappedFile {
     /// ...) runs a counted loop over whole chunks on every mapping.
     ///
     /// On a read-write mapping, each item gives its share of the lock back
-    /// when it is dropped, and may unlock then. LLVM never unrolls a loop
-    /// that may make a call, and over a file far larger than the caches an
-    /// unrolled loop is faster. So there, write the `for` loop over
+    /// when it is dropped, and may unlock then, and LLVM never unrolls a
+    /// loop that may make a call. So there, write the `for` loop over
     /// `&map.chunks(n)` ([`BorrowedChunks`]: items that borrow the iterator
     /// and hold nothing, unrolled on every mapping), or use `fold`/`for_each`,
-    /// which take four items per round. The `iterator_throughput` tables of
-    /// `docs/PERFORMANCE.md` measure each of these loops against the raw
-    /// loop of the same shape, including a raw loop whose items may call
+    /// which take four items per round. For figures, see the
+    /// `iterator_throughput` and instruction-count tables of
+    /// `docs/PERFORMANCE.md`, which measure each of these loops against the
+    /// raw loop of the same shape, including a raw loop whose items may call
     /// when dropped.
     ///
     /// ```

@@ -17,12 +17,14 @@
 //!
 //! **Nothing an item or an iterator step calls may unwind.** A call that
 //! might unwind needs a landing pad that drops the iterator, so the
-//! iterator must then live in memory: a `for` loop over `chunks()` reloaded
-//! its position, length, base and kind from the stack for every item (about
-//! 20 instructions per item instead of 12). The out-of-line unlock here is
-//! therefore an `extern "C"` function, which cannot unwind; its body
-//! catches any panic and aborts, so none can reach the `extern "C"`
-//! boundary (undefined behaviour before Rust 1.81, an abort since).
+//! iterator must then live in memory, and a `for` loop over `chunks()`
+//! reloads its position, length, base and kind from the stack for every
+//! item instead of keeping them in registers (per-item figures:
+//! `instruction_counts/per_item` in `docs/PERFORMANCE.md`). The
+//! out-of-line unlock here is therefore an `extern "C"` function, which
+//! cannot unwind; its body catches any panic and aborts, so none can reach
+//! the `extern "C"` boundary (undefined behaviour before Rust 1.81, an
+//! abort since).
 
 use std::cell::Cell;
 use std::marker::PhantomData;
