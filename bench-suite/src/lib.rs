@@ -82,6 +82,23 @@
 //!
 //! Input files are generated once, deterministically (xorshift64), into
 //! `target/bench-data/` and reused.
+//!
+//! # Layout
+//!
+//! Data flows one way: the benches measure (with [`harness`]), [`store`]
+//! keeps what one run measured, and the judging half reads only stored
+//! runs.
+//!
+//! | module | holds |
+//! |---|---|
+//! | [`catalog`] | what is measured: workloads, their sizes, variants and roles, targets |
+//! | [`harness`] | what the bench files use: profile, inputs, kernels, peer adapters, counting allocator, side-by-side rounds |
+//! | [`stats`] | medians with their interval, paired ratios, percentiles (a leaf) |
+//! | [`store`] | a run's folder and every file in it; lookups over a stored run |
+//! | [`targets`] | the catalog's targets and the `mmap-io` comparisons, evaluated over a run |
+//! | [`ratios`] | prints them (the `bench-ratios` binary) |
+//! | [`gate`] | collects a run into a results file, compares it with a baseline, merges baselines, renders `docs/PERFORMANCE.md` |
+//! | [`iai_runner`] | whether the instruction counts can run here, and where they go |
 
 pub mod catalog;
 pub mod gate;
