@@ -696,8 +696,7 @@ pub const TARGETS: &[Target] = &[
     // The raw `for` loop with the same items: `slice::chunks` also yields a
     // shorter last chunk, so the length of each item is computed in `next`
     // and LLVM neither counts the loop's trips nor unrolls it with constant
-    // offsets, as it does for `chunks_exact` (x86-64: 9 instructions per
-    // item against 2.6).
+    // offsets, as it does for `chunks_exact`.
     Target {
         target: "for loop over chunks(4096) RO vs raw for over slice::chunks",
         specified: false,

@@ -30,8 +30,8 @@ impl Access {
 /// Asks the kernel to map `bytes`, the whole of a new mapping, with base
 /// pages only. Whether a file mapping gets 2 MiB entries depends on where
 /// the kernel placed it and on the page cache's folio sizes: a draw made
-/// anew for every mapping, which moved a variant's time over its floor's
-/// by 10-20% between runs of the same code. With base pages everywhere,
+/// anew for every mapping, which would move a variant's time over its
+/// floor's between runs of the same code. With base pages everywhere,
 /// variants differ only in the library. Every mapping constructor below
 /// calls it before the mapping is first touched.
 fn base_pages_only(bytes: &[u8]) {

@@ -4,8 +4,8 @@
 //! sides of a ratio are timed up to minutes apart. On a shared machine what
 //! sets their speed moves in between: other tenants, and the page cache's
 //! folio sizes, which decide how much of a mapping the kernel maps with
-//! 2 MiB entries (on one 1 GiB input, 0 to 60% between runs). Ratios of two
-//! criterion medians moved by 20 to 300% between runs of unchanged code.
+//! 2 MiB entries. A ratio of two criterion medians is therefore no
+//! measure of the library.
 //!
 //! So after criterion has measured the variants of a [`Batch`] (one group,
 //! one parameter), they are timed again in rounds. Each round runs every
@@ -15,7 +15,8 @@
 //! were timed moments apart. Its range is the 95% confidence interval of
 //! that median from order statistics ([`median_with_interval`]).
 //!
-//! Rounds are saved to `target/bench-suite/rounds/<group>.json` and read by
+//! Rounds are saved in the run's folder (`rounds/<group>.json`, see
+//! [`crate::store`]) and read by
 //! the target and peer tables ([`crate::ratios`]) and by the gate's ratio
 //! metrics. Every time the suite reports still comes from criterion.
 //!
