@@ -43,6 +43,12 @@ pub fn size_label(bytes: usize) -> String {
 /// (the default when unset).
 pub const PROFILE_ENV: &str = "MMAPIO_BENCH_PROFILE";
 
+/// Set (to anything) to have criterion draw its plots and write its HTML
+/// report, `target/criterion/report/index.html`. Off by default: drawing
+/// between benchmarks slows the raw floors in the side-by-side rounds that
+/// follow them, which skews every ratio the gate judges.
+pub const PLOTS_ENV: &str = "MMAPIO_BENCH_PLOTS";
+
 /// How much work a run does.
 ///
 /// * `Quick`: every workload and variant at reduced sizes and short
@@ -80,11 +86,15 @@ impl Profile {
     }
 
     /// A criterion configured for this profile, then for the command line
-    /// (so `cargo bench -- FILTER` and criterion's flags still work). Its
-    /// HTML report, with plots, is written to
-    /// `target/criterion/report/index.html`.
+    /// (so `cargo bench -- FILTER` and criterion's flags still work). With
+    /// [`PLOTS_ENV`] set it draws plots and writes its HTML report.
     pub fn criterion(self) -> Criterion {
         let criterion = Criterion::default().sample_size(self.sample_size());
+        let criterion = if std::env::var_os(PLOTS_ENV).is_some() {
+            criterion
+        } else {
+            criterion.without_plots()
+        };
         let criterion = match self {
             Profile::Quick => criterion
                 .warm_up_time(Duration::from_millis(100))
