@@ -50,6 +50,7 @@ measure() {
     MMAPIO_BENCH_RUN=$run bash scripts/bench.sh "$profile"
   else
     for spec in "$@"; do
+      sync # as in scripts/bench.sh: no writeback of earlier work while timing
       # criterion's filter: ids group/function/parameter ending in one of them
       MMAPIO_BENCH_RUN=$run MMAPIO_BENCH_PROFILE=$profile \
         cargo bench -q -p bench-suite --bench "${spec%%=*}" -- "/(${spec#*=})\$"

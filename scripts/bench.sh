@@ -33,8 +33,11 @@ export MMAPIO_BENCH_REQUIRE_IAI=1
 # (bench_suite::store::Run); a caller may name the run, as the gate does.
 export MMAPIO_BENCH_RUN=${MMAPIO_BENCH_RUN:-$(date +%Y%m%d-%H%M%S)-$profile}
 
-# Built first, so the timing below is the benches alone.
+# Built first, so the timing below is the benches alone; then the dirty
+# pages of the build (and of whatever ran before) are written back, so the
+# kernel does not write them back while the write benches are timed.
 cargo build -q -p bench-suite --profile bench --benches --bins
+sync
 start=$SECONDS
 echo "== cargo bench -p bench-suite ($profile profile, run $MMAPIO_BENCH_RUN)"
 cargo bench -p bench-suite "$@"
