@@ -162,6 +162,27 @@ impl Sizes {
 const MIB: usize = 1024 * 1024;
 const GIB: usize = 1024 * MIB;
 
+/// The variants of both read workloads, `sequential_read` and
+/// `random_read`, which register them through the same
+/// [`add_read_variants`](crate::harness::add_read_variants).
+const READ_VARIANTS: &[Variant] = &[
+    Variant::raw("memmap2_copy", Shape::CopyOut),
+    Variant::raw("memmap2_slice", Shape::View),
+    Variant::mmapio("mmapio_as_slice_ro", Shape::View)
+        .floor("memmap2_slice")
+        .peer("mmap_io_as_slice_ro"),
+    Variant::mmapio("mmapio_as_slice_rw", Shape::View)
+        .floor("memmap2_slice")
+        .peer("mmap_io_as_slice_rw"),
+    Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
+        .floor("memmap2_copy")
+        .peer("mmap_io_read_into_ro"),
+    Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
+    Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
+    Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),
+    Variant::std_fs("std_fs_read_at", Shape::CopyOut).floor("memmap2_copy"),
+];
+
 /// Every bench target, in the order they are reported. A test fails when a
 /// `[[bench]]` target or a criterion group exists that this list lacks, and
 /// `bench-gate collect` refuses a run with a criterion group it lacks.
@@ -174,23 +195,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[MIB, 16 * MIB],
             full: &[MIB, 16 * MIB, 256 * MIB],
         },
-        variants: &[
-            Variant::raw("memmap2_copy", Shape::CopyOut),
-            Variant::raw("memmap2_slice", Shape::View),
-            Variant::mmapio("mmapio_as_slice_ro", Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_ro"),
-            Variant::mmapio("mmapio_as_slice_rw", Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_rw"),
-            Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
-                .floor("memmap2_copy")
-                .peer("mmap_io_read_into_ro"),
-            Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
-            Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
-            Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),
-            Variant::std_fs("std_fs_read_at", Shape::CopyOut).floor("memmap2_copy"),
-        ],
+        variants: READ_VARIANTS,
     },
     Workload {
         name: "random_read",
@@ -200,23 +205,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[16 * MIB],
             full: &[256 * MIB],
         },
-        variants: &[
-            Variant::raw("memmap2_copy", Shape::CopyOut),
-            Variant::raw("memmap2_slice", Shape::View),
-            Variant::mmapio("mmapio_as_slice_ro", Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_ro"),
-            Variant::mmapio("mmapio_as_slice_rw", Shape::View)
-                .floor("memmap2_slice")
-                .peer("mmap_io_as_slice_rw"),
-            Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
-                .floor("memmap2_copy")
-                .peer("mmap_io_read_into_ro"),
-            Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
-            Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
-            Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),
-            Variant::std_fs("std_fs_read_at", Shape::CopyOut).floor("memmap2_copy"),
-        ],
+        variants: READ_VARIANTS,
     },
     Workload {
         name: "sequential_write",

@@ -229,16 +229,7 @@ impl<'b> Batch<'b> {
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
     ) {
-        let function = function.into();
-        let role = self.declared_role(&function);
-        self.variants.push(Variant {
-            function,
-            routine: registered(&role, routine),
-            role,
-            in_rounds: true,
-            counted_iterations,
-            flush_count: None,
-        });
+        self.push(function.into(), counted_iterations, routine, None);
     }
 
     /// As [`add`](Self::add), also recording flushes per iteration:
@@ -250,7 +241,21 @@ impl<'b> Batch<'b> {
         routine: impl FnMut(u64) -> Duration + 'b,
         flush_count: FlushCount<'b>,
     ) {
-        let function = function.into();
+        self.push(
+            function.into(),
+            counted_iterations,
+            routine,
+            Some(flush_count),
+        );
+    }
+
+    fn push(
+        &mut self,
+        function: String,
+        counted_iterations: u64,
+        routine: impl FnMut(u64) -> Duration + 'b,
+        flush_count: Option<FlushCount<'b>>,
+    ) {
         let role = self.declared_role(&function);
         self.variants.push(Variant {
             function,
@@ -258,7 +263,7 @@ impl<'b> Batch<'b> {
             role,
             in_rounds: true,
             counted_iterations,
-            flush_count: Some(flush_count),
+            flush_count,
         });
     }
 
