@@ -22,8 +22,8 @@ use std::hint::black_box;
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
     checksum, first_and_last_byte, input_file, map_memmap2, open_mmap_io, size_label, Access,
-    CountingAllocator, MmapioInput, Profile, SharedCountItems, TimedRegion, WorkloadReport,
-    CACHE_RESIDENT_SIZE,
+    CountingAllocator, Memmap2Input, MmapioInput, Profile, SharedCountItems, TimedRegion,
+    WorkloadReport, CACHE_RESIDENT_SIZE,
 };
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Throughput};
@@ -68,6 +68,18 @@ fn walk_mapped<'b>(
     expected: u64,
     input: MmapioInput,
     pass: impl FnMut(&mmapio::MemoryMappedFile) -> u64 + 'b,
+) {
+    walk_over(batch, function, expected, move || input.map(), pass);
+}
+
+/// As [`walk`], for a raw `memmap2` variant that maps `input` afresh for
+/// every run (outside the timed region; see [`Memmap2Input`]).
+fn walk_raw<'b>(
+    batch: &mut Batch<'b>,
+    function: impl Into<String>,
+    expected: u64,
+    input: Memmap2Input,
+    pass: impl FnMut(&memmap2::Mmap) -> u64 + 'b,
 ) {
     walk_over(batch, function, expected, move || input.map(), pass);
 }
@@ -117,19 +129,21 @@ fn every_byte(
 
     for chunk_size in [4096, 65536] {
         assert_eq!(file_len % chunk_size, 0);
-        let raw = map_memmap2(&path);
-        walk(
+        let raw = Memmap2Input::new(&path);
+        walk_raw(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}"),
             expected,
-            move || raw.chunks_exact(chunk_size).fold(0, add_checksum),
+            raw,
+            move |raw| raw.chunks_exact(chunk_size).fold(0, add_checksum),
         );
-        let raw = map_memmap2(&path);
-        walk(
+        let raw = Memmap2Input::new(&path);
+        walk_raw(
             &mut batch,
             format!("memmap2_chunks_{chunk_size}"),
             expected,
-            move || raw.chunks(chunk_size).fold(0, add_checksum),
+            raw,
+            move |raw| raw.chunks(chunk_size).fold(0, add_checksum),
         );
         for access in [Access::ReadOnly, Access::ReadWrite] {
             let mode = access.suffix();
@@ -161,12 +175,13 @@ fn every_byte(
     // floor of the owning iterators the raw loop that copies every chunk
     // into a new `Vec`.
     if ![4096, 65536].contains(&page_size) {
-        let raw = map_memmap2(&path);
-        walk(
+        let raw = Memmap2Input::new(&path);
+        walk_raw(
             &mut batch,
             format!("memmap2_chunks_exact_{page_size}"),
             expected,
-            move || raw.chunks_exact(page_size).fold(0, add_checksum),
+            raw,
+            move |raw| raw.chunks_exact(page_size).fold(0, add_checksum),
         );
     }
     let owned_chunk_sizes: &[usize] = if page_size == 4096 {
@@ -175,12 +190,13 @@ fn every_byte(
         &[4096, page_size]
     };
     for &chunk_size in owned_chunk_sizes {
-        let raw = map_memmap2(&path);
-        walk(
+        let raw = Memmap2Input::new(&path);
+        walk_raw(
             &mut batch,
             format!("memmap2_chunks_exact_{chunk_size}_to_vec"),
             expected,
-            move || {
+            raw,
+            move |raw| {
                 raw.chunks_exact(chunk_size)
                     .map(<[u8]>::to_vec)
                     .fold(0, |sum, chunk| add_checksum(sum, &chunk))
@@ -283,44 +299,55 @@ fn two_bytes_per_chunk(
         .fold(0, add_two_bytes);
     // Every variant maps the file itself, as in `every_byte`.
     let mut batch = Batch::new(WORKLOAD, format!("two_bytes_{}", size_label(file_len)));
-    let raw = map_memmap2(&path);
-    walk(
+    let raw = Memmap2Input::new(&path);
+    walk_raw(
         &mut batch,
         "memmap2_chunks_exact_4096",
         expected,
-        move || raw.chunks_exact(CHUNK).fold(0, add_two_bytes),
+        raw,
+        move |raw| raw.chunks_exact(CHUNK).fold(0, add_two_bytes),
     );
     // `slice::chunks` compiles to a different loop whose speed on this body
     // moves between runs of the same binary; the target table reports it as
     // a stricter floor, no variant declares it as its floor.
-    let raw = map_memmap2(&path);
-    walk(&mut batch, "memmap2_chunks_4096", expected, move || {
-        raw.chunks(CHUNK).fold(0, add_two_bytes)
-    });
+    let raw = Memmap2Input::new(&path);
+    walk_raw(
+        &mut batch,
+        "memmap2_chunks_4096",
+        expected,
+        raw,
+        move |raw| raw.chunks(CHUNK).fold(0, add_two_bytes),
+    );
     // The same walks written as `for` loops, which drive `next` one item
     // at a time instead of `fold`. `slice::chunks`, whose last chunk may be
     // shorter, is the raw loop with the items of `mmapio`'s `chunks`.
-    let raw = map_memmap2(&path);
-    walk(
+    let raw = Memmap2Input::new(&path);
+    walk_raw(
         &mut batch,
         "memmap2_for_chunks_exact_4096",
         expected,
-        move || for_loop_two_bytes(raw.chunks_exact(CHUNK)),
+        raw,
+        move |raw| for_loop_two_bytes(raw.chunks_exact(CHUNK)),
     );
-    let raw = map_memmap2(&path);
-    walk(&mut batch, "memmap2_for_chunks_4096", expected, move || {
-        for_loop_two_bytes(raw.chunks(CHUNK))
-    });
+    let raw = Memmap2Input::new(&path);
+    walk_raw(
+        &mut batch,
+        "memmap2_for_chunks_4096",
+        expected,
+        raw,
+        move |raw| for_loop_two_bytes(raw.chunks(CHUNK)),
+    );
     // The raw `for` loop over `chunks_exact` with items that count a share
     // down when dropped and may call out of line, as a read-write
     // `mmapio` item does: what that alone costs, without `mmapio`. Shown,
     // never a floor.
-    let raw = map_memmap2(&path);
-    walk(
+    let raw = Memmap2Input::new(&path);
+    walk_raw(
         &mut batch,
         "memmap2_for_chunks_exact_4096_call_per_item",
         expected,
-        move || {
+        raw,
+        move |raw| {
             let count = Cell::new(usize::MAX);
             for_loop_two_bytes(SharedCountItems::new(
                 raw.chunks_exact(CHUNK),

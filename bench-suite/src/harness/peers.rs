@@ -6,6 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 
+use super::inputs::{Xorshift64, REQUEST_SEED};
 use super::kernels::checksum;
 
 /// How a mapping is opened.
@@ -104,6 +105,32 @@ impl MmapioInput {
     pub fn map(&self) -> mmapio::MemoryMappedFile {
         let map = open_mmapio(&self.path, self.access);
         map.touch_pages().expect("faulting the mapping in");
+        map
+    }
+}
+
+/// An input file that a raw `memmap2` floor maps afresh for each run of
+/// it, as [`MmapioInput`] does for `mmapio`: both sides of a ratio then
+/// meet page tables made for the run, and the time of either does not hang
+/// on where the kernel placed the page tables of one long-lived mapping,
+/// which differs from process to process.
+#[derive(Clone, Debug)]
+pub struct Memmap2Input {
+    path: PathBuf,
+}
+
+impl Memmap2Input {
+    /// `path`, to be mapped read-only.
+    pub fn new(path: &Path) -> Self {
+        Memmap2Input {
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// Maps the file and faults every page in: the untimed set-up of a run.
+    pub fn map(&self) -> memmap2::Mmap {
+        let map = map_memmap2(&self.path);
+        super::kernels::volatile_touch(&map, mmapio::page_size());
         map
     }
 }
@@ -433,10 +460,12 @@ pub trait ReaderVariants {
 /// and mmap-io `as_slice` on read-only and read-write mappings and
 /// `read_into`, and `std::fs` positional reads.
 pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer_len: usize) {
-    variants.add("memmap2_slice", Memmap2Slices(map_memmap2(path)));
+    let raw = Memmap2Input::new(path);
+    variants.add("memmap2_slice", PerRun(move || Memmap2Slices(raw.map())));
+    let raw = Memmap2Input::new(path);
     variants.add(
         "memmap2_copy",
-        Memmap2Copies::new(map_memmap2(path), buffer_len),
+        PerRun(move || Memmap2Copies::new(raw.map(), buffer_len)),
     );
     for access in [Access::ReadOnly, Access::ReadWrite] {
         let input = MmapioInput::new(path, access);
@@ -458,6 +487,63 @@ pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer
         MmapIoCopies::new(open_mmap_io(path, Access::ReadOnly), buffer_len),
     );
     variants.add("std_fs_read_at", StdFsReads::open(path, buffer_len));
+}
+
+/// The request stream of `random_read`: `request_len`-byte requests at
+/// request-aligned offsets chosen by xorshift64 (so every request is in
+/// range). The timed workload and its instruction-count twin read the same
+/// stream through the same code.
+#[derive(Clone, Copy, Debug)]
+pub struct RandomRequests {
+    request_len: usize,
+    /// `file_len / request_len - 1`; both are powers of two.
+    slot_mask: usize,
+}
+
+impl RandomRequests {
+    /// Requests of `request_len` bytes over a file of `file_len` bytes;
+    /// both must be powers of two, `request_len <= file_len`.
+    pub fn new(file_len: usize, request_len: usize) -> Self {
+        assert!(file_len.is_power_of_two() && request_len.is_power_of_two());
+        assert!(request_len <= file_len);
+        RandomRequests {
+            request_len,
+            slot_mask: file_len / request_len - 1,
+        }
+    }
+
+    /// The bytes of one request.
+    pub fn request_len(&self) -> usize {
+        self.request_len
+    }
+
+    #[inline(always)]
+    fn next_offset(&self, rng: &mut Xorshift64) -> usize {
+        (rng.next_u64() as usize & self.slot_mask) * self.request_len
+    }
+
+    /// Reads the next `count` requests of `rng`'s stream through `reader`
+    /// and returns the sum of their checksums.
+    #[inline]
+    pub fn checksum_next(
+        &self,
+        reader: &mut impl RangeReader,
+        rng: &mut Xorshift64,
+        count: u64,
+    ) -> u64 {
+        let mut sum = 0u64;
+        for _ in 0..count {
+            let offset = self.next_offset(rng);
+            sum = sum.wrapping_add(reader.checksum_range(offset, self.request_len));
+        }
+        sum
+    }
+
+    /// The sum of the checksums of the first `count` requests of the
+    /// stream seeded with [`REQUEST_SEED`].
+    pub fn checksum_first(&self, reader: &mut impl RangeReader, count: u64) -> u64 {
+        self.checksum_next(reader, &mut Xorshift64::new(REQUEST_SEED), count)
+    }
 }
 
 /// Reads all `file_len` bytes through `reader`, in its block size, and

@@ -286,7 +286,7 @@ impl<'b> Batch<'b> {
     /// of the batch (see [`check_batch`]): a misdeclared bench must not
     /// produce ratios.
     pub fn run(
-        mut self,
+        self,
         report: &mut WorkloadReport,
         group: &mut BenchmarkGroup<'_, WallTime>,
     ) -> Vec<String> {
@@ -294,6 +294,19 @@ impl<'b> Batch<'b> {
         if let Err(problem) = check_batch(roles) {
             panic!("batch {}: {problem}", self.parameter);
         }
+        match RoundsOnly::from_env() {
+            Some(only) if only.selects(&self.parameter) => self.run_rounds_only(report),
+            Some(_) => Vec::new(),
+            None => self.run_with_criterion(report, group),
+        }
+    }
+
+    /// Criterion's measurement of every variant, then the rounds.
+    fn run_with_criterion(
+        mut self,
+        report: &mut WorkloadReport,
+        group: &mut BenchmarkGroup<'_, WallTime>,
+    ) -> Vec<String> {
         let mut ran = Vec::new();
         let mut rounds = Vec::new();
         for variant in &mut self.variants {
@@ -328,6 +341,91 @@ impl<'b> Batch<'b> {
             });
         }
         ran
+    }
+
+    /// The gate's timed pass ([`ROUNDS_ONLY_ENV`]): no criterion, and only
+    /// what the gate judges. Every mmapio variant and every floor one of
+    /// them declares has its allocations (and flushes) counted as in a
+    /// criterion run; then the mmapio variants with a floor, and those
+    /// floors, are timed side by side in rounds. Peers and other raw loops
+    /// do not run.
+    fn run_rounds_only(mut self, report: &mut WorkloadReport) -> Vec<String> {
+        let floors: Vec<String> = self
+            .variants
+            .iter()
+            .filter(|v| v.role.library.is_gated())
+            .filter_map(|v| v.role.floor.clone())
+            .collect();
+        let judged = |v: &Variant<'_>| v.role.library.is_gated() || floors.contains(&v.function);
+        let timed = |v: &Variant<'_>| {
+            v.in_rounds && (floors.contains(&v.function) || v.role.floor.is_some())
+        };
+        let mut ran = Vec::new();
+        for variant in self.variants.iter_mut().filter(|v| judged(v)) {
+            report.count_variant(
+                (&variant.function, &variant.role),
+                &self.parameter,
+                variant.counted_iterations,
+                &mut *variant.routine,
+                variant.flush_count.as_ref(),
+            );
+            ran.push(variant.function.clone());
+        }
+        let mut in_rounds = Vec::new();
+        let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = Vec::new();
+        for variant in self.variants.iter_mut().filter(|v| judged(v) && timed(v)) {
+            in_rounds.push(variant.function.clone());
+            routines.push(&mut *variant.routine);
+        }
+        if routines.len() >= 2 {
+            let times = sample_in_rounds(&mut routines, Plan::of(report.profile()));
+            report.add_rounds(RoundsRecord {
+                parameter: self.parameter.clone(),
+                profile: report.profile().name().to_owned(),
+                measured_unix_seconds: unix_seconds_now(),
+                ns_per_iteration: in_rounds.into_iter().zip(times).collect(),
+            });
+        }
+        ran
+    }
+}
+
+/// The environment variable that makes the benches of this process skip
+/// criterion and only time their variants side by side in rounds, after
+/// counting their allocations: the gate's timed pass, which needs the
+/// ratios of one run and nothing else. Its value selects the batches:
+/// `all`, or their parameters separated by `|` (`64B|256B`).
+pub const ROUNDS_ONLY_ENV: &str = "MMAPIO_BENCH_ROUNDS_ONLY";
+
+/// The batches a rounds-only pass runs ([`ROUNDS_ONLY_ENV`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum RoundsOnly {
+    All,
+    Parameters(Vec<String>),
+}
+
+impl RoundsOnly {
+    /// Reads [`ROUNDS_ONLY_ENV`]; `None` when it is unset or empty.
+    fn from_env() -> Option<RoundsOnly> {
+        let value = std::env::var(ROUNDS_ONLY_ENV).ok()?;
+        RoundsOnly::parse(&value)
+    }
+
+    fn parse(value: &str) -> Option<RoundsOnly> {
+        match value.trim() {
+            "" => None,
+            "all" => Some(RoundsOnly::All),
+            list => Some(RoundsOnly::Parameters(
+                list.split('|').map(|p| p.trim().to_owned()).collect(),
+            )),
+        }
+    }
+
+    fn selects(&self, parameter: &str) -> bool {
+        match self {
+            RoundsOnly::All => true,
+            RoundsOnly::Parameters(list) => list.iter().any(|p| p == parameter),
+        }
     }
 }
 

@@ -39,6 +39,11 @@ impl<'b> FlushCount<'b> {
             by_time: true,
         }
     }
+
+    /// The counter's current value.
+    pub(crate) fn read(&self) -> u64 {
+        (self.read)()
+    }
 }
 
 /// The records of one workload (one criterion group), written to
@@ -49,6 +54,9 @@ pub struct WorkloadReport {
     profile: Profile,
     records: Vec<VariantRecord>,
     rounds: Vec<RoundsRecord>,
+    /// Whether criterion measured the variants (not a rounds-only pass),
+    /// so that its results are there to keep.
+    criterion_ran: bool,
 }
 
 impl WorkloadReport {
@@ -59,6 +67,7 @@ impl WorkloadReport {
             profile,
             records: Vec::new(),
             rounds: Vec::new(),
+            criterion_ran: false,
         }
     }
 
@@ -110,11 +119,60 @@ impl WorkloadReport {
         let Some((allocations, bytes)) = counted else {
             return false; // filtered out on the command line
         };
-        let per_iteration = |n: u64| n as f64 / counted_iterations.max(1) as f64;
         let flushes_per_iteration = match (flush_count, timed_iterations) {
             (Some(_), n) if n > 0 => Some(flushes as f64 / n as f64),
             _ => None,
         };
+        self.criterion_ran = true;
+        self.push_record(
+            id,
+            role,
+            counted_iterations,
+            (allocations, bytes),
+            flushes_per_iteration,
+            flush_count.is_some_and(|f| f.by_time),
+        );
+        true
+    }
+
+    /// Records `function/parameter` of a rounds-only pass (for
+    /// [`Batch::run`](crate::harness::Batch::run)): its allocations,
+    /// counted over `counted_iterations` iterations of `routine` as
+    /// [`bench_variant`](Self::bench_variant) counts them, and with
+    /// `flush_count` the flushes per iteration of the same pass.
+    pub(crate) fn count_variant(
+        &mut self,
+        (function, role): (&str, &Role),
+        parameter: &str,
+        counted_iterations: u64,
+        routine: &mut dyn FnMut(u64) -> Duration,
+        flush_count: Option<&FlushCount<'_>>,
+    ) {
+        let before = flush_count.map(FlushCount::read);
+        let (allocations, bytes) = count_region_allocations(counted_iterations, routine);
+        let flushes_per_iteration = flush_count
+            .zip(before)
+            .map(|(f, before)| (f.read() - before) as f64 / counted_iterations.max(1) as f64);
+        self.push_record(
+            format!("{function}/{parameter}"),
+            role,
+            counted_iterations,
+            (allocations, bytes),
+            flushes_per_iteration,
+            flush_count.is_some_and(|f| f.by_time),
+        );
+    }
+
+    fn push_record(
+        &mut self,
+        id: String,
+        role: &Role,
+        counted_iterations: u64,
+        (allocations, bytes): (u64, u64),
+        flushes_per_iteration: Option<f64>,
+        flushes_by_time: bool,
+    ) {
+        let per_iteration = |n: u64| n as f64 / counted_iterations.max(1) as f64;
         self.records.push(VariantRecord {
             id,
             role: role.clone(),
@@ -124,9 +182,8 @@ impl WorkloadReport {
             counted_iterations,
             measured_unix_seconds: unix_seconds_now(),
             flushes_per_iteration,
-            flushes_by_time: flush_count.is_some_and(|f| f.by_time),
+            flushes_by_time,
         });
-        true
     }
 
     /// Keeps the side-by-side rounds of one batch, saved by
@@ -151,7 +208,7 @@ impl WorkloadReport {
         if self.records.is_empty() {
             return;
         }
-        for r in &self.records {
+        for r in self.records.iter().filter(|_| self.criterion_ran) {
             if let Some((function, parameter)) = r.id.split_once('/') {
                 run.keep_criterion_result(self.workload, function, parameter);
             }
