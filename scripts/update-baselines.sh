@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
-# Refreshes a checked-in baseline from new runs on this machine:
+# Re-records a checked-in baseline from new runs of the committed code:
 #
-#   scripts/update-baselines.sh quick [RUNS]   # baselines/quick.json (5 runs by default)
+#   scripts/update-baselines.sh quick [RUNS]   # baselines/quick.json and gate-base.rev (2 runs by default)
 #   scripts/update-baselines.sh full [RUNS]    # baselines/full.json + docs/PERFORMANCE.md (1 run)
 #
-# With several runs the baseline keeps each metric's median and the range of
-# the runs' values (bench-gate merge): the gate widens a ratio's 10%
-# threshold by that spread, up to 15%, and reports a ratio that would need
-# more as too noisy (see bench-suite/src/gate/compare.rs).
+# The gate judges exact metrics (instruction counts, estimated cycles,
+# allocations, flushes) against baselines/quick.json and timed ratios
+# against the base revision in baselines/gate-base.rev, built and measured
+# where the gate runs: both are the commit measured here. Callgrind's
+# counts must agree exactly across the runs (bench-gate merge).
 # A refresh is a deliberate change: commit it on its own, saying why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:?usage: scripts/update-baselines.sh quick|full [RUNS]}
 case "$profile" in
-  quick) runs=${2:-5} ;;
+  quick) runs=${2:-2} ;;
   full) runs=${2:-1} ;;
   *) echo "profile must be quick or full" >&2; exit 2 ;;
 esac
+if ! git diff --quiet HEAD -- mmapio bench-suite Cargo.toml Cargo.lock; then
+  echo "update-baselines: mmapio or bench-suite has uncommitted changes; a baseline records a commit" >&2
+  exit 2
+fi
 gate() { cargo run -q -p bench-suite --profile bench --bin bench-gate -- "$@"; }
 
 collected=()
@@ -29,6 +34,10 @@ for run in $(seq 1 "$runs"); do
   collected+=("$out")
 done
 gate merge --out "baselines/$profile.json" "${collected[@]}"
+if [ "$profile" = quick ]; then
+  git rev-parse HEAD > baselines/gate-base.rev
+  echo "baselines/gate-base.rev: $(cat baselines/gate-base.rev)"
+fi
 if [ "$profile" = full ]; then
   bash scripts/perf-report.sh
 fi

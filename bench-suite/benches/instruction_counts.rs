@@ -16,10 +16,15 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use bench_suite::harness::{
-    checksum, first_and_last_byte, input_file, map_memmap2, map_memmap2_mut, open_mmap_io,
-    open_mmapio, scratch_file, volatile_touch, Access, SharedCountItems, MIB,
+    checksum, checksum_whole_file, first_and_last_byte, input_file, map_memmap2, map_memmap2_mut,
+    open_mmap_io, open_mmapio, scratch_file, volatile_touch, Access, Memmap2Copies, Memmap2Input,
+    Memmap2Slices, MmapioCopies, MmapioInput, MmapioSlices, RandomRequests, RangeReader,
+    SharedCountItems, Xorshift64, COPY_BUFFER_SIZE, DATA_SEED, MIB, REQUEST_SEED,
+    SEQUENTIAL_WRITE_SIZE,
 };
-use iai_callgrind::{library_benchmark, library_benchmark_group, main, LibraryBenchmarkConfig};
+use iai_callgrind::{
+    library_benchmark, library_benchmark_group, main, Callgrind, LibraryBenchmarkConfig,
+};
 
 /// The file the read benches map: small enough to stay in cache.
 const READ_FILE_LEN: usize = MIB;
@@ -383,6 +388,168 @@ fn memmap2_raw_atomic_u64(counter: &'static AtomicU64) -> &'static AtomicU64 {
     counter
 }
 
+// --- loop twins of the timed workloads --------------------------------------
+// Each runs the timed workload's own loop (the same harness code) over a
+// small file, beside the raw memmap2 loop doing the same work: hundreds of
+// operations, so their estimated cycles (cache misses included) repeat from
+// build to build and are gated, not only their instructions. Setup maps and
+// faults the file in as the timed workload does before each run.
+
+/// The file of the sequential twins: 256 pages.
+const SEQUENTIAL_LEN: usize = MIB;
+/// The file of the random-read twins and the request count.
+const RANDOM_FILE_LEN: usize = 16 * MIB;
+const RANDOM_REQUESTS: u64 = 1000;
+/// The request size of the random-read twins.
+const RANDOM_REQUEST_LEN: usize = 64;
+/// Writes of the sequential-write twins, of the workload's write size.
+const WRITES: usize = 256;
+
+fn mmapio_sequential_slices(access: Access) -> MmapioSlices {
+    MmapioSlices(MmapioInput::new(&input_file(SEQUENTIAL_LEN), access).map())
+}
+
+fn mmapio_sequential_copies() -> MmapioCopies {
+    let map = MmapioInput::new(&input_file(SEQUENTIAL_LEN), Access::ReadOnly).map();
+    MmapioCopies::new(map, COPY_BUFFER_SIZE.min(SEQUENTIAL_LEN))
+}
+
+fn memmap2_sequential_slices() -> Memmap2Slices {
+    Memmap2Slices(Memmap2Input::new(&input_file(SEQUENTIAL_LEN)).map())
+}
+
+fn memmap2_sequential_copies() -> Memmap2Copies {
+    let map = Memmap2Input::new(&input_file(SEQUENTIAL_LEN)).map();
+    Memmap2Copies::new(map, COPY_BUFFER_SIZE.min(SEQUENTIAL_LEN))
+}
+
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = mmapio_sequential_slices)]
+#[bench::rw(args = (Access::ReadWrite), setup = mmapio_sequential_slices)]
+fn mmapio_sequential_as_slice(mut reader: MmapioSlices) -> (u64, MmapioSlices) {
+    (checksum_whole_file(&mut reader, SEQUENTIAL_LEN), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = mmapio_sequential_copies)]
+fn mmapio_sequential_read_into(mut reader: MmapioCopies) -> (u64, MmapioCopies) {
+    (checksum_whole_file(&mut reader, SEQUENTIAL_LEN), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = memmap2_sequential_slices)]
+fn memmap2_sequential_slice(mut reader: Memmap2Slices) -> (u64, Memmap2Slices) {
+    (checksum_whole_file(&mut reader, SEQUENTIAL_LEN), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = memmap2_sequential_copies)]
+fn memmap2_sequential_copy(mut reader: Memmap2Copies) -> (u64, Memmap2Copies) {
+    (checksum_whole_file(&mut reader, SEQUENTIAL_LEN), reader)
+}
+
+fn random_requests() -> RandomRequests {
+    RandomRequests::new(RANDOM_FILE_LEN, RANDOM_REQUEST_LEN)
+}
+
+fn mmapio_random_slices(access: Access) -> MmapioSlices {
+    MmapioSlices(MmapioInput::new(&input_file(RANDOM_FILE_LEN), access).map())
+}
+
+fn mmapio_random_copies() -> MmapioCopies {
+    let map = MmapioInput::new(&input_file(RANDOM_FILE_LEN), Access::ReadOnly).map();
+    MmapioCopies::new(map, RANDOM_REQUEST_LEN)
+}
+
+fn memmap2_random_slices() -> Memmap2Slices {
+    Memmap2Slices(Memmap2Input::new(&input_file(RANDOM_FILE_LEN)).map())
+}
+
+fn memmap2_random_copies() -> Memmap2Copies {
+    Memmap2Copies::new(
+        Memmap2Input::new(&input_file(RANDOM_FILE_LEN)).map(),
+        RANDOM_REQUEST_LEN,
+    )
+}
+
+/// [`RANDOM_REQUESTS`] requests of the random-read stream through `reader`.
+#[inline(always)]
+fn random_reads(reader: &mut impl RangeReader) -> u64 {
+    let mut rng = Xorshift64::new(REQUEST_SEED);
+    random_requests().checksum_next(reader, &mut rng, black_box(RANDOM_REQUESTS))
+}
+
+#[library_benchmark]
+#[bench::ro(args = (Access::ReadOnly), setup = mmapio_random_slices)]
+#[bench::rw(args = (Access::ReadWrite), setup = mmapio_random_slices)]
+fn mmapio_random_as_slice(mut reader: MmapioSlices) -> (u64, MmapioSlices) {
+    (random_reads(&mut reader), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = mmapio_random_copies)]
+fn mmapio_random_read_into(mut reader: MmapioCopies) -> (u64, MmapioCopies) {
+    (random_reads(&mut reader), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = memmap2_random_slices)]
+fn memmap2_random_slice(mut reader: Memmap2Slices) -> (u64, Memmap2Slices) {
+    (random_reads(&mut reader), reader)
+}
+
+#[library_benchmark]
+#[bench::ro(setup = memmap2_random_copies)]
+fn memmap2_random_copy(mut reader: Memmap2Copies) -> (u64, Memmap2Copies) {
+    (random_reads(&mut reader), reader)
+}
+
+/// The bytes every write of the sequential-write twins copies.
+fn write_source() -> Vec<u8> {
+    let mut source = vec![0u8; SEQUENTIAL_WRITE_SIZE];
+    Xorshift64::new(DATA_SEED).fill(&mut source);
+    source
+}
+
+fn sequential_write_target() -> std::path::PathBuf {
+    scratch_file("instruction_counts_writes", WRITES * SEQUENTIAL_WRITE_SIZE)
+}
+
+fn mmapio_write_subject() -> (mmapio::MemoryMappedFile, Vec<u8>) {
+    let map = open_mmapio(&sequential_write_target(), Access::ReadWrite);
+    map.touch_pages().expect("touch");
+    (map, write_source())
+}
+
+fn memmap2_write_subject() -> (memmap2::MmapMut, Vec<u8>) {
+    let map = map_memmap2_mut(&sequential_write_target());
+    volatile_touch(&map, mmapio::page_size());
+    (map, write_source())
+}
+
+#[library_benchmark]
+#[bench::rw(setup = mmapio_write_subject)]
+fn mmapio_sequential_update_region(
+    (map, source): (mmapio::MemoryMappedFile, Vec<u8>),
+) -> (mmapio::MemoryMappedFile, Vec<u8>) {
+    for offset in (0..WRITES * SEQUENTIAL_WRITE_SIZE).step_by(SEQUENTIAL_WRITE_SIZE) {
+        map.update_region(offset as u64, black_box(&source))
+            .expect("write");
+    }
+    (map, source)
+}
+
+#[library_benchmark]
+#[bench::rw(setup = memmap2_write_subject)]
+fn memmap2_sequential_copy_from_slice(
+    (mut map, source): (memmap2::MmapMut, Vec<u8>),
+) -> (memmap2::MmapMut, Vec<u8>) {
+    for offset in (0..WRITES * SEQUENTIAL_WRITE_SIZE).step_by(SEQUENTIAL_WRITE_SIZE) {
+        map[offset..offset + SEQUENTIAL_WRITE_SIZE].copy_from_slice(black_box(&source));
+    }
+    (map, source)
+}
+
 // --- rejection of an out-of-range request ------------------------------------
 
 #[library_benchmark]
@@ -440,9 +607,39 @@ library_benchmark_group!(
     benchmarks = mmapio_atomic_u64, mmap_io_atomic_u64, memmap2_raw_atomic_u64
 );
 library_benchmark_group!(
+    name = loops;
+    benchmarks = mmapio_sequential_as_slice,
+        mmapio_sequential_read_into,
+        memmap2_sequential_slice,
+        memmap2_sequential_copy,
+        mmapio_random_as_slice,
+        mmapio_random_read_into,
+        memmap2_random_slice,
+        memmap2_random_copy,
+        mmapio_sequential_update_region,
+        memmap2_sequential_copy_from_slice
+);
+library_benchmark_group!(
     name = rejections;
     benchmarks = mmapio_out_of_range, mmap_io_out_of_range
 );
+
+/// The simulated caches, the same on every machine: callgrind would
+/// otherwise take the host CPU's, and the estimated cycles would differ
+/// between an AMD EPYC and an Intel Xeon running the same binary.
+const PINNED_CACHES: [&str; 3] = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64"];
+
+/// Writes every file the benches map before callgrind starts, so that no
+/// setup writes a file under the simulation (which would leave its lines in
+/// the simulated cache only on a first run).
+fn generate_inputs() {
+    for len in [READ_FILE_LEN, TOUCH_LEN, SEQUENTIAL_LEN, RANDOM_FILE_LEN] {
+        input_file(len);
+    }
+    write_target();
+    atomic_target();
+    sequential_write_target();
+}
 
 main!(
     // Runs before iai-callgrind starts its runner: without the runner or
@@ -450,7 +647,11 @@ main!(
     // rest of `cargo bench -p bench-suite` still runs.
     config = {
         bench_suite::iai_runner::prepare_or_step_aside(option_env!("IAI_CALLGRIND_RUNNER"));
+        generate_inputs();
         LibraryBenchmarkConfig::default()
+            // Where the input files are (`bench_suite::store::target_dir`).
+            .pass_through_env("CARGO_TARGET_DIR")
+            .tool(Callgrind::with_args(PINNED_CACHES))
     };
     library_benchmark_groups = views,
     copies,
@@ -459,5 +660,6 @@ main!(
     per_item,
     touch,
     atomics,
+    loops,
     rejections
 );

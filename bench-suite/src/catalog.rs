@@ -44,6 +44,11 @@ pub struct Workload {
     /// iteration of `sequential_write`. Empty where no size depends on the
     /// profile.
     pub sizes: Sizes,
+    /// How many pairs of timed passes (base, head) the regression gate
+    /// measures it in ([`crate::gate::run`]): more for the workloads whose
+    /// ratios move most from pass to pass on a shared machine, within the
+    /// gate's time budget. 0 for a workload without timed ratios.
+    pub gate_pairs: usize,
     /// Its criterion variants (function names, the same at every
     /// parameter) with their roles. A bench registers a variant by name
     /// only; [`Batch::run`](crate::harness::Batch::run) takes its role from
@@ -195,6 +200,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[MIB, 16 * MIB],
             full: &[MIB, 16 * MIB, 256 * MIB],
         },
+        gate_pairs: 8,
         variants: READ_VARIANTS,
     },
     Workload {
@@ -205,6 +211,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[16 * MIB],
             full: &[256 * MIB],
         },
+        gate_pairs: 16,
         variants: READ_VARIANTS,
     },
     Workload {
@@ -215,6 +222,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[8 * MIB],
             full: &[64 * MIB],
         },
+        gate_pairs: 8,
         variants: &[
             Variant::raw("memmap2_copy_from_slice", Shape::CopyIn),
             // The policies that sync while the writes are timed measure the
@@ -240,6 +248,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[64 * MIB],
             full: &[GIB],
         },
+        gate_pairs: 8,
         variants: &[
             Variant::raw("memmap2_chunks_4096", Shape::FoldItems),
             Variant::raw("memmap2_chunks_65536", Shape::FoldItems),
@@ -326,6 +335,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[64 * MIB],
             full: &[GIB],
         },
+        gate_pairs: 8,
         variants: &[
             Variant::raw("memmap2_volatile_loop", Shape::TouchPages),
             Variant::mmapio("mmapio_touch_pages_ro", Shape::TouchPages)
@@ -345,6 +355,7 @@ pub const WORKLOADS: &[Workload] = &[
         harness: Harness::Criterion,
         summary: "`fetch_add` on mapped atomics, 1 to 8 threads",
         sizes: Sizes::NONE,
+        gate_pairs: 16,
         variants: &[
             Variant::raw("memmap2_raw_atomic_u64", Shape::FetchAdd),
             Variant::mmapio("mmapio_atomic_u64", Shape::FetchAdd)
@@ -358,6 +369,7 @@ pub const WORKLOADS: &[Workload] = &[
         harness: Harness::InstructionCounts,
         summary: "iai-callgrind instruction counts of the hot paths",
         sizes: Sizes::NONE,
+        gate_pairs: 0,
         variants: &[],
     },
 ];
@@ -760,50 +772,141 @@ pub const TARGETS: &[Target] = &[
     },
 ];
 
-/// The library of every `#[library_benchmark]` function of the
-/// `instruction_counts` bench, by function name. A test keeps this list
-/// equal to the bench file's functions, and `bench-gate collect` refuses a
-/// summary of a function it lacks.
-pub const INSTRUCTION_COUNTS: &[(&str, Library)] = &[
-    ("mmapio_as_slice", Library::Mmapio),
-    ("mmap_io_as_slice", Library::MmapIo),
-    ("memmap2_slice", Library::Memmap2),
-    ("mmapio_read_into", Library::Mmapio),
-    ("mmap_io_read_into", Library::MmapIo),
-    ("mmapio_update_region", Library::Mmapio),
-    ("mmap_io_update_region", Library::MmapIo),
-    ("memmap2_copy_from_slice", Library::Memmap2),
-    ("mmapio_chunks_4096", Library::Mmapio),
-    ("mmap_io_chunks_4096", Library::MmapIo),
-    ("memmap2_chunks_exact_4096", Library::Memmap2),
-    ("mmapio_chunks_4096_two_bytes", Library::Mmapio),
-    ("mmap_io_chunks_4096_two_bytes", Library::MmapIo),
-    ("memmap2_chunks_exact_4096_two_bytes", Library::Memmap2),
-    ("memmap2_chunks_4096_two_bytes", Library::Memmap2),
-    ("mmapio_for_chunks_4096_two_bytes", Library::Mmapio),
-    ("memmap2_for_chunks_exact_4096_two_bytes", Library::Memmap2),
-    ("mmapio_for_lent_chunks_4096_two_bytes", Library::Mmapio),
-    (
-        "memmap2_for_chunks_exact_4096_call_per_item_two_bytes",
-        Library::Memmap2,
-    ),
-    ("memmap2_for_chunks_4096_two_bytes", Library::Memmap2),
-    ("mmapio_touch_pages_range", Library::Mmapio),
-    ("mmap_io_touch_pages_range", Library::MmapIo),
-    ("memmap2_volatile_loop", Library::Memmap2),
-    ("mmapio_atomic_u64", Library::Mmapio),
-    ("mmap_io_atomic_u64", Library::MmapIo),
-    ("memmap2_raw_atomic_u64", Library::Memmap2),
-    ("mmapio_out_of_range", Library::Mmapio),
-    ("mmap_io_out_of_range", Library::MmapIo),
+/// One `#[library_benchmark]` function of the `instruction_counts` bench:
+/// its library and how many operations one run of it performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InstructionCount {
+    /// The function's name.
+    pub function: &'static str,
+    /// The library it calls.
+    pub library: Library,
+    /// The operations of one run (calls, requests, items, pages, writes):
+    /// 1 for a one-call bench. A bench of at least
+    /// [`LOOP_OPERATIONS`] operations is a loop bench, whose estimated
+    /// cycles are gated as well as its instructions.
+    pub operations: u32,
+    /// The timed workload whose hot path it counts, if any: the gate's
+    /// resolution is reported per workload.
+    pub workload: Option<&'static str>,
+}
+
+/// The fewest operations of a loop bench. Below that, a bench's estimated
+/// cycles hang on a handful of cache misses that code layout and the
+/// setup decide, so they move between builds of unchanged code; over
+/// hundreds of operations they repeat.
+pub const LOOP_OPERATIONS: u32 = 256;
+
+impl InstructionCount {
+    const fn new(function: &'static str, library: Library) -> InstructionCount {
+        InstructionCount {
+            function,
+            library,
+            operations: 1,
+            workload: None,
+        }
+    }
+
+    const fn mmapio(function: &'static str) -> InstructionCount {
+        InstructionCount::new(function, Library::Mmapio)
+    }
+
+    const fn mmap_io(function: &'static str) -> InstructionCount {
+        InstructionCount::new(function, Library::MmapIo)
+    }
+
+    const fn raw(function: &'static str) -> InstructionCount {
+        InstructionCount::new(function, Library::Memmap2)
+    }
+
+    /// A one-call bench of `workload`'s hot path.
+    const fn of(self, workload: &'static str) -> InstructionCount {
+        InstructionCount {
+            workload: Some(workload),
+            ..self
+        }
+    }
+
+    /// A loop of `operations` operations of `workload`'s hot loop.
+    const fn looping(self, workload: &'static str, operations: u32) -> InstructionCount {
+        InstructionCount {
+            operations,
+            workload: Some(workload),
+            ..self
+        }
+    }
+
+    /// Whether this is a loop bench (at least [`LOOP_OPERATIONS`]).
+    pub fn is_loop(&self) -> bool {
+        self.operations >= LOOP_OPERATIONS
+    }
+}
+
+// The operation counts of the bench file's loops.
+const CHUNKS: u32 = 256; // 1 MiB in 4 KiB chunks
+const TOUCHED_PAGES: u32 = 4096; // 16 MiB in 4 KiB pages
+const FETCH_ADDS: u32 = 1000;
+const SEQUENTIAL_PAGES: u32 = 256; // 1 MiB read front to back
+const RANDOM_REQUESTS: u32 = 1000;
+const WRITES: u32 = 256;
+
+/// Every `#[library_benchmark]` function of the `instruction_counts`
+/// bench. A test keeps this list equal to the bench file's functions, and
+/// `bench-gate collect` refuses a summary of a function it lacks.
+pub const INSTRUCTION_COUNTS: &[InstructionCount] = &[
+    InstructionCount::mmapio("mmapio_as_slice").of("random_read"),
+    InstructionCount::mmap_io("mmap_io_as_slice").of("random_read"),
+    InstructionCount::raw("memmap2_slice").of("random_read"),
+    InstructionCount::mmapio("mmapio_read_into").of("random_read"),
+    InstructionCount::mmap_io("mmap_io_read_into").of("random_read"),
+    InstructionCount::mmapio("mmapio_update_region").of("sequential_write"),
+    InstructionCount::mmap_io("mmap_io_update_region").of("sequential_write"),
+    InstructionCount::raw("memmap2_copy_from_slice").of("sequential_write"),
+    InstructionCount::mmapio("mmapio_chunks_4096").looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmap_io("mmap_io_chunks_4096").looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_chunks_exact_4096").looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmapio("mmapio_chunks_4096_two_bytes").looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmap_io("mmap_io_chunks_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_chunks_exact_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_chunks_4096_two_bytes").looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmapio("mmapio_for_chunks_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_for_chunks_exact_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmapio("mmapio_for_lent_chunks_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_for_chunks_exact_4096_call_per_item_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::raw("memmap2_for_chunks_4096_two_bytes")
+        .looping("iterator_throughput", CHUNKS),
+    InstructionCount::mmapio("mmapio_touch_pages_range")
+        .looping("touch_pages_large", TOUCHED_PAGES),
+    InstructionCount::mmap_io("mmap_io_touch_pages_range")
+        .looping("touch_pages_large", TOUCHED_PAGES),
+    InstructionCount::raw("memmap2_volatile_loop").looping("touch_pages_large", TOUCHED_PAGES),
+    InstructionCount::mmapio("mmapio_atomic_u64").looping("atomic_contention", FETCH_ADDS),
+    InstructionCount::mmap_io("mmap_io_atomic_u64").looping("atomic_contention", FETCH_ADDS),
+    InstructionCount::raw("memmap2_raw_atomic_u64").looping("atomic_contention", FETCH_ADDS),
+    InstructionCount::mmapio("mmapio_sequential_as_slice")
+        .looping("sequential_read", SEQUENTIAL_PAGES),
+    InstructionCount::mmapio("mmapio_sequential_read_into")
+        .looping("sequential_read", SEQUENTIAL_PAGES),
+    InstructionCount::raw("memmap2_sequential_slice").looping("sequential_read", SEQUENTIAL_PAGES),
+    InstructionCount::raw("memmap2_sequential_copy").looping("sequential_read", SEQUENTIAL_PAGES),
+    InstructionCount::mmapio("mmapio_random_as_slice").looping("random_read", RANDOM_REQUESTS),
+    InstructionCount::mmapio("mmapio_random_read_into").looping("random_read", RANDOM_REQUESTS),
+    InstructionCount::raw("memmap2_random_slice").looping("random_read", RANDOM_REQUESTS),
+    InstructionCount::raw("memmap2_random_copy").looping("random_read", RANDOM_REQUESTS),
+    InstructionCount::mmapio("mmapio_sequential_update_region").looping("sequential_write", WRITES),
+    InstructionCount::raw("memmap2_sequential_copy_from_slice").looping("sequential_write", WRITES),
+    InstructionCount::mmapio("mmapio_out_of_range"),
+    InstructionCount::mmap_io("mmap_io_out_of_range"),
 ];
 
-/// The declared library of the instruction-count bench `function`.
-pub fn instruction_count_library(function: &str) -> Option<Library> {
-    INSTRUCTION_COUNTS
-        .iter()
-        .find(|(f, _)| *f == function)
-        .map(|&(_, library)| library)
+/// The declared instruction-count bench `function`.
+pub fn instruction_count(function: &str) -> Option<&'static InstructionCount> {
+    INSTRUCTION_COUNTS.iter().find(|c| c.function == function)
 }
 
 #[cfg(test)]
@@ -891,6 +994,21 @@ mod tests {
         let read = workload("sequential_read").unwrap();
         assert_eq!(read.sizes.of(true), read.sizes.full);
         assert_eq!(read.sizes.of(false), read.sizes.quick);
+    }
+
+    #[test]
+    fn instruction_counts_name_criterion_workloads_and_gated_workloads_have_pairs() {
+        for count in INSTRUCTION_COUNTS {
+            if let Some(w) = count.workload {
+                let entry = workload(w).unwrap_or_else(|| panic!("{}: {w}", count.function));
+                assert_eq!(entry.harness, Harness::Criterion, "{}", count.function);
+            }
+        }
+        // Six pairs at least: the fewest whose signed-rank interval reaches
+        // 95% (crate::stats::hodges_lehmann).
+        for w in WORKLOADS.iter().filter(|w| w.harness == Harness::Criterion) {
+            assert!(w.gate_pairs >= 6, "{}: {} pairs", w.name, w.gate_pairs);
+        }
     }
 
     #[test]

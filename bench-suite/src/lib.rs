@@ -45,7 +45,10 @@
 //! ([`harness::Batch`]). The target and peer ratios, and the gate's ratio
 //! metrics, are the median over rounds of the per-round ratio, so the two
 //! sides of every term were timed moments apart; criterion's medians,
-//! taken minutes apart, remain the source of every time.
+//! taken minutes apart, remain the source of every time. The regression
+//! gate's timed passes run the rounds alone, without criterion
+//! ([`harness::ROUNDS_ONLY_ENV`]), and only the mmapio variants with their
+//! floors.
 //!
 //! Every read variant reads every byte through one shared, never-inlined
 //! [`harness::checksum`], and its result is checked against raw `memmap2`
@@ -97,7 +100,7 @@
 //! | [`store`] | a run's folder and every file in it; lookups over a stored run |
 //! | [`targets`] | the catalog's targets and the `mmap-io` comparisons, evaluated over a run |
 //! | [`ratios`] | prints them (the `bench-ratios` binary) |
-//! | [`gate`] | collects a run into a results file, compares it with a baseline, merges baselines, renders `docs/PERFORMANCE.md` |
+//! | [`gate`] | collects a run into a results file; the regression gate (exact metrics against the baseline, timed ratios A/B against the base revision built here, rechecks); merges baselines; measures its resolution; renders `docs/PERFORMANCE.md` |
 //! | [`iai_runner`] | whether the instruction counts can run here, and where they go |
 
 pub mod catalog;

@@ -104,7 +104,7 @@ fn every_instruction_count_function_declares_its_library() {
     }
     let declared: BTreeSet<String> = INSTRUCTION_COUNTS
         .iter()
-        .map(|(f, _)| (*f).to_owned())
+        .map(|c| c.function.to_owned())
         .collect();
     assert_eq!(
         declared.len(),

@@ -9,7 +9,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use bench_suite::catalog::Library;
-use bench_suite::gate::{Metric, MetricKind, Results};
+use bench_suite::gate::{Metric, MetricKind, Results, SCHEMA};
 use bench_suite::targets::Verdict;
 use common::*;
 
@@ -64,7 +64,8 @@ fn bad_input_gives_one_line_naming_the_file_or_flag_and_exit_2() {
     let truncated = dir.join("truncated.json");
     std::fs::write(&truncated, &text[..text.len() / 2]).unwrap();
     let old_schema = dir.join("schema1.json");
-    std::fs::write(&old_schema, text.replace("\"schema\": 2", "\"schema\": 1")).unwrap();
+    let current = format!("\"schema\": {SCHEMA}");
+    std::fs::write(&old_schema, text.replace(&current, "\"schema\": 1")).unwrap();
     let missing = dir.join("missing.json");
     for bad in [&truncated, &old_schema, &missing] {
         for (first, second) in [(bad, &good), (&good, bad)] {
@@ -84,7 +85,7 @@ fn bad_input_gives_one_line_naming_the_file_or_flag_and_exit_2() {
         .arg("--results")
         .arg(&good)));
     assert!(
-        stderr.contains("results schema 1, this tool reads 2"),
+        stderr.contains(&format!("results schema 1, this tool reads {SCHEMA}")),
         "{stderr}"
     );
     let (code, _, stderr) = outcome(&run(bench_gate()
@@ -96,17 +97,15 @@ fn bad_input_gives_one_line_naming_the_file_or_flag_and_exit_2() {
     assert!(stderr.contains("--treshold"), "{stderr}");
     let (code, _, stderr) = outcome(&run(bench_gate().args([
         "compare",
-        "--threshold",
-        "0.5",
-        "--max-threshold",
-        "0.2",
+        "--cycles-threshold",
+        "1.5",
         "--baseline",
         "x",
         "--results",
         "y",
     ])));
     assert_eq!(code, Some(2));
-    assert!(stderr.contains("--max-threshold 0.2"), "{stderr}");
+    assert!(stderr.contains("--cycles-threshold 1.5"), "{stderr}");
 }
 
 #[test]

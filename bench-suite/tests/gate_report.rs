@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use bench_suite::gate::{read_resolution, report, Injected, Results};
+use bench_suite::gate::resolution::Row;
+use bench_suite::gate::{read_resolution, report, Results};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -32,7 +33,7 @@ fn small() -> Results {
     read("results-small.json")
 }
 
-fn resolution() -> Vec<Injected> {
+fn resolution() -> Vec<Row> {
     read_resolution(&fixture("resolution-small.json")).unwrap()
 }
 
@@ -60,31 +61,32 @@ fn markdown_matches_the_expected_report() {
         "{markdown}"
     );
     assert!(markdown.contains("| random_read | `memmap2_slice` | memmap2 | view | — | — |"));
-    // Thresholds: 10% when the baseline runs agree; widened by the worst
-    // run (2.7 x 1.05 = 2.835, +13.4%); past 15%, not gated; peers absent.
+    // The gate's rules, with what the gate baseline gates (mmapio only).
     assert!(
-        markdown.contains("| `random_read/mmapio_as_slice_ro/64B` | 2.000 | 2.040 | +10.0% |"),
+        markdown.contains("Instruction counts of the 2 mmapio callgrind benches"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("the 1 loop benches"), "{markdown}");
+    assert!(
+        markdown.contains("allocations (1) and flushes (1)"),
         "{markdown}"
     );
     assert!(
-        markdown.contains("| `random_read/mmapio_as_slice_rw/64B` | 2.500 | 2.700 | +13.4% |"),
+        markdown.contains("The baseline's timed figures are for the report only."),
+        "{markdown}"
+    );
+    // Resolution: one column per injection, instructions first; a cell
+    // says what failed of what was gated; what passed is explained.
+    assert!(
+        markdown.contains("| workload | +10% instructions in the hot loop | +15% time |"),
         "{markdown}"
     );
     assert!(
-        markdown.contains(
-            "| `sequential_read/mmapio_as_slice_rw/1MiB` | 1.000 | 1.120 | not gated (+17.6%) |"
-        ),
-        "{markdown}"
-    );
-    assert!(!markdown.contains("`random_read/mmap_io_as_slice_rw/64B` |"));
-    // Resolution: all of random_read's ratios flagged at +12%, never all
-    // of sequential_read's.
-    assert!(
-        markdown.contains("| random_read | 1/2 | 2/2 | +12% |"),
+        markdown.contains("| random_read | **fails**: exact 3/4 (+11.2%), timed 1/12 (+13.0%) | **fails**: exact 0/4 (+0.0%), timed 5/12 (+21.0%) |"),
         "{markdown}"
     );
     assert!(
-        markdown.contains("| sequential_read | 0/1 | 0/1 | — |"),
+        markdown.contains("* **sequential_read, +15% time**: the exact metrics moved nothing"),
         "{markdown}"
     );
     check_against("expected-PERFORMANCE.md", &markdown);

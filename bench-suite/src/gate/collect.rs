@@ -11,8 +11,8 @@
 //! * `rounds/<group>.json` — side-by-side rounds, from which a variant's
 //!   ratio to its declared floor is paired;
 //! * `iai/bench-suite/<bench>/**/summary.json` — iai-callgrind's
-//!   instruction counts, with the library declared in
-//!   [`catalog::INSTRUCTION_COUNTS`].
+//!   instruction counts and, for loop benches, estimated cycles, with the
+//!   library and operations declared in [`catalog::INSTRUCTION_COUNTS`].
 //!
 //! A criterion group or an instruction-count bench that the
 //! [`catalog`] does not list is an error, not a silent gap.
@@ -34,30 +34,53 @@ use crate::targets::target_ratios;
 
 /// Reads everything `run`, a run of `profile`, left in its folder.
 pub fn collect(profile: &str, run: &Run) -> io::Result<Results> {
-    let mut metrics = BTreeMap::new();
-    let mut variants = BTreeMap::new();
+    let mut results = header(profile);
     check_criterion_groups(&run.criterion_dir())?;
-    collect_criterion(run, &mut metrics, &mut variants);
-    collect_instruction_counts(&run.iai_dir().join("bench-suite"), &mut metrics)?;
-    if metrics.is_empty() {
-        return Err(io::Error::new(
-            io::ErrorKind::NotFound,
-            format!(
-                "no bench results under {}: run the benches first",
-                run.dir().display()
-            ),
-        ));
+    collect_criterion(run, &mut results.metrics, &mut results.variants);
+    collect_instruction_counts(&run.iai_dir().join("bench-suite"), &mut results.metrics)?;
+    if results.metrics.is_empty() {
+        return Err(no_results(run));
     }
-    Ok(Results {
+    results.targets = target_ratios(run);
+    Ok(results)
+}
+
+/// The metrics of one of the gate's passes, `run` (a rounds-only pass or
+/// an instruction-count run), under `header`: no per-variant statistics
+/// and no targets, which need criterion's estimates.
+pub fn collect_pass(header: &Results, run: &Run) -> io::Result<Results> {
+    let mut results = header.clone_empty();
+    collect_criterion(run, &mut results.metrics, &mut BTreeMap::new());
+    collect_instruction_counts(&run.iai_dir().join("bench-suite"), &mut results.metrics)?;
+    if results.metrics.is_empty() {
+        return Err(no_results(run));
+    }
+    Ok(results)
+}
+
+fn no_results(run: &Run) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotFound,
+        format!(
+            "no bench results under {}: run the benches first",
+            run.dir().display()
+        ),
+    )
+}
+
+/// Results of `profile` measured now, on this machine, at the commit of
+/// the current directory, with nothing in them yet.
+pub fn header(profile: &str) -> Results {
+    Results {
         schema: SCHEMA,
         profile: profile.to_owned(),
         commit: command_output("git", &["rev-parse", "HEAD"]),
         date: command_output("date", &["-u", "+%Y-%m-%d %H:%M:%S UTC"]),
         machine: this_machine(),
-        metrics,
-        variants,
-        targets: target_ratios(run),
-    })
+        metrics: BTreeMap::new(),
+        variants: BTreeMap::new(),
+        targets: Vec::new(),
+    }
 }
 
 /// Fails when a criterion group under `root` (a run's `criterion/`) is not
@@ -240,8 +263,9 @@ fn sample_stats(dir: &Path) -> Option<Timing> {
 }
 
 /// Adds `ir/<path>` for every iai-callgrind `summary.json` under `root`
-/// (a run's `iai/bench-suite/`), where `<path>`
-/// is the summary's directory relative to `root`:
+/// (a run's `iai/bench-suite/`), and `cycles/<path>` for every loop bench
+/// among them ([`catalog::InstructionCount::is_loop`]), where `<path>` is
+/// the summary's directory relative to `root`:
 /// `<bench>/<group>/<function>.<id>`. The bench must be an
 /// instruction-count workload of the catalog and the function must be in
 /// [`catalog::INSTRUCTION_COUNTS`].
@@ -267,7 +291,7 @@ pub fn collect_instruction_counts(
             let text = fs::read_to_string(&path)?;
             let summary: Value = serde_json::from_str(&text)
                 .map_err(|e| invalid(format!("{}: {e}", path.display())))?;
-            let Some(ir) = instructions(&summary) else {
+            let Some(ir) = callgrind_total(&summary, "Ir") else {
                 continue;
             };
             let name = dir
@@ -284,7 +308,7 @@ pub fn collect_instruction_counts(
             }
             let leaf = name.rsplit('/').next().unwrap_or_default();
             let function = leaf.split('.').next().unwrap_or_default();
-            let library = catalog::instruction_count_library(function).ok_or_else(|| {
+            let declared = catalog::instruction_count(function).ok_or_else(|| {
                 invalid(format!(
                     "{}: {function} has no declared library in bench_suite::catalog::INSTRUCTION_COUNTS",
                     path.display()
@@ -292,16 +316,29 @@ pub fn collect_instruction_counts(
             })?;
             metrics.insert(
                 format!("ir/{name}"),
-                Metric::exact(MetricKind::Instructions, library, ir),
+                Metric::exact(MetricKind::Instructions, declared.library, ir),
             );
+            if declared.is_loop() {
+                let cycles = callgrind_total(&summary, "EstimatedCycles").ok_or_else(|| {
+                    invalid(format!(
+                        "{}: no EstimatedCycles (is callgrind's cache simulation off?)",
+                        path.display()
+                    ))
+                })?;
+                metrics.insert(
+                    format!("cycles/{name}"),
+                    Metric::exact(MetricKind::EstimatedCycles, declared.library, cycles),
+                );
+            }
         }
     }
     Ok(())
 }
 
-/// The new run's total `Ir` from an iai-callgrind 0.16 summary: the first
-/// of `Both: [new, old]`, or `Left: new`.
-pub fn instructions(summary: &Value) -> Option<f64> {
+/// The new run's total of the callgrind metric `event` (`Ir`,
+/// `EstimatedCycles`) from an iai-callgrind 0.16 summary: the first of
+/// `Both: [new, old]`, or `Left: new`.
+pub fn callgrind_total(summary: &Value, event: &str) -> Option<f64> {
     summary
         .get("profiles")?
         .as_array()?
@@ -312,7 +349,7 @@ pub fn instructions(summary: &Value) -> Option<f64> {
                 .get("total")?
                 .get("summary")?
                 .get("Callgrind")?
-                .get("Ir")?
+                .get(event)?
                 .get("metrics")?;
             let new = metrics
                 .get("Both")
@@ -329,17 +366,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_ir_from_both_and_left_summaries() {
+    fn reads_totals_from_both_and_left_summaries() {
         let both: Value = serde_json::from_str(
             r#"{"profiles":[{"summaries":{"total":{"summary":{"Callgrind":{"Ir":{"metrics":{"Both":[{"Int":1234},{"Int":999}]}}}}}}}]}"#,
         )
         .unwrap();
-        assert_eq!(instructions(&both), Some(1234.0));
+        assert_eq!(callgrind_total(&both, "Ir"), Some(1234.0));
+        assert_eq!(callgrind_total(&both, "EstimatedCycles"), None);
         let left: Value = serde_json::from_str(
             r#"{"profiles":[{"summaries":{"total":{"summary":{"Callgrind":{"Ir":{"metrics":{"Left":{"Int":77}}}}}}}}]}"#,
         )
         .unwrap();
-        assert_eq!(instructions(&left), Some(77.0));
-        assert_eq!(instructions(&serde_json::json!({"profiles": []})), None);
+        assert_eq!(callgrind_total(&left, "Ir"), Some(77.0));
+        assert_eq!(
+            callgrind_total(&serde_json::json!({"profiles": []}), "Ir"),
+            None
+        );
     }
 }

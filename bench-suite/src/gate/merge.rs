@@ -1,14 +1,13 @@
-//! One baseline from several runs of the same profile.
+//! One baseline from several runs of the same profile, and the envelope of
+//! several measurements of one metric.
 //!
-//! A run's 95% range describes one measurement; it says nothing about how
-//! far the same ratio moves between two runs on a shared machine, and that
-//! is the spread the gate has to live with. A baseline merged from several
-//! runs keeps, for every metric, the median of the runs' values as its
-//! value and the lowest and highest of the runs' values as its range. The
-//! gate widens a timed metric's threshold by that spread, up to a cap past
-//! which the metric is reported, not gated (see [`mod@super::compare`]).
+//! A baseline merged from several runs keeps, for every metric, the median
+//! of the runs' values as its value and the lowest and highest of the
+//! runs' values as its range; callgrind's counts must agree exactly across
+//! the runs. The gate's A/B comparison describes the base's and the head's
+//! passes the same way ([`envelope`]).
 
-use super::results::{Metric, Results};
+use super::results::{Metric, MetricKind, Results};
 
 /// Merges `runs` (at least one, all of one profile and schema) into one
 /// [`Results`]. Every run must hold the same metrics, of the same kind and
@@ -59,6 +58,34 @@ pub fn merge_runs(runs: &[Results]) -> Result<Results, String> {
             problems.join("; ")
         ));
     }
+    // Callgrind's counts repeat exactly for one binary: runs that disagree
+    // measured something else than the code (a setup that differs between
+    // a first and a later run, say), and a baseline of either would gate
+    // noise.
+    let unsteady: Vec<String> = first
+        .metrics
+        .iter()
+        .filter(|(_, m)| {
+            matches!(
+                m.kind,
+                MetricKind::Instructions | MetricKind::EstimatedCycles
+            )
+        })
+        .filter(|(name, m)| rest.iter().any(|r| r.metrics[*name].value != m.value))
+        .map(|(name, _)| {
+            let values: Vec<String> = runs
+                .iter()
+                .map(|r| format!("{}", r.metrics[name].value))
+                .collect();
+            format!("{name} ({})", values.join(", "))
+        })
+        .collect();
+    if !unsteady.is_empty() {
+        return Err(format!(
+            "callgrind counts that differ between runs of the same code: {}",
+            unsteady.join("; ")
+        ));
+    }
     let metrics = first
         .metrics
         .keys()
@@ -76,7 +103,7 @@ pub fn merge_runs(runs: &[Results]) -> Result<Results, String> {
 /// The median value (the lower middle one for an even count) and the
 /// range of the values of `all`, which is non-empty and of one kind and
 /// library. One run's range stays as it was measured.
-fn envelope(all: &[&Metric]) -> Metric {
+pub fn envelope(all: &[&Metric]) -> Metric {
     if let [only] = all {
         return (*only).clone();
     }
@@ -97,7 +124,7 @@ mod tests {
 
     use super::*;
     use crate::catalog::Library;
-    use crate::gate::results::{Machine, MetricKind, SCHEMA};
+    use crate::gate::results::{Machine, SCHEMA};
 
     fn run(metrics: &[(&str, Metric)]) -> Results {
         Results {
@@ -182,6 +209,24 @@ mod tests {
             err.contains("c is Allocations of mmapio in run 1 but Instructions"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn callgrind_counts_must_repeat_exactly() {
+        let cycles = |v| Metric::exact(MetricKind::EstimatedCycles, Library::Mmapio, v);
+        let err = merge_runs(&[
+            run(&[("cycles/x", cycles(1000.0))]),
+            run(&[("cycles/x", cycles(1003.0))]),
+        ])
+        .unwrap_err();
+        assert!(err.contains("cycles/x (1000, 1003)"), "{err}");
+        // Allocations may average differently (background threads).
+        let allocs = |v| Metric::exact(MetricKind::Allocations, Library::Mmapio, v);
+        assert!(merge_runs(&[
+            run(&[("allocs/x", allocs(0.75))]),
+            run(&[("allocs/x", allocs(0.875))])
+        ])
+        .is_ok());
     }
 
     #[test]

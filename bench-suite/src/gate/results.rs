@@ -8,7 +8,7 @@ use crate::catalog::{Library, Role};
 use crate::targets::Ratio;
 
 /// Version of the results format; bumped when fields change meaning.
-pub const SCHEMA: u32 = 2;
+pub const SCHEMA: u32 = 3;
 
 /// One bench run, normalised.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -23,8 +23,8 @@ pub struct Results {
     pub date: String,
     /// Where it was measured.
     pub machine: Machine,
-    /// Gated and reported metrics, by name (`ir/...`, `ratio/...`,
-    /// `allocs/...`, `flushes/...`, `wall/...`).
+    /// Gated and reported metrics, by name (`ir/...`, `cycles/...`,
+    /// `ratio/...`, `allocs/...`, `flushes/...`, `wall/...`).
     pub metrics: BTreeMap<String, Metric>,
     /// Per-variant timing statistics for the report, by
     /// `group/function/parameter`.
@@ -35,6 +35,19 @@ pub struct Results {
     /// judges regressions). A merged baseline keeps its first run's.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<Ratio>,
+}
+
+impl Results {
+    /// The same header (schema, profile, commit, date, machine) with no
+    /// metrics, variants or targets.
+    pub fn clone_empty(&self) -> Results {
+        Results {
+            metrics: Default::default(),
+            variants: Default::default(),
+            targets: Vec::new(),
+            ..self.clone()
+        }
+    }
 }
 
 /// The machine a run was measured on.
@@ -69,6 +82,10 @@ impl Machine {
 pub enum MetricKind {
     /// Instructions executed (iai-callgrind `Ir`): exact and repeatable.
     Instructions,
+    /// Cycles estimated by callgrind's cache simulation (iai-callgrind
+    /// `EstimatedCycles`: `L1hits + 5 × LLhits + 35 × RamHits`), for loop
+    /// benches only: repeatable with the cache geometry pinned.
+    EstimatedCycles,
     /// An mmapio variant's median time over its raw floor's, same run.
     Ratio,
     /// Heap allocations per iteration: exact.
@@ -78,6 +95,14 @@ pub enum MetricKind {
     Flushes,
     /// Median wall-clock time per iteration in ns: machine-dependent.
     WallNs,
+}
+
+impl MetricKind {
+    /// Whether the metric is a time or a ratio of times, which only a
+    /// measurement on the machine that judges it can be compared with.
+    pub fn is_timed(self) -> bool {
+        matches!(self, MetricKind::Ratio | MetricKind::WallNs)
+    }
 }
 
 /// One measured value; lower is better for every kind. In one run,
