@@ -323,11 +323,14 @@ impl Benches {
         let mut log = self.log_file()?;
         let _ = writeln!(log, "== {} {bench} -> {}", build.name(), run.display());
         let err = log.try_clone().map_err(|e| e.to_string())?;
-        // As `cargo bench` runs a bench: from its package's folder.
+        // As `cargo bench` runs a bench: from its package's folder, with
+        // the package's name (iai-callgrind's runner files its results
+        // under it).
         let mut command = Command::new(exe);
         command
             .arg("--bench")
             .current_dir(root.join("bench-suite"))
+            .env("CARGO_PKG_NAME", "bench-suite")
             .env(PROFILE_ENV, &self.profile)
             .env(RUN_ENV, run)
             .env("CARGO_TARGET_DIR", &self.target_dir)
