@@ -41,7 +41,7 @@
 //! # Ratios: side by side
 //!
 //! After criterion has measured the variants of one parameter of a group,
-//! they are timed again in rounds, every variant once per round in turn
+//! they are timed again in rounds, every variant in turn and back again
 //! ([`harness::Batch`]). The target and peer ratios, and the gate's ratio
 //! metrics, are the median over rounds of the per-round ratio, so the two
 //! sides of every term were timed moments apart; criterion's medians,

@@ -58,7 +58,7 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
          below). **× mmap-io**: an mmapio variant's time over its declared `mmap-io` twin's. \
          Below 1.00 means faster. After \
          criterion, the variants of each parameter are timed again in rounds, every variant \
-         once per round in turn; both columns are the median over rounds of the per-round \
+         in turn and back again in every round; both columns are the median over rounds of the per-round \
          ratio, so each term compares samples taken moments apart \
          (`bench-suite/src/harness/rounds.rs`).\n\
          * **Allocs**: heap allocations per iteration (counting allocator, every thread). \

@@ -9,8 +9,8 @@
 //!
 //! So after criterion has measured the variants of a [`Batch`] (one group,
 //! one parameter), they are timed again in rounds. Each round runs every
-//! variant once for a sample of at least [`Plan::min_sample`], starting
-//! from a different variant each round. A ratio is the median over rounds
+//! variant for a sample of at least [`Plan::min_sample`] in one order and
+//! again in the mirror order (see [`sample_in_rounds`]). A ratio is the median over rounds
 //! of the per-round ratio ([`paired_ratio`]), so both sides of every term
 //! were timed moments apart. Its range is the 95% confidence interval of
 //! that median from order statistics ([`median_with_interval`]).
@@ -141,6 +141,17 @@ impl Plan {
 /// `routine(n)` runs `n` iterations and returns their time. Returns the
 /// time per iteration in ns of every routine (in the order given), one
 /// value per round.
+///
+/// A round runs every routine once in the order given, then once in the
+/// mirror order (A B C C B A), and records the mean of its two samples.
+/// A routine's time hangs on which one ran just before it (the dirty lines
+/// a writer leaves in the cache slow the next writer down): with the first
+/// routine rotating from round to round, two variants met each other in
+/// alternating orders, their per-round ratio alternated between two values
+/// (1.6 and 0.8 for `sequential_write`) and its median took whichever an
+/// odd number of rounds favoured. Mirrored, every round holds the same
+/// neighbours for each routine, and a drift during a round falls on both
+/// halves alike.
 pub fn sample_in_rounds(
     routines: &mut [&mut dyn FnMut(u64) -> Duration],
     plan: Plan,
@@ -149,22 +160,26 @@ pub fn sample_in_rounds(
         .iter_mut()
         .map(|routine| plan.iterations(&mut **routine))
         .collect();
-    let mut round = Duration::ZERO;
-    let mut times: Vec<Vec<f64>> = Vec::with_capacity(routines.len());
-    // A second, timed pass of one sample each gives the length of a round.
-    for (routine, &n) in routines.iter_mut().zip(&iterations) {
-        let elapsed = routine(n);
-        round += elapsed;
-        times.push(vec![per_iteration(elapsed, n)]);
-    }
-    let rounds = plan.rounds(round);
     let count = routines.len();
-    for first in 1..rounds {
-        for step in 0..count {
-            let i = (first + step) % count;
+    let mut times: Vec<Vec<f64>> = vec![Vec::new(); count];
+    let order: Vec<usize> = (0..count).collect();
+    let mut round = |times: &mut Vec<Vec<f64>>| {
+        let mut sums = vec![0.0; count];
+        let mut length = Duration::ZERO;
+        for &i in order.iter().chain(order.iter().rev()) {
             let elapsed = routines[i](iterations[i]);
-            times[i].push(per_iteration(elapsed, iterations[i]));
+            length += elapsed;
+            sums[i] += per_iteration(elapsed, iterations[i]);
         }
+        for (time, sum) in times.iter_mut().zip(sums) {
+            time.push(sum / 2.0);
+        }
+        length
+    };
+    // The first round also gives the length of a round.
+    let length = round(&mut times);
+    for _ in 1..plan.rounds(length) {
+        round(&mut times);
     }
     times
 }
@@ -494,7 +509,7 @@ mod tests {
     }
 
     #[test]
-    fn rounds_rotate_the_first_variant_and_divide_by_iterations() {
+    fn rounds_run_in_order_and_back_and_divide_by_iterations() {
         let calls = RefCell::new(Vec::new());
         // Variant 0 takes 1 ms per iteration, variant 1 takes 4 ms, variant 2 takes 2 ms.
         let make = |id: usize, per_iteration_ms: u64| {
@@ -508,23 +523,50 @@ mod tests {
         let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = vec![&mut a, &mut b, &mut c];
         let plan = Plan {
             min_sample: Duration::from_millis(4),
-            budget: Duration::from_millis(48),
+            budget: Duration::from_millis(96),
             min_rounds: 2,
             max_rounds: 10,
         };
         let times = sample_in_rounds(&mut routines, plan);
-        // Samples: 4, 1 and 2 iterations (4 ms each); a round is 12 ms, so 4 rounds.
+        // Samples: 4, 1 and 2 iterations (4 ms each); a round is two
+        // samples of each, 24 ms, so 4 rounds.
         assert_eq!(times.len(), 3);
         for (t, ms) in times.iter().zip([1.0, 4.0, 2.0]) {
             assert_eq!(t, &vec![ms * 1e6; 4]);
         }
         let calls = calls.into_inner();
-        // Sizing (doubling until a sample lasts 4 ms), then round 0 in
-        // order, then rounds 1..4 each starting one variant later.
+        // Sizing (doubling until a sample lasts 4 ms), then every round in
+        // the order given and back.
         let sizing = [(0, 1), (0, 2), (0, 4), (1, 1), (2, 1), (2, 2)];
         assert_eq!(calls[..6], sizing);
         let order: Vec<usize> = calls[6..].iter().map(|&(id, _)| id).collect();
-        assert_eq!(order, [0, 1, 2, 1, 2, 0, 2, 0, 1, 0, 1, 2]);
+        assert_eq!(order, [0, 1, 2, 2, 1, 0].repeat(4));
         assert!(calls[6..].iter().all(|&(id, n)| n == [4, 1, 2][id]));
+    }
+
+    #[test]
+    fn a_slowdown_after_another_variant_is_balanced_within_a_round() {
+        // B is slowed by half whenever it runs right after A: per round, A
+        // runs before B once, so B's time is 1.25 in every round, never
+        // 1.5 in some rounds and 1.0 in others.
+        let last = RefCell::new(usize::MAX);
+        let mut a = |n: u64| {
+            *last.borrow_mut() = 0;
+            Duration::from_micros(1000 * n)
+        };
+        let mut b = |n: u64| {
+            let after_a = *last.borrow() == 0;
+            *last.borrow_mut() = 1;
+            Duration::from_micros(if after_a { 1500 } else { 1000 } * n)
+        };
+        let mut routines: Vec<&mut dyn FnMut(u64) -> Duration> = vec![&mut a, &mut b];
+        let plan = Plan {
+            min_sample: Duration::from_micros(1),
+            budget: Duration::ZERO,
+            min_rounds: 5,
+            max_rounds: 5,
+        };
+        let times = sample_in_rounds(&mut routines, plan);
+        assert_eq!(times[1], vec![1.25e6; 5]);
     }
 }
