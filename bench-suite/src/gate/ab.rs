@@ -160,35 +160,13 @@ pub fn judge_timed(passes: &Passes, options: Options) -> Vec<Finding> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::catalog::Library;
-    use crate::gate::results::{Machine, MetricKind, SCHEMA};
+    use crate::gate::results::MetricKind;
 
     fn pass(metrics: &[(&str, f64)]) -> Results {
-        Results {
-            schema: SCHEMA,
-            profile: "quick".to_owned(),
-            commit: "c".to_owned(),
-            date: "d".to_owned(),
-            machine: Machine {
-                cpu: "cpu".to_owned(),
-                cores: 2,
-                kernel: "k".to_owned(),
-                rustc: "r".to_owned(),
-                valgrind: "v".to_owned(),
-            },
-            metrics: metrics
-                .iter()
-                .map(|&(n, v)| {
-                    let m = Metric::exact(MetricKind::Ratio, Library::Mmapio, v);
-                    (n.to_owned(), m)
-                })
-                .collect(),
-            variants: BTreeMap::new(),
-            targets: Vec::new(),
-        }
+        let ratio = |v| Metric::exact(MetricKind::Ratio, Library::Mmapio, v);
+        Results::example("cpu", metrics.iter().map(|&(n, v)| (n, ratio(v))))
     }
 
     /// Eight pairs of passes of metric `m`: base values `base`, head values

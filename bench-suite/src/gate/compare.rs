@@ -506,38 +506,13 @@ fn judge_exact(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::catalog::Library;
-    use crate::gate::results::Machine;
 
     const OURS: Library = Library::Mmapio;
 
-    fn machine(cpu: &str) -> Machine {
-        Machine {
-            cpu: cpu.to_owned(),
-            cores: 2,
-            kernel: "6.1".to_owned(),
-            rustc: "rustc 1.95.0".to_owned(),
-            valgrind: "valgrind-3.19.0".to_owned(),
-        }
-    }
-
     fn results(cpu: &str, metrics: &[(&str, Metric)]) -> Results {
-        Results {
-            schema: SCHEMA,
-            profile: "quick".to_owned(),
-            commit: "c".to_owned(),
-            date: "d".to_owned(),
-            machine: machine(cpu),
-            metrics: metrics
-                .iter()
-                .map(|(n, m)| ((*n).to_owned(), m.clone()))
-                .collect(),
-            variants: BTreeMap::new(),
-            targets: Vec::new(),
-        }
+        Results::example(cpu, metrics.iter().cloned())
     }
 
     fn exact(kind: MetricKind, value: f64) -> Metric {

@@ -120,32 +120,11 @@ pub fn envelope(all: &[&Metric]) -> Metric {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::catalog::Library;
-    use crate::gate::results::{Machine, SCHEMA};
 
     fn run(metrics: &[(&str, Metric)]) -> Results {
-        Results {
-            schema: SCHEMA,
-            profile: "quick".to_owned(),
-            commit: "abc".to_owned(),
-            date: "today".to_owned(),
-            machine: Machine {
-                cpu: "cpu".to_owned(),
-                cores: 2,
-                kernel: "6.1".to_owned(),
-                rustc: "rustc".to_owned(),
-                valgrind: "valgrind".to_owned(),
-            },
-            metrics: metrics
-                .iter()
-                .map(|(n, m)| ((*n).to_owned(), m.clone()))
-                .collect(),
-            variants: BTreeMap::new(),
-            targets: Vec::new(),
-        }
+        Results::example("cpu", metrics.iter().cloned())
     }
 
     fn ratio(value: f64, low: f64, high: f64) -> Metric {

@@ -50,6 +50,36 @@ impl Results {
     }
 }
 
+#[cfg(test)]
+impl Results {
+    /// Quick-profile results of `metrics`, measured on a made-up machine
+    /// with CPU `cpu`: the tests' fixture.
+    pub(crate) fn example<'a>(
+        cpu: &str,
+        metrics: impl IntoIterator<Item = (&'a str, Metric)>,
+    ) -> Results {
+        Results {
+            schema: SCHEMA,
+            profile: "quick".to_owned(),
+            commit: "c".to_owned(),
+            date: "d".to_owned(),
+            machine: Machine {
+                cpu: cpu.to_owned(),
+                cores: 2,
+                kernel: "6.1".to_owned(),
+                rustc: "rustc 1.95.0".to_owned(),
+                valgrind: "valgrind-3.19.0".to_owned(),
+            },
+            metrics: metrics
+                .into_iter()
+                .map(|(name, metric)| (name.to_owned(), metric))
+                .collect(),
+            variants: BTreeMap::new(),
+            targets: Vec::new(),
+        }
+    }
+}
+
 /// The machine a run was measured on.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Machine {

@@ -213,30 +213,13 @@ fn measure_pairs(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::BTreeMap;
-
     use super::*;
     use crate::catalog::Library;
     use crate::gate::compare::FindingKind;
-    use crate::gate::results::{Machine, Metric, MetricKind, SCHEMA};
+    use crate::gate::results::{Metric, MetricKind};
 
     fn results(metrics: Vec<(String, Metric)>) -> Results {
-        Results {
-            schema: SCHEMA,
-            profile: "quick".to_owned(),
-            commit: "c".to_owned(),
-            date: "d".to_owned(),
-            machine: Machine {
-                cpu: "cpu".to_owned(),
-                cores: 2,
-                kernel: "k".to_owned(),
-                rustc: "r".to_owned(),
-                valgrind: "v".to_owned(),
-            },
-            metrics: metrics.into_iter().collect(),
-            variants: BTreeMap::new(),
-            targets: Vec::new(),
-        }
+        Results::example("cpu", metrics.iter().map(|(n, m)| (n.as_str(), m.clone())))
     }
 
     /// A scripted machine: each workload has one ratio, `ratio/<w>/m/p`,
