@@ -248,7 +248,7 @@ pub const WORKLOADS: &[Workload] = &[
             quick: &[64 * MIB],
             full: &[GIB],
         },
-        gate_pairs: 8,
+        gate_pairs: 6,
         variants: &[
             Variant::raw("memmap2_chunks_4096", Shape::FoldItems),
             Variant::raw("memmap2_chunks_65536", Shape::FoldItems),
