@@ -89,6 +89,15 @@ fn markdown_matches_the_expected_report() {
         markdown.contains("* **sequential_read, +15% time**: the exact metrics moved nothing"),
         "{markdown}"
     );
+    // The source edits do not reach the multi-threaded workload.
+    assert!(
+        markdown.contains("| atomic_contention | not injected (multi-threaded) | **fails**: exact 0/10, timed 8/8 (+19.0%) |"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("**atomic_contention, +10% instructions"),
+        "{markdown}"
+    );
     check_against("expected-PERFORMANCE.md", &markdown);
 }
 

@@ -80,6 +80,14 @@ impl Injection {
         }
     }
 
+    /// Whether it reaches `workload`'s mmapio variants: a slowdown reaches
+    /// every one; the source edits go into the hot loops of the
+    /// single-threaded workloads only, not into `atomic_contention`, whose
+    /// threads' `fetch_add`s are the library's own.
+    pub fn reaches(&self, workload: &str) -> bool {
+        !self.edits_source() || workload != "atomic_contention"
+    }
+
     /// Whether it edits the source (else it is an environment variable of
     /// the head's timed passes).
     pub fn edits_source(&self) -> bool {

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use super::compare::Options;
+use super::injection::Injection;
 use super::resolution::{Judged, Row};
 use super::results::{MetricKind, Results, VariantStats};
 use crate::catalog::{criterion_workloads, workload, Library};
@@ -301,10 +302,12 @@ fn render_resolution(out: &mut String, rows: &[Row]) {
         }
         let _ = write!(out, "| {w} |");
         for (name, description) in &injections {
+            let reaches = Injection::parse(name).map_or(true, |i| i.reaches(w));
             match rows
                 .iter()
                 .find(|r| r.workload == w && r.injection == *name)
             {
+                Some(_) if !reaches => out.push_str(" not injected (multi-threaded) |"),
                 Some(r) => {
                     let _ = write!(out, " {} |", resolution_cell(r));
                     if !r.fails() && r.exact.gated + r.timed.gated > 0 {
