@@ -187,7 +187,6 @@ mod bytes_support;
 mod cow;
 mod error;
 pub mod flush;
-mod gate;
 #[cfg(feature = "hugepages")]
 mod huge_pages;
 #[cfg(feature = "iterator")]
