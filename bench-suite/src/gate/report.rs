@@ -303,7 +303,9 @@ fn render_resolution(out: &mut String, rows: &[Row]) {
         }
         let _ = write!(out, "| {w} |");
         for (name, description) in &injections {
-            let reaches = Injection::parse(name).map_or(true, |i| i.reaches(w));
+            let injection = Injection::parse(name).ok();
+            let reaches = !matches!(&injection, Some(i) if !i.reaches(w));
+            let edits_source = injection.as_ref().is_some_and(Injection::edits_source);
             match rows
                 .iter()
                 .find(|r| r.workload == w && r.injection == *name)
@@ -317,7 +319,6 @@ fn render_resolution(out: &mut String, rows: &[Row]) {
                             unresolved_reason(r)
                         ));
                     }
-                    let edits_source = Injection::parse(name).is_ok_and(|i| i.edits_source());
                     if edits_source && r.fails() && r.exact.flagged == 0 {
                         timed_only.push(format!(
                             "* **{w}, {description}**: {}",
@@ -352,10 +353,7 @@ fn render_resolution(out: &mut String, rows: &[Row]) {
 
 /// Why a code injection failed the gate through its timed ratios alone.
 fn timed_only_reason(row: &Row) -> String {
-    let moved = row.exact.largest.as_ref().map_or_else(
-        || "nothing".to_owned(),
-        |(name, change)| format!("`{name}` at most, {:+.1}%", change * 100.0),
-    );
+    let moved = largest_move(&row.exact);
     let why = match row.injection.as_str() {
         "cache-miss" => {
             "an item of this workload copies whole cache lines by the thousand, each of which \
@@ -415,13 +413,16 @@ fn resolution_cell(row: &Row) -> String {
 }
 
 /// Why an injection that passed could not be seen, from what moved.
+/// "`metric` at most, +1.4%", or "nothing".
+fn largest_move(judged: &Judged) -> String {
+    judged.largest.as_ref().map_or_else(
+        || "nothing".to_owned(),
+        |(name, change)| format!("`{name}` at most, {:+.1}%", change * 100.0),
+    )
+}
+
 fn unresolved_reason(row: &Row) -> String {
-    let moved = |j: &Judged| {
-        j.largest.as_ref().map_or_else(
-            || "nothing".to_owned(),
-            |(name, change)| format!("`{name}` at most, {:+.1}%", change * 100.0),
-        )
-    };
+    let moved = largest_move;
     let exact = format!(
         "the exact metrics moved {} (thresholds: 10% for instructions, allocations and flushes, 5% for estimated cycles)",
         moved(&row.exact)
