@@ -8,9 +8,8 @@ use std::ops::Deref;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
-use parking_lot::RwLock;
-
 use crate::bounds::check_range;
+use crate::gate::Gate;
 use crate::region::Region;
 use crate::shared_state::{Shared, RECHECK};
 use crate::{MemoryMappedFile, MmapIoError, Result};
@@ -18,7 +17,7 @@ use crate::{MemoryMappedFile, MmapIoError, Result};
 /// Membership in the mapping's atomic mode; see the module docs.
 struct AtomicSession<'a> {
     shared: &'a Shared,
-    lock: &'a RwLock<Region>,
+    lock: &'a Gate<Region>,
     /// Bytes the view may store to, counted as pending when it ends.
     bytes: u64,
 }
@@ -34,7 +33,7 @@ impl<'a> AtomicSession<'a> {
     /// rounds, each followed by a fresh look at the count, which also lets
     /// this join atomic views that another thread created meanwhile
     /// instead of waiting for them to end.
-    fn begin(shared: &'a Shared, lock: &'a RwLock<Region>, op: &'static str) -> Result<Self> {
+    fn begin(shared: &'a Shared, lock: &'a Gate<Region>, op: &'static str) -> Result<Self> {
         // Made only once the count includes it: its `Drop` gives a place in
         // the atomic mode back.
         let joined = || AtomicSession {

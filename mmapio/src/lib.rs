@@ -187,6 +187,7 @@ mod bytes_support;
 mod cow;
 mod error;
 pub mod flush;
+mod gate;
 #[cfg(feature = "hugepages")]
 mod huge_pages;
 #[cfg(feature = "iterator")]

@@ -40,7 +40,7 @@ impl MemoryMappedFile {
     pub fn try_as_slice(&self, offset: u64, len: u64) -> Result<Option<MappedSlice<'_>>> {
         match &self.shared.storage {
             Storage::Unlocked(_) => self.as_slice(offset, len).map(Some),
-            Storage::Locked(lock) => match lock.try_read_recursive() {
+            Storage::Locked(gate) => match gate.try_read() {
                 Some(guard) => {
                     let range = check_range(offset, len, guard.len())?;
                     Ok(Some(MappedSlice::guarded(guard, range)))

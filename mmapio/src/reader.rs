@@ -76,8 +76,8 @@ impl MemoryMappedFile {
         // could make a separately read length stale.
         let view = match &self.shared.storage {
             Storage::Unlocked(region) => MappedSlice::borrowed(region.bytes(), 0),
-            Storage::Locked(lock) => {
-                let guard = lock.read_recursive();
+            Storage::Locked(gate) => {
+                let guard = gate.read();
                 let len = guard.len();
                 MappedSlice::guarded(guard, 0..len)
             }

@@ -10,9 +10,10 @@ use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::Mutex;
 
 use crate::flush::FlushAccounting;
+use crate::gate::{Gate, GateRead, GateWrite};
 use crate::region::Region;
 use crate::registry::Registration;
 use crate::{os, MmapIoError, MmapMode, Result};
@@ -22,9 +23,9 @@ pub(crate) enum Storage {
     /// Read-only and copy-on-write mappings: never resized and never written
     /// while shared, so views borrow them without a lock.
     Unlocked(Region),
-    /// Read-write mappings: views take the read lock; writers and `resize`
-    /// take the write lock.
-    Locked(RwLock<Region>),
+    /// Read-write mappings: views pass the file's reader gate; writers and
+    /// `resize` close it (see `gate/mod.rs`).
+    Locked(Gate<Region>),
 }
 
 /// How long a waiter sleeps between checks when it must not block on one
@@ -97,7 +98,7 @@ impl Shared {
     ) -> Self {
         let len = region.len();
         let storage = match mode {
-            MmapMode::ReadWrite => Storage::Locked(RwLock::new(region)),
+            MmapMode::ReadWrite => Storage::Locked(Gate::new(region)),
             MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
         };
         Shared {
@@ -118,11 +119,11 @@ impl Shared {
     /// by policies, the background flusher and the final flush on drop.
     /// Counted only when an `msync` ran and succeeded.
     pub(crate) fn flush(&self, path: &Path) -> Result<()> {
-        let Storage::Locked(lock) = &self.storage else {
+        let Storage::Locked(gate) = &self.storage else {
             return Ok(());
         };
         let taken = self.flush.take_pending();
-        let result = self.with_locked_region(lock, Region::flush);
+        let result = self.with_locked_region(gate, Region::flush);
         match result {
             Ok(synced) => {
                 if synced {
@@ -141,62 +142,51 @@ impl Shared {
     }
 
     /// Whether the calling thread holds this state's write lock for a
-    /// mutable view or walk, or shares of its read lock for an iterator
-    /// (the shares of its first 32 live iterators are seen; a plain
-    /// `MappedSlice` is not tracked, to keep reads free of bookkeeping).
-    pub(crate) fn held_by_this_thread(&self, lock: &RwLock<Region>) -> bool {
-        if self.writer_is_this_thread() {
-            return true;
-        }
-        #[cfg(feature = "iterator")]
-        if crate::iter::shared_read::this_thread_holds(lock) {
-            return true;
-        }
-        let _ = lock;
-        false
+    /// mutable view or walk, or a view of its gate (a `MappedSlice`, an
+    /// iterator or its items; see `Gate::held_by_this_thread` for the
+    /// views it counts).
+    pub(crate) fn held_by_this_thread(&self, gate: &Gate<Region>) -> bool {
+        self.writer_is_this_thread() || gate.held_by_this_thread()
     }
 
-    /// The read lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
-    /// calling thread holds the write lock itself. Same fast path as a
-    /// plain `read_recursive`.
+    /// A read share of the gate for `op`, or [`MmapIoError::WouldDeadlock`]
+    /// when the calling thread holds the write lock itself.
     #[inline]
     pub(crate) fn read<'a>(
         &self,
-        lock: &'a RwLock<Region>,
+        gate: &'a Gate<Region>,
         op: &'static str,
-    ) -> Result<RwLockReadGuard<'a, Region>> {
-        match lock.try_read_recursive() {
-            Some(guard) => Ok(guard),
-            None => self.read_slow(lock, op),
+    ) -> Result<GateRead<'a, Region>> {
+        match gate.try_read() {
+            Some(read) => Ok(read),
+            None => self.read_slow(gate, op),
         }
     }
 
     #[cold]
     fn read_slow<'a>(
         &self,
-        lock: &'a RwLock<Region>,
+        gate: &'a Gate<Region>,
         op: &'static str,
-    ) -> Result<RwLockReadGuard<'a, Region>> {
+    ) -> Result<GateRead<'a, Region>> {
         if self.writer_is_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
-        Ok(lock.read_recursive())
+        Ok(gate.read())
     }
 
-    /// The write lock for `op`, or [`MmapIoError::WouldDeadlock`] when the
-    /// lock is held by a view, iterator or walk of the calling thread.
+    /// The write lock for `op`, or [`MmapIoError::WouldDeadlock`] when a
+    /// view, iterator or walk of the calling thread holds the gate.
+    #[inline]
     pub(crate) fn write<'a>(
         &self,
-        lock: &'a RwLock<Region>,
+        gate: &'a Gate<Region>,
         op: &'static str,
-    ) -> Result<RwLockWriteGuard<'a, Region>> {
-        if let Some(guard) = lock.try_write() {
-            return Ok(guard);
-        }
-        if self.held_by_this_thread(lock) {
+    ) -> Result<GateWrite<'a, Region>> {
+        if self.writer_is_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
-        Ok(lock.write())
+        gate.write().map_err(|_| MmapIoError::WouldDeadlock { op })
     }
 
     /// Whether the calling thread holds the write lock for a mutable view or
@@ -217,16 +207,16 @@ impl Shared {
     /// deadlock against an atomic view being created.
     pub(crate) fn with_locked_region<R>(
         &self,
-        lock: &RwLock<Region>,
+        gate: &Gate<Region>,
         f: impl FnOnce(&Region) -> R,
     ) -> R {
         if self.writer_is_this_thread() {
             // SAFETY: this thread holds the write lock (for a mutable view
             // or walk it is not running right now: it is here), so nothing
             // can replace or mutate the `Region`; we only read it.
-            return f(unsafe { &*lock.data_ptr() });
+            return f(unsafe { &*gate.data_ptr() });
         }
-        self.with_read_region(lock, f)
+        self.with_read_region(gate, f)
     }
 
     /// `with_locked_region` for a thread that is not the writer: under the
@@ -235,7 +225,7 @@ impl Shared {
     /// mutex, and looks again now and then, in case atomic views took the
     /// lock meanwhile.
     #[cfg(feature = "atomic")]
-    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
+    fn with_read_region<R>(&self, gate: &Gate<Region>, f: impl FnOnce(&Region) -> R) -> R {
         loop {
             {
                 let views = self.atomic_views.lock();
@@ -244,14 +234,14 @@ impl Shared {
                     // atomic.rs) and cannot release it while we hold their
                     // count's mutex, so no `resize` or writer can mutate the
                     // `Region`; we only read it.
-                    return f(unsafe { &*lock.data_ptr() });
+                    return f(unsafe { &*gate.data_ptr() });
                 }
-                if let Some(guard) = lock.try_read_recursive() {
+                if let Some(guard) = gate.try_read() {
                     drop(views);
                     return f(&guard);
                 }
             }
-            if let Some(guard) = lock.try_read_recursive_for(RECHECK) {
+            if let Some(guard) = gate.try_read_for(RECHECK) {
                 return f(&guard);
             }
         }
@@ -260,8 +250,8 @@ impl Shared {
     /// `with_locked_region` for a thread that is not the writer: under the
     /// read lock (without atomic views, nothing else can hold it).
     #[cfg(not(feature = "atomic"))]
-    fn with_read_region<R>(&self, lock: &RwLock<Region>, f: impl FnOnce(&Region) -> R) -> R {
-        f(&lock.read_recursive())
+    fn with_read_region<R>(&self, gate: &Gate<Region>, f: impl FnOnce(&Region) -> R) -> R {
+        f(&gate.read())
     }
 
     /// Takes (or strengthens) the advisory file lock of this state's file

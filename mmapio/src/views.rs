@@ -9,8 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut, Range};
 
-use parking_lot::{RwLockReadGuard, RwLockWriteGuard};
-
+use crate::gate::{GateRead, GateWrite};
 #[cfg(feature = "iterator")]
 use crate::iter::shared_read::SharedRead;
 use crate::region::Region;
@@ -20,8 +19,9 @@ use crate::shared_state::{ExclusiveWrite, Shared};
 pub(crate) enum Keep<'a> {
     /// A borrow of a mapping that is never resized or written while shared.
     Borrowed(PhantomData<&'a [u8]>),
-    /// The read-write mapping's read lock, held by this view alone.
-    Guard(#[allow(dead_code)] RwLockReadGuard<'a, Region>),
+    /// A share of the read-write mapping's reader gate, held by this view
+    /// alone.
+    Guard(#[allow(dead_code)] GateRead<'a, Region>),
     /// An iterator's item. On a read-write mapping, a share of the read
     /// lock held by the iterator and every item it yielded (a count, not a
     /// lock operation per item); on a lock-free mapping, nothing beyond the
@@ -76,7 +76,7 @@ impl<'a> MappedSlice<'a> {
     /// A view of `range` (already bounds-checked) of the region behind
     /// `guard`, keeping the guard.
     #[inline]
-    pub(crate) fn guarded(guard: RwLockReadGuard<'a, Region>, range: Range<usize>) -> Self {
+    pub(crate) fn guarded(guard: GateRead<'a, Region>, range: Range<usize>) -> Self {
         let offset = range.start as u64;
         let bytes = &guard.bytes()[range];
         let (ptr, len) = (bytes.as_ptr(), bytes.len());
@@ -275,7 +275,7 @@ pub struct MappedSliceMut<'a> {
     // Field order matters: the write ends (recording the view's bytes as
     // pending) before the guard releases the lock.
     _write: ExclusiveWrite<'a>,
-    _guard: RwLockWriteGuard<'a, Region>,
+    _guard: GateWrite<'a, Region>,
 }
 
 impl<'a> MappedSliceMut<'a> {
@@ -284,7 +284,7 @@ impl<'a> MappedSliceMut<'a> {
     /// `None` when the region is mapped read-only.
     #[inline]
     pub(crate) fn new(
-        mut guard: RwLockWriteGuard<'a, Region>,
+        mut guard: GateWrite<'a, Region>,
         range: Range<usize>,
         shared: &'a Shared,
     ) -> Option<Self> {

@@ -100,9 +100,35 @@ fn expected_sum() -> u64 {
     (0..64u64).map(|mib| mib * (1 << 20)).sum()
 }
 
+/// A thread's first view of a read-write mapping claims the thread's
+/// record of the reader gate: a recycled one, or one allocated once for the
+/// thread's whole life. Done before counting, so that the counts below are
+/// those of the operations themselves.
+fn claim_this_threads_record(map: &MemoryMappedFile) {
+    drop(map.as_slice(0, 1).unwrap());
+}
+
+#[test]
+fn a_threads_first_view_allocates_at_most_its_record() {
+    let (_dir, _ro, rw) = maps();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let (_, first) = count_allocs(|| drop(rw.as_slice(0, 64).unwrap()));
+            assert!(first <= 1, "{first} allocations by a thread's first view");
+            let (_, later) = count_allocs(|| {
+                for i in 0..100u64 {
+                    drop(rw.as_slice(i * 4096, 64).unwrap());
+                }
+            });
+            assert_eq!(later, 0, "allocations by later views");
+        });
+    });
+}
+
 #[test]
 fn borrowed_iterators_allocate_nothing() {
     let (_dir, ro, rw) = maps();
+    claim_this_threads_record(&rw);
     let page = mmapio::page_size() as u64;
     for (name, map) in [("ro", &ro), ("rw", &rw)] {
         // Creation and the whole walk, through `next` (a `for` loop) and
@@ -196,6 +222,7 @@ fn owned_iterators_allocate_once_per_item() {
 #[test]
 fn as_slice_and_read_into_allocate_nothing() {
     let (_dir, ro, rw) = maps();
+    claim_this_threads_record(&rw);
     let mut buf = [0u8; 64];
     for map in [&ro, &rw] {
         let (_, allocs) = count_allocs(|| {

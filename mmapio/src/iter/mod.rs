@@ -17,7 +17,7 @@ use std::mem::ManuallyDrop;
 use std::num::NonZeroUsize;
 
 use crate::bounds::check_range;
-use parking_lot::RwLock;
+use crate::gate::Gate;
 
 use self::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::region::Region;
@@ -206,7 +206,7 @@ impl Cursor {
 /// region) with the region's start and length.
 #[inline(never)]
 fn lock_for_chunks(
-    lock: &RwLock<Region>,
+    lock: &Gate<Region>,
     chunk_size: NonZeroUsize,
 ) -> (*const u8, usize, Option<UncountedShares<'_>>) {
     let (shares, base, len) = SharedReads::acquire(lock, |len| chunk_count(len, chunk_size));

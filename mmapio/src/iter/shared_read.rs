@@ -1,4 +1,4 @@
-//! One read acquisition of a read-write mapping's lock, shared by an
+//! One read acquisition of a read-write mapping's reader gate, shared by an
 //! iterator and every item it yields, counted in a slot.
 //!
 //! An `Rc` around the read guard would do the same job but costs one heap
@@ -30,21 +30,22 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use parking_lot::RwLock;
-
+use crate::gate::{Gate, RawRead};
 use crate::region::Region;
 
 /// Shared acquisitions a thread can have live at once before further ones
 /// get their slot from the heap.
 const SLOTS: usize = 32;
 
-/// One shared acquisition: how many shares of it live, and its lock.
+/// One shared acquisition: how many shares of it live, and its gate.
 struct Slot {
     /// Live shares; 0 = the slot is free.
     holders: Cell<usize>,
-    /// The lock, kept here rather than in every share so that an item is
+    /// The gate, kept here rather than in every share so that an item is
     /// one pointer and a loop dropping items keeps fewer values live.
-    lock: Cell<*const RwLock<Region>>,
+    lock: Cell<*const Gate<Region>>,
+    /// How the acquisition holds the gate, while `holders > 0`.
+    held: Cell<Option<RawRead>>,
     /// Whether this slot was allocated for one acquisition (all of the
     /// thread's own slots were in use) and is freed with its last share.
     on_heap: bool,
@@ -56,6 +57,7 @@ struct Slot {
 const FREE: Slot = Slot {
     holders: Cell::new(0),
     lock: Cell::new(std::ptr::null()),
+    held: Cell::new(None),
     on_heap: false,
 };
 
@@ -67,26 +69,13 @@ thread_local! {
     static SLOTS_OF_THIS_THREAD: [Slot; SLOTS] = const { [FREE; SLOTS] };
 }
 
-/// Whether the calling thread holds shares of a read acquisition of `lock`
-/// counted in its own slots (acquisitions beyond the first [`SLOTS`] live
-/// ones, counted on the heap, are not seen). Lets a writer that would wait
-/// for this thread's own iterator refuse instead.
-pub(crate) fn this_thread_holds(lock: &RwLock<Region>) -> bool {
-    let lock: *const RwLock<Region> = lock;
-    SLOTS_OF_THIS_THREAD.with(|slots| {
-        slots
-            .iter()
-            .any(|slot| slot.holders.get() != 0 && slot.lock.get() == lock)
-    })
-}
-
 /// A slot in use: the acquisition of a lock borrowed for `'a`.
 #[derive(Clone, Copy)]
 struct Acquisition<'a> {
     /// A slot of the thread that took the lock, or one allocated for this
     /// acquisition alone.
     slot: NonNull<Slot>,
-    _lock: PhantomData<&'a RwLock<Region>>,
+    _lock: PhantomData<&'a Gate<Region>>,
 }
 
 impl Acquisition<'_> {
@@ -133,16 +122,18 @@ impl Acquisition<'_> {
 unsafe extern "C" fn unlock(slot: NonNull<Slot>) {
     // SAFETY: the slot is still in use (its count just reached 0, and only
     // this call frees a heap slot), as in `Acquisition::slot`.
-    let (lock, on_heap) = unsafe {
+    let (lock, held, on_heap) = unsafe {
         let slot = slot.as_ref();
-        (slot.lock.get(), slot.on_heap)
+        (slot.lock.get(), slot.held.take(), slot.on_heap)
     };
-    // SAFETY: `acquire` stored a lock borrowed for the lifetime every share
-    // carries, so it is still alive; it forgot the read guard it took on
-    // this thread (shares are `!Send`, so this is the same thread), and only
-    // the release of the last counted shares gets here, once: the count
-    // reached 0, which also frees a slot of the thread.
-    abort_on_panic(|| unsafe { (*lock).force_unlock_read() });
+    // SAFETY: `acquire` stored a gate borrowed for the lifetime every share
+    // carries, so it is still alive, and the raw share it took of it on this
+    // thread (shares are `!Send`, so this is the same thread); only the
+    // release of the last counted shares gets here, once: the count reached
+    // 0, which also frees a slot of the thread.
+    if let Some(held) = held {
+        abort_on_panic(|| unsafe { held.release(&*lock) });
+    }
     if on_heap {
         // SAFETY: `acquire` allocated this slot with `Box::new` (and leaked
         // it) for this acquisition alone; no share of it is left to reach it.
@@ -179,10 +170,10 @@ impl<'a> SharedReads<'a> {
     /// valid while any of the shares lives. When `shares` is 0, the lock is
     /// released at once and there are no shares (`None`).
     pub(crate) fn acquire(
-        lock: &'a RwLock<Region>,
+        lock: &'a Gate<Region>,
         shares: impl FnOnce(usize) -> usize,
     ) -> (Option<Self>, *const u8, usize) {
-        let guard = lock.read_recursive();
+        let guard = lock.read();
         let (base, len) = (guard.as_ptr(), guard.len());
         let left = shares(len);
         if left == 0 {
@@ -192,19 +183,23 @@ impl<'a> SharedReads<'a> {
             let free = slots.iter().find(|slot| slot.holders.get() == 0)?;
             free.holders.set(left);
             free.lock.set(lock);
+            free.held.set(None);
             Some(NonNull::from(free))
         });
         let slot = free.unwrap_or_else(|| {
             let slot = Box::new(Slot {
                 holders: Cell::new(left),
                 lock: Cell::new(lock),
+                held: Cell::new(None),
                 on_heap: true,
             });
             NonNull::from(Box::leak(slot))
         });
-        // Forgotten, not dropped: the lock stays held until the last share
-        // of this acquisition releases it.
-        std::mem::forget(guard);
+        // Kept raw: the gate stays held until the last share of this
+        // acquisition releases it.
+        // SAFETY: `slot` is in use by this acquisition (just claimed or
+        // allocated), as in `Acquisition::slot`.
+        unsafe { slot.as_ref() }.held.set(Some(guard.into_raw()));
         let shares = SharedReads {
             acquisition: Acquisition {
                 slot,
@@ -307,7 +302,7 @@ impl UncountedShares<'_> {
 mod tests {
     use super::*;
 
-    fn acquire(lock: &RwLock<Region>, shares: usize) -> SharedReads<'_> {
+    fn acquire(lock: &Gate<Region>, shares: usize) -> SharedReads<'_> {
         SharedReads::acquire(lock, |_| shares).0.unwrap()
     }
 
@@ -317,7 +312,7 @@ mod tests {
 
     #[test]
     fn the_last_share_releases_the_lock() {
-        let lock = RwLock::new(Region::empty());
+        let lock = Gate::new(Region::empty());
         let (shares, left) = acquire(&lock, 3).uncounted();
         assert_eq!(left, 3);
         // SAFETY: three shares are held here; two are handed out.
@@ -338,7 +333,7 @@ mod tests {
 
     #[test]
     fn uncounted_shares_are_given_back_by_number() {
-        let lock = RwLock::new(Region::empty());
+        let lock = Gate::new(Region::empty());
         let (shares, left) = acquire(&lock, 3).uncounted();
         assert_eq!(left, 3);
         // SAFETY: three shares are held here and one is handed out.
@@ -354,7 +349,7 @@ mod tests {
 
     #[test]
     fn no_shares_hold_nothing() {
-        let lock = RwLock::new(Region::empty());
+        let lock = Gate::new(Region::empty());
         let (shares, _, len) = SharedReads::acquire(&lock, |len| len);
         assert_eq!(len, 0);
         assert!(shares.is_none());
@@ -363,7 +358,7 @@ mod tests {
 
     #[test]
     fn beyond_its_slots_a_thread_counts_shares_on_the_heap() {
-        let lock = RwLock::new(Region::empty());
+        let lock = Gate::new(Region::empty());
         let mut shares: Vec<_> = (0..SLOTS + 2).map(|_| acquire(&lock, 2)).collect();
         let on_heap: Vec<bool> = shares
             .iter()

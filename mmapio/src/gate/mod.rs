@@ -1,0 +1,559 @@
+//! The reader gate of one mapped file: what every view waits behind and
+//! every writer waits for, built so that taking a view writes no cache
+//! line that another thread writes.
+//!
+//! A gate is a [`parking_lot::RwLock`] with a *bias* in front of it, after
+//! BRAVO (Dice and Kogan, "BRAVO — Biased Locking for Reader-Writer Locks",
+//! USENIX ATC 2019), as in folly's `ThreadCachedReaders` and Linux's
+//! `percpu_rw_semaphore`:
+//!
+//! * **A biased view** announces itself in a slot of the calling thread's
+//!   own record (`records.rs`: `serial << COUNT_BITS | count`, one cache
+//!   line per thread), then [`barrier::light`], then checks that the bias is
+//!   on. Nothing else: no read-modify-write, no shared line written. A
+//!   thread that already holds a biased view of the gate adds one to its
+//!   slot and is done. Releasing is a Release store into the slot.
+//! * **A view that finds the bias off** (or its slot taken by another file,
+//!   or no record because its thread is exiting) takes the read lock: the
+//!   lock path, counted in the thread's private table so that the thread
+//!   can tell when a writer would wait for itself.
+//! * **A writer** (a write, `resize`, a mutable view, atomic views) takes
+//!   the write lock, which waits for lock-path views and makes new
+//!   lock-path views wait behind it; then, if the bias is on, clears it,
+//!   issues [`barrier::heavy`] and waits until no thread's slot holds the
+//!   gate. New views that meet the cleared bias go to the lock and queue
+//!   behind the writer, so a writer waits only for the views that were
+//!   live when it arrived (plus, on a thread that keeps one view of the
+//!   file live while it takes the next, those nested in it).
+//! * **The bias comes back** only from a lock-path view, holding the read
+//!   lock (so never during a revocation), once the gate has stayed unbiased
+//!   for nine times as long as the last revocation took: revocations then
+//!   cost at most about a tenth of the time, however writes and reads mix.
+//!
+//! Why this is sound: the reader's "store slot; light; load bias" and the
+//! writer's "store bias; heavy; load slots" are the store-buffering
+//! pattern, and `light` + `heavy` together act as a pair of SeqCst fences
+//! (see `barrier.rs`): either the writer's scan sees the reader's claim and
+//! waits for its release (Release store, read with Acquire), or the reader
+//! sees the cleared bias and takes the lock. The bias is turned on with a
+//! Release store after the lock was acquired for reading, so a biased
+//! reader (its Acquire load of the bias) sees everything the last writer
+//! did. Serials are never reused, so a slot can never be mistaken for
+//! another gate's.
+//!
+//! The protocol itself ([`Bias`]) works on slots it is given, so that the
+//! loom models (`loom_models.rs`) run the very same code over threads of
+//! their own.
+
+mod barrier;
+#[cfg(all(test, mmapio_loom))]
+mod loom_models;
+mod records;
+pub(crate) mod sync;
+#[cfg(all(test, not(mmapio_loom)))]
+mod tests;
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::atomic::{AtomicU64 as StdAtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use parking_lot::{RwLock, RwLockWriteGuard};
+
+pub(crate) use barrier::{strategy, Strategy};
+use records::LockedEntry;
+use sync::{AtomicBool, AtomicU64};
+
+/// Bits of a slot word that count a thread's biased views of one gate; the
+/// bits above hold the gate's serial.
+pub(crate) const COUNT_BITS: u32 = 24;
+pub(crate) const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+
+/// How much longer than a revocation took the bias stays off after it.
+const INHIBIT_FACTOR: u32 = 9;
+
+/// The serials handed out so far; 0 is never one.
+static LAST_SERIAL: StdAtomicU64 = StdAtomicU64::new(0);
+
+/// A fresh serial, or 0 (never biased) once they ran out.
+fn next_serial() -> u64 {
+    let serial = LAST_SERIAL.fetch_add(1, Ordering::Relaxed) + 1;
+    if serial >> (64 - COUNT_BITS) == 0 {
+        serial
+    } else {
+        0
+    }
+}
+
+/// Nanoseconds since the first call in this process.
+fn now_nanos() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    let epoch = *EPOCH.get_or_init(Instant::now);
+    u64::try_from(epoch.elapsed().as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// How a revocation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Revoked {
+    /// No thread holds a biased view of the gate.
+    Drained,
+    /// The deadline passed first; the bias stays off.
+    TimedOut,
+    /// The calling thread itself holds a biased view (`own` slot): waiting
+    /// would never end.
+    OwnView,
+}
+
+/// The biased half of a gate: the protocol, over slots given to it.
+pub(crate) struct Bias {
+    /// Whether views may take the biased path.
+    on: AtomicBool,
+    /// This gate's serial (0: never biased).
+    serial: u64,
+    /// Until when (`now_nanos`) a lock-path view must not turn the bias on.
+    inhibit_until: StdAtomicU64,
+    /// Revocations so far.
+    revocations: StdAtomicU64,
+    /// Whether the last revocation timed out: the bias is off but biased
+    /// views may still live, so the next writer must wait for them too.
+    /// Written with the write lock held.
+    undrained: std::sync::atomic::AtomicBool,
+}
+
+impl Bias {
+    /// A bias for a new gate, on unless `biased` is false or serials ran out.
+    pub(crate) fn new(biased: bool) -> Self {
+        let serial = next_serial();
+        Bias {
+            on: AtomicBool::new(biased && serial != 0),
+            serial,
+            inhibit_until: StdAtomicU64::new(0),
+            revocations: StdAtomicU64::new(0),
+            undrained: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// The slot of a thread's record this gate uses.
+    #[inline(always)]
+    pub(crate) fn slot_index(&self) -> usize {
+        self.serial as usize % records::SLOTS
+    }
+
+    /// Whether `word` (a slot's value) counts views of this gate.
+    #[inline(always)]
+    fn counts_here(&self, word: u64) -> bool {
+        word != 0 && word >> COUNT_BITS == self.serial
+    }
+
+    /// A biased claim through the calling thread's `slot`: true when the
+    /// view may go ahead (release it with [`Bias::release`]), false when it
+    /// must take the lock path.
+    #[inline(always)]
+    pub(crate) fn claim(&self, slot: &AtomicU64) -> bool {
+        let word = slot.load(Ordering::Relaxed);
+        if word == 0 {
+            if self.serial == 0 {
+                return false;
+            }
+            slot.store(self.serial << COUNT_BITS | 1, Ordering::Relaxed);
+            barrier::light();
+            if self.on.load(Ordering::Acquire) {
+                return true;
+            }
+            slot.store(0, Ordering::Release);
+            return false;
+        }
+        // Nested in a live biased view of this gate: a revoking writer is
+        // already waiting for this slot, and keeps waiting while it counts.
+        if self.counts_here(word) && word & COUNT_MASK != COUNT_MASK {
+            slot.store(word + 1, Ordering::Relaxed);
+            return true;
+        }
+        false
+    }
+
+    /// Releases a view claimed through `slot`, on the thread that claimed
+    /// it (views are `!Send`).
+    #[inline(always)]
+    pub(crate) fn release(slot: &AtomicU64) {
+        let word = slot.load(Ordering::Relaxed);
+        let left = if word & COUNT_MASK == 1 { 0 } else { word - 1 };
+        slot.store(left, Ordering::Release);
+    }
+
+    /// Revokes the bias, with the write lock held: clears it and waits,
+    /// until `deadline` if any, for no slot among `slots()` to count a view
+    /// of this gate. `own` is the calling thread's slot, if it has one.
+    pub(crate) fn revoke<'s, I>(
+        &self,
+        slots: impl Fn() -> I,
+        own: Option<&AtomicU64>,
+        deadline: Option<Instant>,
+    ) -> Revoked
+    where
+        I: Iterator<Item = &'s AtomicU64>,
+    {
+        let biased = self.on.load(Ordering::Relaxed);
+        if !biased && !self.undrained.load(Ordering::Relaxed) {
+            return Revoked::Drained;
+        }
+        if let Some(own) = own {
+            if self.counts_here(own.load(Ordering::Relaxed)) {
+                return Revoked::OwnView;
+            }
+        }
+        let started = Instant::now();
+        if biased {
+            self.on.store(false, Ordering::Relaxed);
+            barrier::heavy();
+            self.revocations.fetch_add(1, Ordering::Relaxed);
+        }
+        // Otherwise a revocation that timed out cleared the bias and issued
+        // the barrier already: only the views it did not see end are left.
+        let mut outcome = Revoked::Drained;
+        'slots: for slot in slots() {
+            let mut backoff = Backoff::default();
+            while self.counts_here(slot.load(Ordering::Acquire)) {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
+                    outcome = Revoked::TimedOut;
+                    break 'slots;
+                }
+                backoff.wait();
+            }
+        }
+        self.undrained
+            .store(outcome == Revoked::TimedOut, Ordering::Relaxed);
+        let took = started.elapsed() * INHIBIT_FACTOR;
+        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        self.inhibit_until
+            .store(now_nanos().saturating_add(took), Ordering::Relaxed);
+        outcome
+    }
+
+    /// Turns the bias back on if the gate may have it and the inhibition
+    /// after the last revocation has passed. Only with the read lock held,
+    /// so that it never overlaps a revocation.
+    fn reenable(&self) {
+        if self.serial != 0
+            && !self.on.load(Ordering::Relaxed)
+            && now_nanos() >= self.inhibit_until.load(Ordering::Relaxed)
+        {
+            self.on.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// Waits in steps that grow from spinning to yielding to short sleeps (a
+/// revoking writer waits for views that may be held for a while).
+#[derive(Default)]
+pub(crate) struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    pub(crate) fn wait(&mut self) {
+        self.step = self.step.saturating_add(1);
+        if cfg!(mmapio_loom) {
+            sync::yield_now();
+        } else if self.step <= 64 {
+            std::hint::spin_loop();
+        } else if self.step <= 80 {
+            sync::yield_now();
+        } else {
+            let micros = 10u64 << (self.step - 80).min(7);
+            std::thread::sleep(Duration::from_micros(micros));
+        }
+    }
+}
+
+/// A value behind a file's reader gate (the mapped region).
+pub(crate) struct Gate<T> {
+    lock: RwLock<T>,
+    bias: Bias,
+}
+
+/// Why a gate refused to wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct OwnView;
+
+impl<T> Gate<T> {
+    /// A gate over `value`; chooses the process's strategy on first use.
+    pub(crate) fn new(value: T) -> Self {
+        let biased = strategy() != Strategy::LockOnly;
+        Gate {
+            lock: RwLock::new(value),
+            bias: Bias::new(biased),
+        }
+    }
+
+    /// The value, for callers that hold the gate by other means (the write
+    /// lock held on behalf of atomic views, or by the calling thread).
+    pub(crate) fn data_ptr(&self) -> *mut T {
+        self.lock.data_ptr()
+    }
+
+    /// How often a writer revoked the bias so far.
+    pub(crate) fn revocations(&self) -> u64 {
+        self.bias.revocations.load(Ordering::Relaxed)
+    }
+
+    /// A view's share of the gate without waiting: biased, or through the
+    /// lock when no writer holds or waits for it (or when this thread holds
+    /// a view of it already).
+    #[inline]
+    pub(crate) fn try_read(&self) -> Option<GateRead<'_, T>> {
+        if let Some(read) = self.try_biased() {
+            return Some(read);
+        }
+        self.read_locked(Wait::No)
+    }
+
+    /// The biased path alone.
+    #[inline(always)]
+    fn try_biased(&self) -> Option<GateRead<'_, T>> {
+        let record = records::this_thread()?;
+        let slot = &record.slots[self.bias.slot_index()];
+        self.bias
+            .claim(slot)
+            .then(|| GateRead::new(self, Held::Slot(slot)))
+    }
+
+    /// [`try_read`](Self::try_read), waiting up to `timeout` behind a
+    /// writer.
+    pub(crate) fn try_read_for(&self, timeout: Duration) -> Option<GateRead<'_, T>> {
+        self.try_biased()
+            .or_else(|| self.read_locked(Wait::Until(Instant::now() + timeout)))
+    }
+
+    /// A view's share of the gate, waiting behind a writer that holds or
+    /// waits for it. The caller makes sure the calling thread is not that
+    /// writer.
+    pub(crate) fn read(&self) -> GateRead<'_, T> {
+        loop {
+            if let Some(read) = self.try_biased() {
+                return read;
+            }
+            if let Some(read) = self.read_locked(Wait::Forever) {
+                return read;
+            }
+        }
+    }
+
+    /// The lock path: nested (never waiting behind a writer, who would wait
+    /// for this thread) when the thread holds a lock-path view of this gate
+    /// already or cannot count this one.
+    #[cold]
+    #[inline(never)]
+    fn read_locked(&self, wait: Wait) -> Option<GateRead<'_, T>> {
+        let (entry, nested) = records::enter_locked(self.bias.serial);
+        let guard = match (wait, nested) {
+            (Wait::Forever, true) => Some(self.lock.read_recursive()),
+            (Wait::Forever, false) => Some(self.lock.read()),
+            (Wait::Until(deadline), true) => self.lock.try_read_recursive_until(deadline),
+            (Wait::Until(deadline), false) => self.lock.try_read_until(deadline),
+            (Wait::No, true) => self.lock.try_read_recursive(),
+            (Wait::No, false) => self.lock.try_read(),
+        };
+        let Some(guard) = guard else {
+            records::leave_locked(entry);
+            return None;
+        };
+        // Kept through the lock, released by the share's `Drop`.
+        std::mem::forget(guard);
+        self.bias.reenable();
+        Some(GateRead::new(self, Held::Locked(entry)))
+    }
+
+    /// Whether the calling thread holds a view of this gate (biased, or
+    /// through the lock and counted in its table).
+    pub(crate) fn held_by_this_thread(&self) -> bool {
+        let serial = self.bias.serial;
+        records::peek().is_some_and(|record| {
+            self.bias
+                .counts_here(record.slots[self.bias.slot_index()].load(Ordering::Relaxed))
+        }) || (serial != 0 && records::holds_locked(serial))
+    }
+
+    fn own_slot(&self) -> Option<&'static AtomicU64> {
+        records::peek().map(|record| &record.slots[self.bias.slot_index()])
+    }
+
+    fn revoke(&self, deadline: Option<Instant>) -> Revoked {
+        let index = self.bias.slot_index();
+        self.bias.revoke(
+            || records::all().map(move |record| &record.slots[index]),
+            self.own_slot(),
+            deadline,
+        )
+    }
+
+    /// The write lock, waiting for every view; [`OwnView`] instead of
+    /// waiting for one the calling thread holds.
+    pub(crate) fn write(&self) -> Result<GateWrite<'_, T>, OwnView> {
+        let guard = match self.lock.try_write() {
+            Some(guard) => guard,
+            None if self.held_by_this_thread() => return Err(OwnView),
+            None => self.lock.write(),
+        };
+        match self.revoke(None) {
+            Revoked::Drained => Ok(GateWrite { gate: self, guard }),
+            Revoked::OwnView | Revoked::TimedOut => Err(OwnView),
+        }
+    }
+
+    /// The write lock if no view or writer holds the gate now.
+    pub(crate) fn try_write(&self) -> Option<GateWrite<'_, T>> {
+        let guard = self.lock.try_write()?;
+        match self.revoke(Some(Instant::now())) {
+            Revoked::Drained => Some(GateWrite { gate: self, guard }),
+            Revoked::OwnView | Revoked::TimedOut => None,
+        }
+    }
+
+    /// The write lock if it can be had within `timeout`.
+    pub(crate) fn try_write_for(&self, timeout: Duration) -> Option<GateWrite<'_, T>> {
+        let deadline = Instant::now() + timeout;
+        let guard = self.lock.try_write_until(deadline)?;
+        match self.revoke(Some(deadline)) {
+            Revoked::Drained => Some(GateWrite { gate: self, guard }),
+            Revoked::OwnView | Revoked::TimedOut => None,
+        }
+    }
+
+    /// Releases a write lock whose guard was forgotten (atomic views hold
+    /// it on behalf of all of them).
+    ///
+    /// # Safety
+    /// The write lock is held through a forgotten [`GateWrite`], and nothing
+    /// else releases it.
+    pub(crate) unsafe fn force_unlock_write(&self) {
+        // SAFETY: the caller's contract; parking_lot locks are not tied to
+        // the thread that acquired them.
+        unsafe { self.lock.force_unlock_write() }
+    }
+}
+
+/// How long a lock-path read may wait behind a writer.
+#[derive(Clone, Copy)]
+enum Wait {
+    No,
+    Until(Instant),
+    Forever,
+}
+
+/// How a read share is held.
+#[derive(Clone, Copy)]
+enum Held {
+    /// Counted in a slot of the calling thread's record.
+    Slot(&'static AtomicU64),
+    /// The read lock, counted in the thread's table entry (if any).
+    Locked(LockedEntry),
+}
+
+/// A share of a gate for reading: derefs to the value, which cannot change
+/// while it lives. `!Send`: it must be released by the thread that took it.
+pub(crate) struct GateRead<'a, T> {
+    gate: &'a Gate<T>,
+    held: Held,
+    _same_thread: PhantomData<*const ()>,
+}
+
+impl<'a, T> GateRead<'a, T> {
+    #[inline(always)]
+    fn new(gate: &'a Gate<T>, held: Held) -> Self {
+        GateRead {
+            gate,
+            held,
+            _same_thread: PhantomData,
+        }
+    }
+
+    /// Keeps the share without a guard (an iterator's count of shares);
+    /// give it back with [`RawRead::release`].
+    pub(crate) fn into_raw(self) -> RawRead {
+        let raw = RawRead { held: self.held };
+        std::mem::forget(self);
+        raw
+    }
+}
+
+impl<T> Deref for GateRead<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the share keeps every writer out: it is counted in a slot
+        // that a revoking writer waits for, or it holds the read lock.
+        unsafe { &*self.gate.lock.data_ptr() }
+    }
+}
+
+impl<T> Drop for GateRead<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        // SAFETY: this guard owns the share and gives it up once.
+        unsafe { RawRead { held: self.held }.release(self.gate) }
+    }
+}
+
+/// A read share kept without its guard.
+#[derive(Clone, Copy)]
+pub(crate) struct RawRead {
+    held: Held,
+}
+
+impl RawRead {
+    /// Gives the share back.
+    ///
+    /// # Safety
+    /// The share came from `gate` (through [`GateRead::into_raw`]), is
+    /// released once, on the thread that took it.
+    #[inline(always)]
+    pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
+        match self.held {
+            Held::Slot(slot) => Bias::release(slot),
+            Held::Locked(entry) => {
+                // SAFETY: the share holds the read lock through a forgotten
+                // guard, per the caller's contract released only here.
+                unsafe { gate.lock.force_unlock_read() };
+                records::leave_locked(entry);
+            }
+        }
+    }
+}
+
+/// The write lock of a gate, with the bias revoked: no view of the file
+/// lives while it does.
+pub(crate) struct GateWrite<'a, T> {
+    gate: &'a Gate<T>,
+    guard: RwLockWriteGuard<'a, T>,
+}
+
+impl<'a, T> GateWrite<'a, T> {
+    /// Turns the write lock into a read share without letting a writer in
+    /// between.
+    pub(crate) fn downgrade(self) -> GateRead<'a, T> {
+        let GateWrite { gate, guard } = self;
+        let (entry, _) = records::enter_locked(gate.bias.serial);
+        // Kept through the lock, released by the share's `Drop`.
+        std::mem::forget(RwLockWriteGuard::downgrade(guard));
+        GateRead::new(gate, Held::Locked(entry))
+    }
+}
+
+impl<T> Deref for GateWrite<'_, T> {
+    type Target = T;
+
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T> DerefMut for GateWrite<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}

@@ -1,0 +1,217 @@
+//! Where readers announce themselves: one record of slots per thread, in a
+//! process-wide list that revoking writers scan, and a thread-private table
+//! of the views a thread holds through the lock.
+//!
+//! A record is written only by its owner (claims and releases of its
+//! slots), so a reader never writes a cache line another thread writes.
+//! Records are leaked, never freed: a writer may be reading one while its
+//! thread exits, and a view released in a late thread-local destructor
+//! still reaches its slot. A thread that exits with all its slots at zero
+//! gives its record back for the next new thread; one that exits while a
+//! slot is still claimed (a view forgotten with `mem::forget`, or alive in
+//! a thread-local destroyed later) keeps it, and its few bytes stay behind.
+//! After a thread's exit hook ran, its views take the lock path.
+
+use std::cell::Cell;
+use std::ptr::{self, NonNull};
+use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
+
+use super::sync::AtomicU64;
+use super::{COUNT_BITS, COUNT_MASK};
+
+/// Slots per thread: a thread's views of at most this many files at once
+/// are biased (a file's slot is fixed by its serial; two live files whose
+/// serials share a slot put the later one on the lock path).
+pub(crate) const SLOTS: usize = 8;
+
+/// One thread's announcements: `serial << COUNT_BITS | count` per slot, 0
+/// when free. The slots fill one cache line of their own.
+#[repr(C, align(64))]
+pub(crate) struct Record {
+    pub(crate) slots: [AtomicU64; SLOTS],
+    /// Whether a live thread owns the record.
+    in_use: AtomicBool,
+    /// The record pushed before this one; fixed once published.
+    next: *const Record,
+}
+
+// SAFETY: `next` points to another leaked record, never freed and only
+// read; every other field is atomic.
+unsafe impl Sync for Record {}
+
+/// The most recently pushed record; the list only ever grows.
+static HEAD: AtomicPtr<Record> = AtomicPtr::new(ptr::null_mut());
+
+/// Every record ever made, newest first.
+pub(crate) fn all() -> impl Iterator<Item = &'static Record> {
+    let mut next = HEAD.load(Ordering::Acquire) as *const Record;
+    std::iter::from_fn(move || {
+        // SAFETY: records are leaked, never freed, and published (with
+        // Release) only once initialised; `next` is fixed before that.
+        let record = unsafe { next.as_ref()? };
+        next = record.next;
+        Some(record)
+    })
+}
+
+thread_local! {
+    /// This thread's record: null until its first biased read, `gone()`
+    /// once its exit hook ran. `const` and without `Drop`, so it stays
+    /// readable in every thread-local destructor.
+    static RECORD: Cell<*const Record> = const { Cell::new(ptr::null()) };
+    /// Gives the record back when the thread exits.
+    static EXIT_HOOK: ExitHook = const { ExitHook };
+}
+
+/// The marker of a thread whose exit hook ran: never a record's address.
+fn gone() -> *const Record {
+    NonNull::<Record>::dangling().as_ptr()
+}
+
+/// The calling thread's record, claiming one on its first call; `None`
+/// once the thread is exiting.
+#[inline(always)]
+pub(crate) fn this_thread() -> Option<&'static Record> {
+    let record = RECORD.with(Cell::get);
+    if record.is_null() {
+        return claim();
+    }
+    if record == gone() {
+        return None;
+    }
+    // SAFETY: a record's address, set by `claim`; records are never freed.
+    Some(unsafe { &*record })
+}
+
+/// The calling thread's record if it has one, without claiming one.
+pub(crate) fn peek() -> Option<&'static Record> {
+    let record = RECORD.with(Cell::get);
+    if record.is_null() || record == gone() {
+        return None;
+    }
+    // SAFETY: as in `this_thread`.
+    Some(unsafe { &*record })
+}
+
+#[cold]
+#[inline(never)]
+fn claim() -> Option<&'static Record> {
+    // Arm the exit hook first: if the thread is already destroying its
+    // thread-locals, it has no record from now on.
+    if EXIT_HOOK.try_with(|_| ()).is_err() {
+        RECORD.with(|r| r.set(gone()));
+        return None;
+    }
+    let record = all()
+        .find(|r| {
+            r.in_use
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        })
+        .unwrap_or_else(push_new);
+    RECORD.with(|r| r.set(record));
+    Some(record)
+}
+
+fn push_new() -> &'static Record {
+    let record = Box::leak(Box::new(Record {
+        slots: std::array::from_fn(|_| AtomicU64::new(0)),
+        in_use: AtomicBool::new(true),
+        next: ptr::null(),
+    }));
+    let mut head = HEAD.load(Ordering::Relaxed);
+    loop {
+        record.next = head;
+        match HEAD.compare_exchange_weak(head, record, Ordering::Release, Ordering::Relaxed) {
+            Ok(_) => return record,
+            Err(now) => head = now,
+        }
+    }
+}
+
+struct ExitHook;
+
+impl Drop for ExitHook {
+    fn drop(&mut self) {
+        let record = RECORD.with(|r| r.replace(gone()));
+        if record.is_null() || record == gone() {
+            return;
+        }
+        // SAFETY: as in `this_thread`.
+        let record = unsafe { &*record };
+        if record
+            .slots
+            .iter()
+            .all(|slot| slot.load(std::sync::atomic::Ordering::Relaxed) == 0)
+        {
+            // All its slots are free, and nothing of this thread can claim
+            // one any more (`RECORD` is `gone`): the next thread may have it.
+            record.in_use.store(false, Ordering::Release);
+        }
+    }
+}
+
+/// Entries of the thread-private table of views held through the lock.
+const LOCKED_ENTRIES: usize = 16;
+
+/// An entry of [`LOCKED`] the caller's lock-path view is counted in, or
+/// none when the table was full.
+pub(crate) type LockedEntry = Option<u8>;
+
+thread_local! {
+    /// The gates this thread holds views of through the lock:
+    /// `serial << COUNT_BITS | count`, 0 when free. Only this thread reads
+    /// it, to tell that a writer or a new view would wait for itself.
+    static LOCKED: [Cell<u64>; LOCKED_ENTRIES] = const { [FREE_ENTRY; LOCKED_ENTRIES] };
+}
+
+/// A free entry (a named constant: array repetition of a `const` item works
+/// on Rust 1.75, inline `const` blocks do not).
+#[allow(clippy::declare_interior_mutable_const)]
+const FREE_ENTRY: Cell<u64> = Cell::new(0);
+
+/// Whether this thread holds a view of gate `serial` through the lock
+/// (among the views counted in its table).
+pub(crate) fn holds_locked(serial: u64) -> bool {
+    LOCKED.with(|table| table.iter().any(|e| e.get() >> COUNT_BITS == serial))
+}
+
+/// Counts a lock-path view of gate `serial` taken by this thread. Returns
+/// its entry and whether the view is nested: the thread held a lock-path
+/// view of the gate already, or cannot tell (no free entry, or serial 0).
+pub(crate) fn enter_locked(serial: u64) -> (LockedEntry, bool) {
+    if serial == 0 {
+        return (None, true);
+    }
+    LOCKED
+        .try_with(|table| {
+            let (entry, nested) = match table.iter().position(|e| e.get() >> COUNT_BITS == serial) {
+                Some(entry) => (entry, true),
+                None => (table.iter().position(|e| e.get() == 0)?, false),
+            };
+            let word = &table[entry];
+            let count = if nested {
+                word.get()
+            } else {
+                serial << COUNT_BITS
+            };
+            if count & COUNT_MASK == COUNT_MASK {
+                return None;
+            }
+            word.set(count + 1);
+            Some((Some(entry as u8), nested))
+        })
+        .ok()
+        .flatten()
+        .unwrap_or((None, true))
+}
+
+/// Gives back a view counted by [`enter_locked`].
+pub(crate) fn leave_locked(entry: LockedEntry) {
+    let Some(entry) = entry else { return };
+    let _ = LOCKED.try_with(|table| {
+        let word = &table[entry as usize];
+        let left = word.get() - 1;
+        word.set(if left & COUNT_MASK == 0 { 0 } else { left });
+    });
+}

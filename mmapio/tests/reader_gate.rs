@@ -1,0 +1,283 @@
+//! The reader gate of a read-write file, through the public API: a writer
+//! is not starved by views that overlap each other, a thread's own view
+//! makes its writers refuse instead of hang, and no view ever sees a write
+//! in progress, under each of the gate's strategies.
+
+mod common;
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use common::{child_test_command, spawn_waiter, wait_with_output_within};
+use mmapio::{MemoryMappedFile, MmapIoError};
+
+/// Anything a test holds for a while: a view, an iterator, a reader.
+trait Held {}
+impl<T> Held for T {}
+
+fn rw_map(dir: &tempfile::TempDir, name: &str, len: u64) -> MemoryMappedFile {
+    MemoryMappedFile::create_rw(dir.path().join(name), len).unwrap()
+}
+
+#[test]
+fn a_writer_gets_in_between_overlapping_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = Arc::new(rw_map(&dir, "starve.bin", 4096));
+    const HOLD: Duration = Duration::from_millis(20);
+    let stop = Arc::new(AtomicBool::new(false));
+    let views_taken = Arc::new(AtomicUsize::new(0));
+    let both_viewing = Arc::new(Barrier::new(3));
+    let readers: Vec<_> = (0..2)
+        .map(|i| {
+            let (map, stop, taken, both) = (
+                Arc::clone(&map),
+                Arc::clone(&stop),
+                Arc::clone(&views_taken),
+                Arc::clone(&both_viewing),
+            );
+            std::thread::spawn(move || {
+                let mut first = true;
+                // The second reader starts half a hold later, so that one of
+                // the two views is live at every moment.
+                if i == 1 {
+                    std::thread::sleep(HOLD / 2);
+                }
+                while !stop.load(Ordering::Acquire) {
+                    let view = map.as_slice(0, 8).unwrap();
+                    taken.fetch_add(1, Ordering::Relaxed);
+                    if first {
+                        both.wait();
+                        first = false;
+                    }
+                    std::thread::sleep(HOLD);
+                    drop(view);
+                }
+            })
+        })
+        .collect();
+    both_viewing.wait(); // the start signal: both readers hold a view
+    let started = Instant::now();
+    let writer = {
+        let map = Arc::clone(&map);
+        spawn_waiter(move || map.update_region(0, b"written!"))
+    };
+    writer
+        .finish("a write between overlapping readers")
+        .unwrap();
+    let waited = started.elapsed();
+    stop.store(true, Ordering::Release);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+    assert_eq!(map.as_slice(0, 8).unwrap(), b"written!");
+    // One hold of each live view, with a wide margin for a loaded machine;
+    // readers that never let a writer in kept it out for seconds.
+    assert!(
+        waited < Duration::from_secs(1),
+        "the writer waited {waited:?} behind views held {HOLD:?} each"
+    );
+    println!(
+        "writer waited {waited:?}; {} views taken",
+        views_taken.load(Ordering::Relaxed)
+    );
+}
+
+/// Every writer, asked for by the thread that holds a view through `viewer`
+/// while `writer` is another handle of the same file (or the same one),
+/// returns `WouldDeadlock`; after the view ends they work, from any thread.
+fn writers_refuse_beside_own_view(
+    viewer: MemoryMappedFile,
+    writer: MemoryMappedFile,
+    hold: fn(&MemoryMappedFile) -> Box<dyn Held + '_>,
+) {
+    let writer = Arc::new(writer);
+    let results = {
+        let writer = Arc::clone(&writer);
+        spawn_waiter(move || {
+            let view = hold(&viewer);
+            let results = vec![
+                ("update_region", writer.update_region(0, b"x").map(drop)),
+                ("resize", writer.resize(8192).map(drop)),
+                ("as_slice_mut", writer.as_slice_mut(0, 1).map(drop)),
+                (
+                    "chunks_mut",
+                    writer.chunks_mut(4096).for_each_mut(|_, _| Ok(())),
+                ),
+                #[cfg(feature = "atomic")]
+                ("atomic_u64", writer.atomic_u64(0).map(drop)),
+            ];
+            let try_write = writer.try_update_region(0, b"x");
+            drop(view);
+            (results, try_write, viewer)
+        })
+        .finish("writers beside this thread's own view")
+    };
+    let (results, try_write, viewer) = results;
+    for (op, result) in results {
+        assert!(
+            matches!(result, Err(MmapIoError::WouldDeadlock { op: o }) if o == op),
+            "{op}: {result:?}"
+        );
+    }
+    assert!(matches!(try_write, Ok(false)), "try form: {try_write:?}");
+    // Nothing is wedged: another thread writes, then this one.
+    let other = Arc::clone(&writer);
+    spawn_waiter(move || other.update_region(0, b"y"))
+        .finish("a write after the refusals")
+        .unwrap();
+    writer.update_region(1, b"z").unwrap();
+    assert_eq!(viewer.as_slice(0, 2).unwrap(), b"yz");
+}
+
+fn a_slice(map: &MemoryMappedFile) -> Box<dyn Held + '_> {
+    Box::new(map.as_slice(0, 8).unwrap())
+}
+
+#[test]
+fn a_threads_own_slice_makes_its_writers_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "own.bin", 4096);
+    writers_refuse_beside_own_view(map.clone(), map, a_slice);
+}
+
+#[test]
+fn a_threads_own_slice_of_another_handle_makes_its_writers_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.bin");
+    let first = MemoryMappedFile::create_rw(&path, 4096).unwrap();
+    let second = MemoryMappedFile::open_rw(&path).unwrap();
+    writers_refuse_beside_own_view(first, second, a_slice);
+}
+
+#[test]
+fn a_threads_own_read_only_handles_view_makes_its_writers_refuse() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ro.bin");
+    let writer = MemoryMappedFile::create_rw(&path, 4096).unwrap();
+    let reader = MemoryMappedFile::open_ro(&path).unwrap();
+    writers_refuse_beside_own_view(reader, writer, a_slice);
+}
+
+#[cfg(feature = "iterator")]
+#[test]
+fn a_threads_own_chunk_makes_its_writers_refuse() {
+    fn a_chunk(map: &MemoryMappedFile) -> Box<dyn Held + '_> {
+        let mut chunks = map.chunks(4096);
+        let first = chunks.next().unwrap();
+        Box::new((first, chunks))
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "chunk.bin", 3 * 4096);
+    writers_refuse_beside_own_view(map.clone(), map, a_chunk);
+}
+
+#[test]
+fn a_threads_own_reader_makes_its_writers_refuse() {
+    fn a_reader(map: &MemoryMappedFile) -> Box<dyn Held + '_> {
+        Box::new(map.reader())
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "reader.bin", 4096);
+    writers_refuse_beside_own_view(map.clone(), map, a_reader);
+}
+
+/// The environment variable that makes `torn_read_stress` run (in a child
+/// process, whose gate strategy is forced by `MMAPIO_READER_GATE`).
+const STRESS_CHILD: &str = "MMAPIO_TEST_TORN_READ_STRESS";
+
+/// Views compared again with their first snapshot after `yield_now`, while
+/// a writer fills whole blocks and resizes: read-only and read-write
+/// handles of one file, long holds, threads that start and exit mid-run,
+/// and more files per thread than a thread has slots.
+#[test]
+fn torn_read_stress() {
+    if std::env::var_os(STRESS_CHILD).is_none() {
+        return; // run by `torn_reads_never_happen_under_any_strategy`
+    }
+    const BLOCK: u64 = 4096;
+    const BLOCKS: u64 = 8;
+    const FILES: usize = 12;
+    let dir = tempfile::tempdir().unwrap();
+    let writers: Vec<MemoryMappedFile> = (0..FILES)
+        .map(|i| rw_map(&dir, &format!("f{i}.bin"), BLOCK * BLOCKS))
+        .collect();
+    let readers: Vec<MemoryMappedFile> = (0..FILES)
+        .map(|i| MemoryMappedFile::open_ro(dir.path().join(format!("f{i}.bin"))).unwrap())
+        .collect();
+    let stop = AtomicBool::new(false);
+    let views = AtomicUsize::new(0);
+    let check = |view: &[u8]| {
+        let first = view.to_vec();
+        std::thread::yield_now();
+        assert_eq!(view, &first[..], "a view changed");
+        assert!(first.iter().all(|&b| b == first[0]), "a torn block");
+    };
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for round in 0..2000u32 {
+                let file = &writers[round as usize % FILES];
+                let block = u64::from(round) % BLOCKS;
+                file.update_region(block * BLOCK, &[round as u8; BLOCK as usize])
+                    .unwrap();
+                if round % 500 == 499 {
+                    // Shrink and grow back: views never see past the length.
+                    file.resize(BLOCK * (BLOCKS - 1)).unwrap();
+                    file.resize(BLOCK * BLOCKS).unwrap();
+                }
+            }
+            stop.store(true, Ordering::Release);
+        });
+        // Views of every file at once (more than a thread's slots).
+        s.spawn(|| {
+            while !stop.load(Ordering::Acquire) {
+                let held: Vec<_> = writers
+                    .iter()
+                    .map(|f| f.as_slice(0, BLOCK).unwrap())
+                    .collect();
+                held.iter().for_each(|v| check(v));
+                views.fetch_add(held.len(), Ordering::Relaxed);
+            }
+        });
+        // Threads that come and go, through read-only handles, some holding
+        // their views for a while.
+        s.spawn(|| {
+            let mut generation = 0u64;
+            while !stop.load(Ordering::Acquire) {
+                generation += 1;
+                std::thread::scope(|inner| {
+                    inner.spawn(|| {
+                        for (i, file) in readers.iter().enumerate() {
+                            let block = (generation + i as u64) % (BLOCKS - 1);
+                            let view = file.as_slice(block * BLOCK, BLOCK).unwrap();
+                            check(&view);
+                            if generation % 16 == 0 {
+                                std::thread::sleep(Duration::from_millis(1));
+                                check(&view);
+                            }
+                            views.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                });
+            }
+        });
+    });
+    println!("views checked: {}", views.load(Ordering::Relaxed));
+    assert!(views.load(Ordering::Relaxed) > 0);
+}
+
+#[test]
+fn torn_reads_never_happen_under_any_strategy() {
+    for strategy in ["auto", "fence", "lock"] {
+        let mut command = child_test_command("torn_read_stress", STRESS_CHILD);
+        command.env("MMAPIO_READER_GATE", strategy);
+        let child = command.spawn().unwrap();
+        let (status, out, err) =
+            wait_with_output_within(child, Duration::from_secs(120), "the stress test");
+        assert!(
+            status.success(),
+            "strategy {strategy}: {status}\n{out}\n{err}"
+        );
+        assert!(out.contains("views checked"), "strategy {strategy}: {out}");
+    }
+}
