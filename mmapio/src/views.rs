@@ -34,13 +34,25 @@ pub(crate) enum Keep<'a> {
 /// A zero-copy, read-only view of part of a mapping.
 ///
 /// Dereferences to `[u8]`. On read-only and copy-on-write mappings it is a
-/// plain borrow; on read-write mappings it holds the mapping's read lock until
-/// dropped, so [`resize`](crate::MemoryMappedFile::resize) and writers wait
-/// for it and the bytes cannot change or move underneath it.
+/// plain borrow; on read-write mappings it holds a share of the file's
+/// reader gate until dropped, so [`resize`](crate::MemoryMappedFile::resize)
+/// and writers wait for it and the bytes cannot change or move underneath
+/// it. `!Send`: it is released on the thread that took it.
 ///
-/// Do not call `resize`, `update_region` or `as_slice_mut` on the same
-/// mapping from the thread that holds a `MappedSlice` of it: they wait for
-/// the view to be dropped, which would never happen.
+/// `resize`, `update_region` or `as_slice_mut` asked for by the thread that
+/// holds a `MappedSlice` of the same file return
+/// [`MmapIoError::WouldDeadlock`](crate::MmapIoError::WouldDeadlock)
+/// instead of waiting for it.
+///
+/// ```compile_fail
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("s.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 8).unwrap();
+/// let view = map.as_slice(0, 8).unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(view)); // a view cannot move to another thread
+/// });
+/// ```
 ///
 /// ```
 /// use mmapio::MemoryMappedFile;
@@ -250,8 +262,9 @@ impl PartialEq<MappedSlice<'_>> for &[u8] {
 
 /// A zero-copy, writable view of part of a read-write mapping.
 ///
-/// Holds the mapping's write lock until dropped: no other view, writer or
-/// `resize` can run meanwhile. When dropped, its whole length is added to
+/// Holds the file's reader gate closed (its write lock, with every view
+/// drained) until dropped: no other view, writer or `resize` can run
+/// meanwhile. When dropped, its whole length is added to
 /// the mapping's pending bytes; call
 /// [`flush`](crate::MemoryMappedFile::flush) to make the writes durable.
 ///
@@ -267,6 +280,19 @@ impl PartialEq<MappedSlice<'_>> for &[u8] {
 /// assert_eq!(map.as_slice(2, 3)?, b"abc");
 /// assert_eq!(map.pending_bytes(), 3);
 /// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+///
+/// `!Send`, like every view: it marks its own thread as the file's writer,
+/// and is released there.
+///
+/// ```compile_fail
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("m.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 8).unwrap();
+/// let view = map.as_slice_mut(0, 8).unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(view));
+/// });
 /// ```
 pub struct MappedSliceMut<'a> {
     ptr: *mut u8,

@@ -38,9 +38,7 @@ unsafe impl Send for Model {}
 impl Model {
     fn new(biased: bool) -> Arc<Self> {
         let bias = Bias::new(true);
-        if !biased {
-            bias.on.store(false, Ordering::Relaxed);
-        }
+        bias.on.store(biased, Ordering::Relaxed);
         Arc::new(Model {
             bias,
             lock: RwLock::new(()),

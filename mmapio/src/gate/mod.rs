@@ -109,8 +109,10 @@ pub(crate) enum Revoked {
 pub(crate) struct Bias {
     /// Whether views may take the biased path.
     on: AtomicBool,
-    /// This gate's serial (0: never biased).
+    /// This gate's serial (0: serials ran out, never biased).
     serial: u64,
+    /// Whether the bias may ever be on (not under the lock-only strategy).
+    biasable: bool,
     /// Until when (`now_nanos`) a lock-path view must not turn the bias on.
     inhibit_until: StdAtomicU64,
     /// Revocations so far.
@@ -122,12 +124,15 @@ pub(crate) struct Bias {
 }
 
 impl Bias {
-    /// A bias for a new gate, on unless `biased` is false or serials ran out.
-    pub(crate) fn new(biased: bool) -> Self {
+    /// A bias for a new gate: off until the first view turns it on (through
+    /// the lock), so a file that is only written never pays a revocation;
+    /// never on unless `biasable` and serials remain.
+    pub(crate) fn new(biasable: bool) -> Self {
         let serial = next_serial();
         Bias {
-            on: AtomicBool::new(biased && serial != 0),
+            on: AtomicBool::new(false),
             serial,
+            biasable: biasable && serial != 0,
             inhibit_until: StdAtomicU64::new(0),
             revocations: StdAtomicU64::new(0),
             undrained: std::sync::atomic::AtomicBool::new(false),
@@ -153,7 +158,9 @@ impl Bias {
     pub(crate) fn claim(&self, slot: &AtomicU64) -> bool {
         let word = slot.load(Ordering::Relaxed);
         if word == 0 {
-            if self.serial == 0 {
+            // Announcing costs the reader's half of the fence: not worth it
+            // while the bias is off anyway (checked again below, after it).
+            if !self.on.load(Ordering::Relaxed) {
                 return false;
             }
             slot.store(self.serial << COUNT_BITS | 1, Ordering::Relaxed);
@@ -235,7 +242,7 @@ impl Bias {
     /// after the last revocation has passed. Only with the read lock held,
     /// so that it never overlaps a revocation.
     fn reenable(&self) {
-        if self.serial != 0
+        if self.biasable
             && !self.on.load(Ordering::Relaxed)
             && now_nanos() >= self.inhibit_until.load(Ordering::Relaxed)
         {
@@ -316,7 +323,7 @@ impl<T> Gate<T> {
         let slot = &record.slots[self.bias.slot_index()];
         self.bias
             .claim(slot)
-            .then(|| GateRead::new(self, Held::Slot(slot)))
+            .then(|| GateRead::new(self, Held::slot(slot)))
     }
 
     /// [`try_read`](Self::try_read), waiting up to `timeout` behind a
@@ -362,7 +369,7 @@ impl<T> Gate<T> {
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(guard);
         self.bias.reenable();
-        Some(GateRead::new(self, Held::Locked(entry)))
+        Some(GateRead::new(self, Held::locked(entry)))
     }
 
     /// Whether the calling thread holds a view of this gate (biased, or
@@ -442,13 +449,44 @@ enum Wait {
     Forever,
 }
 
-/// How a read share is held.
+/// How a read share is held, in one word (a view is moved and dropped in
+/// every read loop; an enum with a niche-packed payload made the compiler
+/// shuffle it through the stack in pieces, and the partial stores then
+/// stalled the loads of the next read): a slot's address (records are
+/// 64-byte aligned, so bit 0 is clear), or `entry << 1 | 1` for the read
+/// lock, counted in the thread's table `entry`.
 #[derive(Clone, Copy)]
-enum Held {
+struct Held(usize);
+
+/// The entry of a lock-path share the thread's table could not count.
+const NO_ENTRY: usize = usize::MAX >> 1;
+
+impl Held {
     /// Counted in a slot of the calling thread's record.
-    Slot(&'static AtomicU64),
+    #[inline(always)]
+    fn slot(slot: &'static AtomicU64) -> Self {
+        Held(slot as *const AtomicU64 as usize)
+    }
+
     /// The read lock, counted in the thread's table entry (if any).
-    Locked(LockedEntry),
+    #[inline(always)]
+    fn locked(entry: LockedEntry) -> Self {
+        Held(entry.map_or(NO_ENTRY, usize::from) << 1 | 1)
+    }
+
+    /// The slot, for a share counted in one.
+    #[inline(always)]
+    fn as_slot(self) -> Option<&'static AtomicU64> {
+        // SAFETY: with bit 0 clear the word is the address of a slot of a
+        // record, which is never freed (`Held::slot` took a `'static`).
+        (self.0 & 1 == 0).then(|| unsafe { &*(self.0 as *const AtomicU64) })
+    }
+
+    /// The table entry, for a share through the lock.
+    #[inline(always)]
+    fn entry(self) -> LockedEntry {
+        u8::try_from(self.0 >> 1).ok()
+    }
 }
 
 /// A share of a gate for reading: derefs to the value, which cannot change
@@ -511,15 +549,22 @@ impl RawRead {
     /// released once, on the thread that took it.
     #[inline(always)]
     pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
-        match self.held {
-            Held::Slot(slot) => Bias::release(slot),
-            Held::Locked(entry) => {
-                // SAFETY: the share holds the read lock through a forgotten
-                // guard, per the caller's contract released only here.
-                unsafe { gate.lock.force_unlock_read() };
-                records::leave_locked(entry);
-            }
+        match self.held.as_slot() {
+            Some(slot) => Bias::release(slot),
+            None => self.release_locked(gate),
         }
+    }
+}
+
+impl RawRead {
+    /// The lock path of `release`, out of line.
+    #[cold]
+    #[inline(never)]
+    fn release_locked<T>(self, gate: &Gate<T>) {
+        // SAFETY: the share holds the read lock through a forgotten guard,
+        // per `release`'s contract released only here.
+        unsafe { gate.lock.force_unlock_read() };
+        records::leave_locked(self.held.entry());
     }
 }
 
@@ -538,7 +583,7 @@ impl<'a, T> GateWrite<'a, T> {
         let (entry, _) = records::enter_locked(gate.bias.serial);
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(RwLockWriteGuard::downgrade(guard));
-        GateRead::new(gate, Held::Locked(entry))
+        GateRead::new(gate, Held::locked(entry))
     }
 }
 

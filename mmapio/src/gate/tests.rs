@@ -20,6 +20,10 @@ fn rounds(native: usize) -> usize {
 fn a_biased_view_leaves_the_lock_alone() {
     let gate = Gate::new(7u64);
     let biased = strategy() != Strategy::LockOnly;
+    // A new gate is unbiased until a view (through the lock) turns it on.
+    assert!(!gate.bias.on.load(Ordering::Relaxed));
+    drop(gate.read());
+    assert_eq!(gate.bias.on.load(Ordering::Relaxed), biased);
     let view = gate.try_read().unwrap();
     assert_eq!(*view, 7);
     assert_eq!(
@@ -88,6 +92,9 @@ fn the_bias_comes_back_after_the_inhibition() {
         return;
     }
     let gate = Gate::new(0u64);
+    *gate.write().unwrap() = 1;
+    assert_eq!(gate.revocations(), 0, "nothing to revoke before a view");
+    drop(gate.read());
     *gate.write().unwrap() = 1;
     assert_eq!(gate.revocations(), 1);
     assert!(
