@@ -9,7 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut, Range};
 
-use crate::gate::{GateRead, GateWrite};
+use crate::gate::{GateRead, GateWrite, Share};
 #[cfg(feature = "iterator")]
 use crate::iter::shared_read::SharedRead;
 use crate::region::Region;
@@ -21,7 +21,7 @@ pub(crate) enum Keep<'a> {
     Borrowed(PhantomData<&'a [u8]>),
     /// A share of the read-write mapping's reader gate, held by this view
     /// alone.
-    Guard(#[allow(dead_code)] GateRead<'a, Region>),
+    Guard(#[allow(dead_code)] Share<'a, Region>),
     /// An iterator's item. On a read-write mapping, a share of the read
     /// lock held by the iterator and every item it yielded (a count, not a
     /// lock operation per item); on a lock-free mapping, nothing beyond the
@@ -86,7 +86,7 @@ impl<'a> MappedSlice<'a> {
     }
 
     /// A view of `range` (already bounds-checked) of the region behind
-    /// `guard`, keeping the guard.
+    /// `guard`, keeping its one-word share.
     #[inline]
     pub(crate) fn guarded(guard: GateRead<'a, Region>, range: Range<usize>) -> Self {
         let offset = range.start as u64;
@@ -96,7 +96,7 @@ impl<'a> MappedSlice<'a> {
             ptr,
             len,
             offset,
-            _keep: Keep::Guard(guard),
+            _keep: Keep::Guard(guard.into_share()),
         }
     }
 

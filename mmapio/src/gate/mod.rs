@@ -62,7 +62,6 @@ use std::time::{Duration, Instant};
 use parking_lot::{RwLock, RwLockWriteGuard};
 
 pub(crate) use barrier::{strategy, Strategy};
-use records::LockedEntry;
 use sync::{AtomicBool, AtomicU64};
 
 /// Bits of a slot word that count a thread's biased views of one gate; the
@@ -353,7 +352,7 @@ impl<T> Gate<T> {
     #[cold]
     #[inline(never)]
     fn read_locked(&self, wait: Wait) -> Option<GateRead<'_, T>> {
-        let (entry, nested) = records::enter_locked(self.bias.serial);
+        let (counted, nested) = records::enter_locked(self.bias.serial);
         let guard = match (wait, nested) {
             (Wait::Forever, true) => Some(self.lock.read_recursive()),
             (Wait::Forever, false) => Some(self.lock.read()),
@@ -363,13 +362,15 @@ impl<T> Gate<T> {
             (Wait::No, false) => self.lock.try_read(),
         };
         let Some(guard) = guard else {
-            records::leave_locked(entry);
+            if counted {
+                records::leave_locked(self.bias.serial);
+            }
             return None;
         };
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(guard);
         self.bias.reenable();
-        Some(GateRead::new(self, Held::locked(entry)))
+        Some(GateRead::new(self, Held::locked(self, counted)))
     }
 
     /// Whether the calling thread holds a view of this gate (biased, or
@@ -449,17 +450,20 @@ enum Wait {
     Forever,
 }
 
-/// How a read share is held, in one word (a view is moved and dropped in
-/// every read loop; an enum with a niche-packed payload made the compiler
-/// shuffle it through the stack in pieces, and the partial stores then
-/// stalled the loads of the next read): a slot's address (records are
-/// 64-byte aligned, so bit 0 is clear), or `entry << 1 | 1` for the read
-/// lock, counted in the thread's table `entry`.
+/// How a read share is held, in one word, so that a view keeping it is as
+/// small as a view keeping a lock guard (a view is built, moved and dropped
+/// in every read loop; a two-word guard made the compiler copy the view
+/// through the stack with wide loads right after narrow stores, and the
+/// failed store forwarding made each read wait for the previous read's
+/// cache miss). Either a slot's address (records are 64-byte aligned, so
+/// bit 0 is clear), or the gate's address with bit 0 set for the read lock
+/// and bit 1 set when the thread's table counts the share (a gate is at
+/// least 8-byte aligned).
 #[derive(Clone, Copy)]
 struct Held(usize);
 
-/// The entry of a lock-path share the thread's table could not count.
-const NO_ENTRY: usize = usize::MAX >> 1;
+const LOCKED: usize = 1;
+const COUNTED: usize = 2;
 
 impl Held {
     /// Counted in a slot of the calling thread's record.
@@ -468,10 +472,12 @@ impl Held {
         Held(slot as *const AtomicU64 as usize)
     }
 
-    /// The read lock, counted in the thread's table entry (if any).
+    /// The read lock of `gate`, counted in the thread's table if `counted`.
     #[inline(always)]
-    fn locked(entry: LockedEntry) -> Self {
-        Held(entry.map_or(NO_ENTRY, usize::from) << 1 | 1)
+    fn locked<T>(gate: &Gate<T>, counted: bool) -> Self {
+        let address = gate as *const Gate<T> as usize;
+        debug_assert_eq!(address & (LOCKED | COUNTED), 0);
+        Held(address | LOCKED | if counted { COUNTED } else { 0 })
     }
 
     /// The slot, for a share counted in one.
@@ -479,22 +485,16 @@ impl Held {
     fn as_slot(self) -> Option<&'static AtomicU64> {
         // SAFETY: with bit 0 clear the word is the address of a slot of a
         // record, which is never freed (`Held::slot` took a `'static`).
-        (self.0 & 1 == 0).then(|| unsafe { &*(self.0 as *const AtomicU64) })
-    }
-
-    /// The table entry, for a share through the lock.
-    #[inline(always)]
-    fn entry(self) -> LockedEntry {
-        u8::try_from(self.0 >> 1).ok()
+        (self.0 & LOCKED == 0).then(|| unsafe { &*(self.0 as *const AtomicU64) })
     }
 }
 
-/// A share of a gate for reading: derefs to the value, which cannot change
-/// while it lives. `!Send`: it must be released by the thread that took it.
+/// A share of a gate for reading, with the gate: derefs to the value,
+/// which cannot change while it lives. `!Send`: it must be released by the
+/// thread that took it. A view keeps only its [`Share`].
 pub(crate) struct GateRead<'a, T> {
     gate: &'a Gate<T>,
-    held: Held,
-    _same_thread: PhantomData<*const ()>,
+    share: Share<'a, T>,
 }
 
 impl<'a, T> GateRead<'a, T> {
@@ -502,16 +502,27 @@ impl<'a, T> GateRead<'a, T> {
     fn new(gate: &'a Gate<T>, held: Held) -> Self {
         GateRead {
             gate,
-            held,
-            _same_thread: PhantomData,
+            share: Share {
+                held,
+                _gate: PhantomData,
+            },
         }
+    }
+
+    /// The share alone, for a view that keeps it (and reads through a
+    /// pointer it took from the value while the share is held).
+    #[inline(always)]
+    pub(crate) fn into_share(self) -> Share<'a, T> {
+        self.share
     }
 
     /// Keeps the share without a guard (an iterator's count of shares);
     /// give it back with [`RawRead::release`].
     pub(crate) fn into_raw(self) -> RawRead {
-        let raw = RawRead { held: self.held };
-        std::mem::forget(self);
+        let raw = RawRead {
+            held: self.share.held,
+        };
+        std::mem::forget(self.share);
         raw
     }
 }
@@ -527,11 +538,18 @@ impl<T> Deref for GateRead<'_, T> {
     }
 }
 
-impl<T> Drop for GateRead<'_, T> {
+/// One read share of a gate borrowed for `'a`, one word; released when
+/// dropped, on the thread that took it (`!Send`).
+pub(crate) struct Share<'a, T> {
+    held: Held,
+    _gate: PhantomData<(&'a Gate<T>, *const ())>,
+}
+
+impl<T> Drop for Share<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: this guard owns the share and gives it up once.
-        unsafe { RawRead { held: self.held }.release(self.gate) }
+        // SAFETY: this share owns its hold and gives it up once.
+        unsafe { RawRead { held: self.held }.release_any::<T>() }
     }
 }
 
@@ -549,22 +567,42 @@ impl RawRead {
     /// released once, on the thread that took it.
     #[inline(always)]
     pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
+        debug_assert!(
+            self.held.as_slot().is_some()
+                || self.held.0 & !(LOCKED | COUNTED) == gate as *const Gate<T> as usize
+        );
+        // SAFETY: the caller's contract.
+        unsafe { self.release_any::<T>() }
+    }
+
+    /// # Safety
+    /// As `release`; a lock-path share holds the address of its gate, a
+    /// `Gate<T>` still borrowed by the share's owner.
+    #[inline(always)]
+    unsafe fn release_any<T>(self) {
         match self.held.as_slot() {
             Some(slot) => Bias::release(slot),
-            None => self.release_locked(gate),
+            // SAFETY: as above.
+            None => unsafe { self.release_locked::<T>() },
         }
     }
-}
 
-impl RawRead {
     /// The lock path of `release`, out of line.
+    ///
+    /// # Safety
+    /// As `release_any`.
     #[cold]
     #[inline(never)]
-    fn release_locked<T>(self, gate: &Gate<T>) {
+    unsafe fn release_locked<T>(self) {
+        // SAFETY: a lock-path share holds its gate's address, and the gate
+        // is borrowed for as long as the share lives.
+        let gate = unsafe { &*((self.held.0 & !(LOCKED | COUNTED)) as *const Gate<T>) };
         // SAFETY: the share holds the read lock through a forgotten guard,
-        // per `release`'s contract released only here.
+        // released only here.
         unsafe { gate.lock.force_unlock_read() };
-        records::leave_locked(self.held.entry());
+        if self.held.0 & COUNTED != 0 {
+            records::leave_locked(gate.bias.serial);
+        }
     }
 }
 
@@ -580,10 +618,10 @@ impl<'a, T> GateWrite<'a, T> {
     /// between.
     pub(crate) fn downgrade(self) -> GateRead<'a, T> {
         let GateWrite { gate, guard } = self;
-        let (entry, _) = records::enter_locked(gate.bias.serial);
+        let (counted, _) = records::enter_locked(gate.bias.serial);
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(RwLockWriteGuard::downgrade(guard));
-        GateRead::new(gate, Held::locked(entry))
+        GateRead::new(gate, Held::locked(gate, counted))
     }
 }
 

@@ -154,10 +154,6 @@ impl Drop for ExitHook {
 /// Entries of the thread-private table of views held through the lock.
 const LOCKED_ENTRIES: usize = 16;
 
-/// An entry of [`LOCKED`] the caller's lock-path view is counted in, or
-/// none when the table was full.
-pub(crate) type LockedEntry = Option<u8>;
-
 thread_local! {
     /// The gates this thread holds views of through the lock:
     /// `serial << COUNT_BITS | count`, 0 when free. Only this thread reads
@@ -177,41 +173,39 @@ pub(crate) fn holds_locked(serial: u64) -> bool {
 }
 
 /// Counts a lock-path view of gate `serial` taken by this thread. Returns
-/// its entry and whether the view is nested: the thread held a lock-path
-/// view of the gate already, or cannot tell (no free entry, or serial 0).
-pub(crate) fn enter_locked(serial: u64) -> (LockedEntry, bool) {
+/// whether it is counted (the table had room) and whether the view is
+/// nested: the thread held a lock-path view of the gate already, or cannot
+/// tell (no free entry, or serial 0).
+pub(crate) fn enter_locked(serial: u64) -> (bool, bool) {
     if serial == 0 {
-        return (None, true);
+        return (false, true);
     }
     LOCKED
         .try_with(|table| {
-            let (entry, nested) = match table.iter().position(|e| e.get() >> COUNT_BITS == serial) {
-                Some(entry) => (entry, true),
-                None => (table.iter().position(|e| e.get() == 0)?, false),
-            };
+            let (entry, nested) =
+                match table.iter().position(|e| e.get() >> COUNT_BITS == serial) {
+                    Some(entry) => (entry, true),
+                    None => (table.iter().position(|e| e.get() == 0)?, false),
+                };
             let word = &table[entry];
-            let count = if nested {
-                word.get()
-            } else {
-                serial << COUNT_BITS
-            };
+            let count = if nested { word.get() } else { serial << COUNT_BITS };
             if count & COUNT_MASK == COUNT_MASK {
                 return None;
             }
             word.set(count + 1);
-            Some((Some(entry as u8), nested))
+            Some((true, nested))
         })
         .ok()
         .flatten()
-        .unwrap_or((None, true))
+        .unwrap_or((false, true))
 }
 
-/// Gives back a view counted by [`enter_locked`].
-pub(crate) fn leave_locked(entry: LockedEntry) {
-    let Some(entry) = entry else { return };
+/// Gives back a view of gate `serial` counted by [`enter_locked`].
+pub(crate) fn leave_locked(serial: u64) {
     let _ = LOCKED.try_with(|table| {
-        let word = &table[entry as usize];
-        let left = word.get() - 1;
-        word.set(if left & COUNT_MASK == 0 { 0 } else { left });
+        if let Some(word) = table.iter().find(|e| e.get() >> COUNT_BITS == serial) {
+            let left = word.get() - 1;
+            word.set(if left & COUNT_MASK == 0 { 0 } else { left });
+        }
     });
 }
