@@ -70,7 +70,12 @@ pub(crate) const COUNT_BITS: u32 = 24;
 pub(crate) const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 
 /// How much longer than a revocation took the bias stays off after it.
-const INHIBIT_FACTOR: u32 = 9;
+const INHIBIT_FACTOR: u64 = 9;
+
+/// Lock-path views a gate without the bias must see (since it was made or
+/// last revoked) before one turns the bias on: a file that is written
+/// between a few reads never pays a revocation per write.
+const READS_TO_BIAS: u64 = if cfg!(mmapio_loom) { 1 } else { 16 };
 
 /// The serials handed out so far; 0 is never one.
 static LAST_SERIAL: StdAtomicU64 = StdAtomicU64::new(0);
@@ -116,6 +121,9 @@ pub(crate) struct Bias {
     inhibit_until: StdAtomicU64,
     /// Revocations so far.
     revocations: StdAtomicU64,
+    /// Lock-path views since the gate was made or last revoked (counted
+    /// only while the bias is off; the lock path writes the lock anyway).
+    lock_reads: StdAtomicU64,
     /// Whether the last revocation timed out: the bias is off but biased
     /// views may still live, so the next writer must wait for them too.
     /// Written with the write lock held.
@@ -134,6 +142,7 @@ impl Bias {
             biasable: biasable && serial != 0,
             inhibit_until: StdAtomicU64::new(0),
             revocations: StdAtomicU64::new(0),
+            lock_reads: StdAtomicU64::new(0),
             undrained: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -209,7 +218,7 @@ impl Bias {
                 return Revoked::OwnView;
             }
         }
-        let started = Instant::now();
+        let started = now_nanos();
         if biased {
             self.on.store(false, Ordering::Relaxed);
             barrier::heavy();
@@ -230,19 +239,22 @@ impl Bias {
         }
         self.undrained
             .store(outcome == Revoked::TimedOut, Ordering::Relaxed);
-        let took = started.elapsed() * INHIBIT_FACTOR;
-        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        let ended = now_nanos();
+        let took = ended.saturating_sub(started).saturating_mul(INHIBIT_FACTOR);
         self.inhibit_until
-            .store(now_nanos().saturating_add(took), Ordering::Relaxed);
+            .store(ended.saturating_add(took), Ordering::Relaxed);
+        self.lock_reads.store(0, Ordering::Relaxed);
         outcome
     }
 
-    /// Turns the bias back on if the gate may have it and the inhibition
+    /// Counts a lock-path view and turns the bias back on if the gate may
+    /// have it, has seen [`READS_TO_BIAS`] such views and the inhibition
     /// after the last revocation has passed. Only with the read lock held,
     /// so that it never overlaps a revocation.
     fn reenable(&self) {
         if self.biasable
             && !self.on.load(Ordering::Relaxed)
+            && self.lock_reads.fetch_add(1, Ordering::Relaxed) + 1 >= READS_TO_BIAS
             && now_nanos() >= self.inhibit_until.load(Ordering::Relaxed)
         {
             self.on.store(true, Ordering::Release);
@@ -543,6 +555,29 @@ impl<T> Deref for GateRead<'_, T> {
 pub(crate) struct Share<'a, T> {
     held: Held,
     _gate: PhantomData<(&'a Gate<T>, *const ())>,
+}
+
+impl<'a, T> Share<'a, T> {
+    /// The share as one word, never 0 and a multiple of 4 plus its tags
+    /// (bits 0 and 1), for a view that packs it with other kinds of hold;
+    /// turn it back with [`Share::from_word`].
+    #[inline(always)]
+    pub(crate) fn into_word(self) -> usize {
+        let word = self.held.0;
+        std::mem::forget(self);
+        word
+    }
+
+    /// # Safety
+    /// `word` came from [`Share::into_word`] of a share of a `Gate<T>`
+    /// still borrowed for `'a`, on this thread, and is turned back once.
+    #[inline(always)]
+    pub(crate) unsafe fn from_word(word: usize) -> Self {
+        Share {
+            held: Held(word),
+            _gate: PhantomData,
+        }
+    }
 }
 
 impl<T> Drop for Share<'_, T> {
