@@ -183,6 +183,21 @@ impl Shared {
         gate: &'a Gate<Region>,
         op: &'static str,
     ) -> Result<GateWrite<'a, Region>> {
+        // Free at once: then no one, this thread included, holds the write
+        // lock, and no need to ask who does.
+        match gate.try_write() {
+            Some(guard) => Ok(guard),
+            None => self.write_waiting(gate, op),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_waiting<'a>(
+        &self,
+        gate: &'a Gate<Region>,
+        op: &'static str,
+    ) -> Result<GateWrite<'a, Region>> {
         if self.writer_is_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }

@@ -115,6 +115,10 @@ pub(crate) struct Bias {
     on: AtomicBool,
     /// This gate's serial (0: serials ran out, never biased).
     serial: u64,
+    /// `serial % SLOTS`: the slot of each thread's record it uses.
+    slot_index: usize,
+    /// A slot's word for one view of this gate.
+    first_claim: u64,
     /// Whether the bias may ever be on (not under the lock-only strategy).
     biasable: bool,
     /// Until when (`now_nanos`) a lock-path view must not turn the bias on.
@@ -139,6 +143,8 @@ impl Bias {
         Bias {
             on: AtomicBool::new(false),
             serial,
+            slot_index: serial as usize % records::SLOTS,
+            first_claim: serial << COUNT_BITS | 1,
             biasable: biasable && serial != 0,
             inhibit_until: StdAtomicU64::new(0),
             revocations: StdAtomicU64::new(0),
@@ -150,13 +156,14 @@ impl Bias {
     /// The slot of a thread's record this gate uses.
     #[inline(always)]
     pub(crate) fn slot_index(&self) -> usize {
-        self.serial as usize % records::SLOTS
+        self.slot_index
     }
 
-    /// Whether `word` (a slot's value) counts views of this gate.
+    /// Whether `word` (a slot's value) counts views of this gate. A slot
+    /// whose count is 0 is free, whatever serial it still shows.
     #[inline(always)]
     fn counts_here(&self, word: u64) -> bool {
-        word != 0 && word >> COUNT_BITS == self.serial
+        word & COUNT_MASK != 0 && word >> COUNT_BITS == self.serial
     }
 
     /// A biased claim through the calling thread's `slot`: true when the
@@ -165,13 +172,13 @@ impl Bias {
     #[inline(always)]
     pub(crate) fn claim(&self, slot: &AtomicU64) -> bool {
         let word = slot.load(Ordering::Relaxed);
-        if word == 0 {
+        if word & COUNT_MASK == 0 {
             // Announcing costs the reader's half of the fence: not worth it
             // while the bias is off anyway (checked again below, after it).
             if !self.on.load(Ordering::Relaxed) {
                 return false;
             }
-            slot.store(self.serial << COUNT_BITS | 1, Ordering::Relaxed);
+            slot.store(self.first_claim, Ordering::Relaxed);
             barrier::light();
             if self.on.load(Ordering::Acquire) {
                 return true;
@@ -192,9 +199,16 @@ impl Bias {
     /// it (views are `!Send`).
     #[inline(always)]
     pub(crate) fn release(slot: &AtomicU64) {
-        let word = slot.load(Ordering::Relaxed);
-        let left = if word & COUNT_MASK == 1 { 0 } else { word - 1 };
-        slot.store(left, Ordering::Release);
+        // The count drops by one; at 0 the slot is free.
+        slot.store(slot.load(Ordering::Relaxed) - 1, Ordering::Release);
+    }
+
+    /// Whether a slot may count a view of this gate: the bias is on, or a
+    /// revocation timed out before the views it saw ended. With the write
+    /// lock held.
+    #[inline(always)]
+    pub(crate) fn may_count_views(&self) -> bool {
+        self.on.load(Ordering::Relaxed) || self.undrained.load(Ordering::Relaxed)
     }
 
     /// Revokes the bias, with the write lock held: clears it and waits,
@@ -299,6 +313,12 @@ impl<T> Gate<T> {
     /// A gate over `value`; chooses the process's strategy on first use.
     pub(crate) fn new(value: T) -> Self {
         let biased = strategy() != Strategy::LockOnly;
+        if biased {
+            // The thread that opens a file is likely to read it: its record
+            // is claimed now, with the open's system calls, rather than in
+            // its first view.
+            let _ = records::this_thread();
+        }
         Gate {
             lock: RwLock::new(value),
             bias: Bias::new(biased),
@@ -399,7 +419,19 @@ impl<T> Gate<T> {
         records::peek().map(|record| &record.slots[self.bias.slot_index()])
     }
 
-    fn revoke(&self, deadline: Option<Instant>) -> Revoked {
+    /// Revokes the bias, with the write lock held (see [`Bias::revoke`]).
+    /// `deadline` is asked for only when there is something to revoke.
+    #[inline(always)]
+    fn revoke(&self, deadline: impl FnOnce() -> Option<Instant>) -> Revoked {
+        if !self.bias.may_count_views() {
+            return Revoked::Drained;
+        }
+        self.revoke_views(deadline())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn revoke_views(&self, deadline: Option<Instant>) -> Revoked {
         let index = self.bias.slot_index();
         self.bias.revoke(
             || records::all().map(move |record| &record.slots[index]),
@@ -416,16 +448,17 @@ impl<T> Gate<T> {
             None if self.held_by_this_thread() => return Err(OwnView),
             None => self.lock.write(),
         };
-        match self.revoke(None) {
+        match self.revoke(|| None) {
             Revoked::Drained => Ok(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => Err(OwnView),
         }
     }
 
     /// The write lock if no view or writer holds the gate now.
+    #[inline]
     pub(crate) fn try_write(&self) -> Option<GateWrite<'_, T>> {
         let guard = self.lock.try_write()?;
-        match self.revoke(Some(Instant::now())) {
+        match self.revoke(|| Some(Instant::now())) {
             Revoked::Drained => Some(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => None,
         }
@@ -435,7 +468,7 @@ impl<T> Gate<T> {
     pub(crate) fn try_write_for(&self, timeout: Duration) -> Option<GateWrite<'_, T>> {
         let deadline = Instant::now() + timeout;
         let guard = self.lock.try_write_until(deadline)?;
-        match self.revoke(Some(deadline)) {
+        match self.revoke(|| Some(deadline)) {
             Revoked::Drained => Some(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => None,
         }
