@@ -141,6 +141,7 @@ impl Shared {
         }
     }
 
+    #[cfg(feature = "atomic")]
     /// Whether the calling thread holds this state's write lock for a
     /// mutable view or walk, or a view of its gate (a `MappedSlice`, an
     /// iterator or its items; see `Gate::held_by_this_thread` for the

@@ -100,6 +100,7 @@ fn writers_refuse_beside_own_view(
                 ("update_region", writer.update_region(0, b"x").map(drop)),
                 ("resize", writer.resize(8192).map(drop)),
                 ("as_slice_mut", writer.as_slice_mut(0, 1).map(drop)),
+                #[cfg(feature = "iterator")]
                 (
                     "chunks_mut",
                     writer.chunks_mut(4096).for_each_mut(|_, _| Ok(())),

@@ -357,6 +357,7 @@ impl<T> Gate<T> {
             .then(|| GateRead::new(self, Held::slot(slot)))
     }
 
+    #[cfg(feature = "atomic")]
     /// [`try_read`](Self::try_read), waiting up to `timeout` behind a
     /// writer.
     pub(crate) fn try_read_for(&self, timeout: Duration) -> Option<GateRead<'_, T>> {
@@ -388,7 +389,9 @@ impl<T> Gate<T> {
         let guard = match (wait, nested) {
             (Wait::Forever, true) => Some(self.lock.read_recursive()),
             (Wait::Forever, false) => Some(self.lock.read()),
+            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), true) => self.lock.try_read_recursive_until(deadline),
+            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), false) => self.lock.try_read_until(deadline),
             (Wait::No, true) => self.lock.try_read_recursive(),
             (Wait::No, false) => self.lock.try_read(),
@@ -464,6 +467,7 @@ impl<T> Gate<T> {
         }
     }
 
+    #[cfg(any(test, feature = "atomic"))]
     /// The write lock if it can be had within `timeout`.
     pub(crate) fn try_write_for(&self, timeout: Duration) -> Option<GateWrite<'_, T>> {
         let deadline = Instant::now() + timeout;
@@ -474,6 +478,7 @@ impl<T> Gate<T> {
         }
     }
 
+    #[cfg(feature = "atomic")]
     /// Releases a write lock whose guard was forgotten (atomic views hold
     /// it on behalf of all of them).
     ///
@@ -491,6 +496,7 @@ impl<T> Gate<T> {
 #[derive(Clone, Copy)]
 enum Wait {
     No,
+    #[cfg(feature = "atomic")]
     Until(Instant),
     Forever,
 }
@@ -561,6 +567,7 @@ impl<'a, T> GateRead<'a, T> {
         self.share
     }
 
+    #[cfg(feature = "iterator")]
     /// Keeps the share without a guard (an iterator's count of shares);
     /// give it back with [`RawRead::release`].
     pub(crate) fn into_raw(self) -> RawRead {
@@ -633,6 +640,7 @@ impl RawRead {
     /// # Safety
     /// The share came from `gate` (through [`GateRead::into_raw`]), is
     /// released once, on the thread that took it.
+    #[cfg(feature = "iterator")]
     #[inline(always)]
     pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
         debug_assert!(
