@@ -182,6 +182,7 @@ const READ_VARIANTS: &[Variant] = &[
     Variant::mmapio("mmapio_read_into_ro", Shape::CopyOut)
         .floor("memmap2_copy")
         .peer("mmap_io_read_into_ro"),
+    Variant::mmapio("mmapio_read_into_rw", Shape::CopyOut).floor("memmap2_copy"),
     Variant::mmap_io("mmap_io_as_slice_ro", Shape::View).floor("memmap2_slice"),
     Variant::mmap_io("mmap_io_as_slice_rw", Shape::View).floor("memmap2_slice"),
     Variant::mmap_io("mmap_io_read_into_ro", Shape::CopyOut).floor("memmap2_copy"),

@@ -33,22 +33,50 @@
 //!
 //! ## Soundness rules
 //! * A view ([`MappedSlice`], [`MappedSliceMut`], iterator items) borrows the
-//!   handle it came from and, on read-write mappings, holds the mapping's
-//!   lock, so it can never outlive the mapping or see it move: `resize`
-//!   waits for every view to be dropped.
-//! * Read-only and copy-on-write mappings are never written or resized while
-//!   shared, so their views need no lock.
+//!   handle it came from and, on read-write mappings, holds a share of the
+//!   file's *reader gate*, so it can never outlive the mapping or see it
+//!   move: `resize` and every writer wait for every view to be dropped.
+//! * Read-only and copy-on-write mappings of a file that no read-write
+//!   handle shares are never written or resized while shared, so their
+//!   views are plain borrows.
 //! * Every ranged method checks `offset + len` with checked arithmetic: any
 //!   `u64` gives a result or [`MmapIoError::OutOfBounds`], never a panic.
-//! * A call that would wait for a view, iterator or mutable walk that the
-//!   calling thread itself holds on the same file returns
-//!   [`MmapIoError::WouldDeadlock`] where the crate can tell (the thread's
-//!   [`MappedSliceMut`], `for_each_mut` walk, or one of its first 32 live
-//!   `chunks()` iterators); `flush` from such a thread simply runs. A plain
-//!   [`MappedSlice`] is not tracked, to keep reads free of bookkeeping:
-//!   `resize`, a writer or an atomic view asked for by the thread that holds
-//!   one waits forever. So do `chunks()`/`pages()` asked for by the thread
-//!   that holds a [`MappedSliceMut`] or an atomic view of the same file.
+//! * A write, `resize`, `as_slice_mut`, `chunks_mut` walk or atomic view
+//!   asked for by a thread that holds a view of the same file itself — a
+//!   [`MappedSlice`], an iterator or one of its items, an
+//!   [`MmapReader`], through any handle of the file — returns
+//!   [`MmapIoError::WouldDeadlock`] instead of waiting for itself (the
+//!   gate counts each thread's views of 8 files at once in slots of the
+//!   thread's own, and those of 16 more in a private table; views beyond
+//!   those are not seen). So do reads by the thread that holds a
+//!   [`MappedSliceMut`] or is inside a `for_each_mut` walk; `flush` from
+//!   such a thread simply runs. Still not detected: `chunks()`/`pages()`
+//!   or [`MemoryMappedFile::reader`] asked for by the thread that holds an
+//!   atomic view, which may be held for another thread as well.
+//!
+//! ## Reader gate and fairness
+//! Each read-write file has one reader gate, shared by all its handles in
+//! this process. A view announces itself in a slot of its own thread (one
+//! cache line per thread, written by no other thread) and checks that the
+//! gate is *biased*; it writes no cache line that other threads write, so
+//! reads of a read-write mapping cost about what reads of a read-only one
+//! do. A writer takes the gate's lock, turns the bias off, issues a
+//! process-wide memory barrier (`membarrier` on Linux,
+//! `FlushProcessWriteBuffers` on Windows; elsewhere views pay a full fence
+//! instead) and waits for the views that announced themselves to end.
+//!
+//! **Writers are never starved.** Once a writer waits, views that start
+//! afterwards queue behind it; it waits only for the views that were live
+//! when it arrived (and for views a thread nests inside one of those: a
+//! thread that always keeps one view of the file live keeps writers out,
+//! as a held lock would). A new gate starts without the bias, and the
+//! bias comes (back) on only after 16 views through the lock and once the
+//! gate has stayed without it for nine times as long as the last
+//! revocation took: a file written between a few reads never pays a
+//! revocation per write, and however reads and writes mix, revocations
+//! cost at most about a tenth of the time. [`MemoryMappedFile::bias_revocations`] counts them.
+//! `MMAPIO_READER_GATE=fence` or `=lock` in the environment, read once per
+//! process, forces the portable fence or no bias at all.
 //!
 //! ## Handles of one file
 //! Every open goes through a process-wide registry keyed by the file's

@@ -6,7 +6,7 @@ use std::io::{self, BufRead, IoSliceMut, Read, Seek, SeekFrom};
 
 use crate::shared_state::Storage;
 use crate::views::MappedSlice;
-use crate::MemoryMappedFile;
+use crate::{MemoryMappedFile, MmapIoError, Result};
 
 /// A cursor over a whole mapping implementing [`Read`], [`Seek`] and
 /// [`BufRead`], made by [`MemoryMappedFile::reader`].
@@ -15,9 +15,11 @@ use crate::MemoryMappedFile;
 /// is made, and reads from it without copying more than the caller asks for:
 /// [`fill_buf`](BufRead::fill_buf) hands out the mapped bytes themselves, so
 /// `read_line`, `read_until` and `lines` need no intermediate buffer. On a
-/// read-write mapping the reader therefore **holds the read lock for its
-/// whole life**: [`resize`](MemoryMappedFile::resize) and every writer wait
-/// until it is dropped (never call them from the thread that holds it), so
+/// read-write mapping the reader therefore **holds a share of the file's
+/// reader gate for its whole life**: [`resize`](MemoryMappedFile::resize)
+/// and every writer wait until it is dropped (asked for by the thread that
+/// holds it, they return
+/// [`MmapIoError::WouldDeadlock`](crate::MmapIoError::WouldDeadlock)), so
 /// the reader's length is the mapping's length when it was made, and no
 /// write through this mapping can change the bytes under it.
 /// Like every view it is neither `Send` nor `Sync`.
@@ -50,14 +52,23 @@ use crate::MemoryMappedFile;
 pub struct MmapReader<'a> {
     view: MappedSlice<'a>,
     pos: u64,
+    /// Why the reader could not take its view (then `view` is empty): every
+    /// read fails with this error instead.
+    refused: Option<&'static str>,
 }
 
 impl MemoryMappedFile {
     /// A [`MmapReader`] over the whole mapping, positioned at 0.
     ///
-    /// Works in every mode. On a read-write mapping the reader holds the
-    /// read lock until dropped, so `resize` and writers wait for it (see
-    /// [`MmapReader`]).
+    /// Works in every mode. On a read-write mapping the reader holds a
+    /// share of the file's reader gate until dropped, so `resize` and
+    /// writers wait for it (see [`MmapReader`]). Asked for by a thread that
+    /// holds a [`MappedSliceMut`](crate::MappedSliceMut) of the file or is
+    /// inside its `for_each_mut` walk, it would wait for that thread
+    /// itself: instead, every read from it fails with an
+    /// [`io::Error`] whose source is
+    /// [`MmapIoError::WouldDeadlock`](crate::MmapIoError::WouldDeadlock)
+    /// ([`try_reader`](Self::try_reader) says so at once).
     ///
     /// ```
     /// use std::io::Read;
@@ -68,21 +79,58 @@ impl MemoryMappedFile {
     /// let mut bytes = Vec::new();
     /// map.reader().read_to_end(&mut bytes).unwrap();
     /// assert_eq!(bytes, b"mmapio!!");
+    ///
+    /// let mut writing = map.as_slice_mut(0, 1)?;
+    /// writing[0] = b'M';
+    /// let mut refused = map.reader(); // this thread's own MappedSliceMut
+    /// assert!(refused.read_to_end(&mut bytes).is_err());
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn reader(&self) -> MmapReader<'_> {
+        self.try_reader().unwrap_or_else(|error| MmapReader {
+            view: MappedSlice::borrowed(&[], 0),
+            pos: 0,
+            refused: Some(match error {
+                MmapIoError::WouldDeadlock { op } => op,
+                _ => "reader",
+            }),
+        })
+    }
+
+    /// [`reader`](Self::reader), or
+    /// [`MmapIoError::WouldDeadlock`] when the calling thread holds the
+    /// file for writing (a `MappedSliceMut` or a `for_each_mut` walk).
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("t.bin");
+    /// let map = mmapio::MemoryMappedFile::create_rw(&path, 8)?;
+    /// let view = map.as_slice_mut(0, 8)?;
+    /// assert!(matches!(
+    ///     map.try_reader(),
+    ///     Err(mmapio::MmapIoError::WouldDeadlock { op: "reader" })
+    /// ));
+    /// drop(view);
+    /// assert_eq!(map.try_reader()?.get_ref().len(), 8);
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    pub fn try_reader(&self) -> Result<MmapReader<'_>> {
         // The whole region, whatever its length is at this moment: taken
-        // under the lock (if any), so there is no window in which a resize
+        // under the gate (if any), so there is no window in which a resize
         // could make a separately read length stale.
         let view = match &self.shared.storage {
             Storage::Unlocked(region) => MappedSlice::borrowed(region.bytes(), 0),
             Storage::Locked(gate) => {
-                let guard = gate.read();
+                let guard = self.shared.read(gate, "reader")?;
                 let len = guard.len();
                 MappedSlice::guarded(guard, 0..len)
             }
         };
-        MmapReader { view, pos: 0 }
+        Ok(MmapReader {
+            view,
+            pos: 0,
+            refused: None,
+        })
     }
 }
 
@@ -114,12 +162,16 @@ impl<'a> MmapReader<'a> {
 
     /// The bytes from the position to the end; empty when the position is
     /// at or past the end.
+    /// Fails for a reader that could not take its view.
     #[inline]
-    fn remaining(&self) -> &[u8] {
+    fn remaining(&self) -> io::Result<&[u8]> {
+        if let Some(op) = self.refused {
+            return Err(io::Error::other(MmapIoError::WouldDeadlock { op }));
+        }
         let bytes: &[u8] = &self.view;
         // `min` with the length makes the cast lossless.
         let start = self.pos.min(bytes.len() as u64) as usize;
-        &bytes[start..]
+        Ok(&bytes[start..])
     }
 
     /// Advances by `n` bytes that were just read (`n` is at most the
@@ -133,7 +185,7 @@ impl<'a> MmapReader<'a> {
 impl Read for MmapReader<'_> {
     #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let src = self.remaining();
+        let src = self.remaining()?;
         let n = src.len().min(buf.len());
         buf[..n].copy_from_slice(&src[..n]);
         self.advance(n);
@@ -156,7 +208,7 @@ impl Read for MmapReader<'_> {
     /// [`io::ErrorKind::UnexpectedEof`] and moves to the end, as
     /// [`std::io::Cursor`] does.
     fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
-        let src = self.remaining();
+        let src = self.remaining()?;
         if src.len() < buf.len() {
             self.pos = self.view.len() as u64;
             return Err(io::Error::new(
@@ -171,7 +223,7 @@ impl Read for MmapReader<'_> {
 
     /// Appends everything from the position to the end with one copy.
     fn read_to_end(&mut self, buf: &mut Vec<u8>) -> io::Result<usize> {
-        let src = self.remaining();
+        let src = self.remaining()?;
         let n = src.len();
         buf.try_reserve(n).map_err(out_of_memory)?;
         buf.extend_from_slice(src);
@@ -183,7 +235,7 @@ impl Read for MmapReader<'_> {
     /// it is UTF-8 ([`io::ErrorKind::InvalidData`] otherwise, with `buf` and
     /// the position unchanged).
     fn read_to_string(&mut self, buf: &mut String) -> io::Result<usize> {
-        let src = std::str::from_utf8(self.remaining()).map_err(|_| {
+        let src = std::str::from_utf8(self.remaining()?).map_err(|_| {
             io::Error::new(
                 io::ErrorKind::InvalidData,
                 "stream did not contain valid UTF-8",
@@ -208,7 +260,7 @@ impl BufRead for MmapReader<'_> {
     /// The mapped bytes from the position to the end, without copying.
     #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(self.remaining())
+        self.remaining()
     }
 
     /// Moves forward by `amt` bytes (saturating at `u64::MAX`, so even an

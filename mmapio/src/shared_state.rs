@@ -141,6 +141,7 @@ impl Shared {
         }
     }
 
+    #[cfg(feature = "atomic")]
     /// Whether the calling thread holds this state's write lock for a
     /// mutable view or walk, or a view of its gate (a `MappedSlice`, an
     /// iterator or its items; see `Gate::held_by_this_thread` for the
@@ -179,6 +180,21 @@ impl Shared {
     /// view, iterator or walk of the calling thread holds the gate.
     #[inline]
     pub(crate) fn write<'a>(
+        &self,
+        gate: &'a Gate<Region>,
+        op: &'static str,
+    ) -> Result<GateWrite<'a, Region>> {
+        // Free at once: then no one, this thread included, holds the write
+        // lock, and no need to ask who does.
+        match gate.try_write() {
+            Some(guard) => Ok(guard),
+            None => self.write_waiting(gate, op),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn write_waiting<'a>(
         &self,
         gate: &'a Gate<Region>,
         op: &'static str,

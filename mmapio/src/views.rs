@@ -9,38 +9,106 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::{Deref, DerefMut, Range};
 
-use crate::gate::{GateRead, GateWrite};
+use crate::gate::{GateRead, GateWrite, Share};
 #[cfg(feature = "iterator")]
 use crate::iter::shared_read::SharedRead;
 use crate::region::Region;
 use crate::shared_state::{ExclusiveWrite, Shared};
 
-/// What keeps a [`MappedSlice`]'s bytes valid.
-pub(crate) enum Keep<'a> {
-    /// A borrow of a mapping that is never resized or written while shared.
-    Borrowed(PhantomData<&'a [u8]>),
-    /// A share of the read-write mapping's reader gate, held by this view
-    /// alone.
-    Guard(#[allow(dead_code)] GateRead<'a, Region>),
-    /// An iterator's item. On a read-write mapping, a share of the read
-    /// lock held by the iterator and every item it yielded (a count, not a
-    /// lock operation per item); on a lock-free mapping, nothing beyond the
-    /// borrow, as `Borrowed`. One variant for both, so that a loop over
-    /// items drops them all the same way.
+/// What keeps a [`MappedSlice`]'s bytes valid, in one word, so that a view
+/// is four plain scalars. A view is built, moved and dropped in every read
+/// loop; with an enum here the compiler kept the view in memory and moved
+/// it with wide loads right after narrow stores, and each failed store
+/// forwarding made a read wait for the previous read's cache miss.
+///
+/// * 0: a borrow of a mapping that is never resized or written while
+///   shared (read-only and copy-on-write mappings, and an iterator's item
+///   of one);
+/// * a [`Share`] word of the read-write mapping's reader gate, held by
+///   this view alone (bit 2 clear);
+/// * an iterator's item of a read-write mapping: a [`SharedRead`] word
+///   with bit 2 set, one count of the share the iterator and its items
+///   hold together.
+pub(crate) struct Keep<'a> {
+    word: usize,
+    _holds: PhantomData<(&'a Region, *const ())>,
+}
+
+/// The tag of an iterator item's word.
+#[cfg(feature = "iterator")]
+const CHUNK: usize = 4;
+
+// The tag bit is free in both kinds of word: they are addresses of values
+// aligned to at least 8 bytes.
+const _: () = assert!(std::mem::align_of::<crate::gate::Gate<Region>>() >= 8);
+
+impl<'a> Keep<'a> {
+    const BORROWED: Self = Keep {
+        word: 0,
+        _holds: PhantomData,
+    };
+
+    #[inline(always)]
+    fn share(share: Share<'a, Region>) -> Self {
+        let word = share.into_word();
+        debug_assert!(word != 0 && word & 4 == 0);
+        Keep {
+            word,
+            _holds: PhantomData,
+        }
+    }
+
     #[cfg(feature = "iterator")]
-    Chunk(#[allow(dead_code)] Option<SharedRead<'a>>),
+    #[inline(always)]
+    fn chunk(share: Option<SharedRead<'a>>) -> Self {
+        match share {
+            None => Self::BORROWED,
+            Some(share) => Keep {
+                word: share.into_word() | CHUNK,
+                _holds: PhantomData,
+            },
+        }
+    }
+}
+
+impl Drop for Keep<'_> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        match self.word {
+            0 => {}
+            // SAFETY: the word came from `SharedRead::into_word` in
+            // `Keep::chunk`, and is turned back once, here.
+            #[cfg(feature = "iterator")]
+            word if word & CHUNK != 0 => drop(unsafe { SharedRead::from_word(word & !CHUNK) }),
+            // SAFETY: the word came from `Share::into_word` in `Keep::share`
+            // (the gate is borrowed for `'a`), and is turned back once, here.
+            word => drop(unsafe { Share::<Region>::from_word(word) }),
+        }
+    }
 }
 
 /// A zero-copy, read-only view of part of a mapping.
 ///
 /// Dereferences to `[u8]`. On read-only and copy-on-write mappings it is a
-/// plain borrow; on read-write mappings it holds the mapping's read lock until
-/// dropped, so [`resize`](crate::MemoryMappedFile::resize) and writers wait
-/// for it and the bytes cannot change or move underneath it.
+/// plain borrow; on read-write mappings it holds a share of the file's
+/// reader gate until dropped, so [`resize`](crate::MemoryMappedFile::resize)
+/// and writers wait for it and the bytes cannot change or move underneath
+/// it. `!Send`: it is released on the thread that took it.
 ///
-/// Do not call `resize`, `update_region` or `as_slice_mut` on the same
-/// mapping from the thread that holds a `MappedSlice` of it: they wait for
-/// the view to be dropped, which would never happen.
+/// `resize`, `update_region` or `as_slice_mut` asked for by the thread that
+/// holds a `MappedSlice` of the same file return
+/// [`MmapIoError::WouldDeadlock`](crate::MmapIoError::WouldDeadlock)
+/// instead of waiting for it.
+///
+/// ```compile_fail
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("s.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 8).unwrap();
+/// let view = map.as_slice(0, 8).unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(view)); // a view cannot move to another thread
+/// });
+/// ```
 ///
 /// ```
 /// use mmapio::MemoryMappedFile;
@@ -69,12 +137,12 @@ impl<'a> MappedSlice<'a> {
             ptr: bytes.as_ptr(),
             len: bytes.len(),
             offset,
-            _keep: Keep::Borrowed(PhantomData),
+            _keep: Keep::BORROWED,
         }
     }
 
     /// A view of `range` (already bounds-checked) of the region behind
-    /// `guard`, keeping the guard.
+    /// `guard`, keeping its one-word share.
     #[inline]
     pub(crate) fn guarded(guard: GateRead<'a, Region>, range: Range<usize>) -> Self {
         let offset = range.start as u64;
@@ -84,7 +152,7 @@ impl<'a> MappedSlice<'a> {
             ptr,
             len,
             offset,
-            _keep: Keep::Guard(guard),
+            _keep: Keep::share(guard.into_share()),
         }
     }
 
@@ -108,7 +176,7 @@ impl<'a> MappedSlice<'a> {
             ptr,
             len,
             offset,
-            _keep: Keep::Chunk(share),
+            _keep: Keep::chunk(share),
         }
     }
 
@@ -250,8 +318,9 @@ impl PartialEq<MappedSlice<'_>> for &[u8] {
 
 /// A zero-copy, writable view of part of a read-write mapping.
 ///
-/// Holds the mapping's write lock until dropped: no other view, writer or
-/// `resize` can run meanwhile. When dropped, its whole length is added to
+/// Holds the file's reader gate closed (its write lock, with every view
+/// drained) until dropped: no other view, writer or `resize` can run
+/// meanwhile. When dropped, its whole length is added to
 /// the mapping's pending bytes; call
 /// [`flush`](crate::MemoryMappedFile::flush) to make the writes durable.
 ///
@@ -267,6 +336,19 @@ impl PartialEq<MappedSlice<'_>> for &[u8] {
 /// assert_eq!(map.as_slice(2, 3)?, b"abc");
 /// assert_eq!(map.pending_bytes(), 3);
 /// # Ok::<(), mmapio::MmapIoError>(())
+/// ```
+///
+/// `!Send`, like every view: it marks its own thread as the file's writer,
+/// and is released there.
+///
+/// ```compile_fail
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("m.bin");
+/// let map = mmapio::MemoryMappedFile::create_rw(&path, 8).unwrap();
+/// let view = map.as_slice_mut(0, 8).unwrap();
+/// std::thread::scope(|s| {
+///     s.spawn(move || drop(view));
+/// });
 /// ```
 pub struct MappedSliceMut<'a> {
     ptr: *mut u8,

@@ -100,6 +100,7 @@ fn writers_refuse_beside_own_view(
                 ("update_region", writer.update_region(0, b"x").map(drop)),
                 ("resize", writer.resize(8192).map(drop)),
                 ("as_slice_mut", writer.as_slice_mut(0, 1).map(drop)),
+                #[cfg(feature = "iterator")]
                 (
                     "chunks_mut",
                     writer.chunks_mut(4096).for_each_mut(|_, _| Ok(())),
@@ -279,5 +280,57 @@ fn torn_reads_never_happen_under_any_strategy() {
             "strategy {strategy}: {status}\n{out}\n{err}"
         );
         assert!(out.contains("views checked"), "strategy {strategy}: {out}");
+    }
+}
+
+/// A reader asked for by the thread that holds the file for writing (a
+/// `MappedSliceMut`, or inside a `for_each_mut` walk) would wait for that
+/// thread: `try_reader` says `WouldDeadlock`, `reader` gives a reader whose
+/// reads fail with it. Run under a timeout: the old code hung here.
+#[test]
+fn a_reader_beside_the_threads_own_writing_refuses() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "reader.bin", 8192);
+    let other = MemoryMappedFile::open_rw(dir.path().join("reader.bin")).unwrap();
+    let outcomes = spawn_waiter(move || {
+        let mut outcomes = Vec::new();
+        let view = map.as_slice_mut(0, 8).unwrap();
+        for handle in [&map, &other] {
+            let refused = matches!(
+                handle.try_reader(),
+                Err(MmapIoError::WouldDeadlock { op: "reader" })
+            );
+            let mut bytes = Vec::new();
+            let read = handle.reader().read_to_end(&mut bytes);
+            let source_is_typed = read.as_ref().is_err_and(|e| {
+                e.get_ref()
+                    .and_then(|s| s.downcast_ref::<MmapIoError>())
+                    .is_some_and(|s| matches!(s, MmapIoError::WouldDeadlock { .. }))
+            });
+            outcomes.push((refused, source_is_typed, bytes.is_empty()));
+        }
+        drop(view);
+        #[cfg(feature = "iterator")]
+        {
+            let mut inside = None;
+            map.chunks_mut(4096)
+                .for_each_mut(|_, _| {
+                    inside.get_or_insert_with(|| other.try_reader().map(drop));
+                    Ok(())
+                })
+                .unwrap();
+            let refused = matches!(inside, Some(Err(MmapIoError::WouldDeadlock { .. })));
+            outcomes.push((refused, true, true));
+        }
+        // Nothing is wedged: the reader works once the writing ended.
+        let mut bytes = Vec::new();
+        map.reader().read_to_end(&mut bytes).unwrap();
+        outcomes.push((bytes.len() == 8192, true, true));
+        outcomes
+    })
+    .finish("a reader beside this thread's own writing");
+    for (i, outcome) in outcomes.into_iter().enumerate() {
+        assert_eq!(outcome, (true, true, true), "case {i}");
     }
 }

@@ -478,10 +478,13 @@ pub fn add_read_variants(variants: &mut impl ReaderVariants, path: &Path, buffer
             MmapIoSlices(open_mmap_io(path, access)),
         );
     }
-    variants.add("mmapio_read_into_ro", {
-        let input = MmapioInput::new(path, Access::ReadOnly);
-        PerRun(move || MmapioCopies::new(input.map(), buffer_len))
-    });
+    for access in [Access::ReadOnly, Access::ReadWrite] {
+        let input = MmapioInput::new(path, access);
+        variants.add(
+            &format!("mmapio_read_into_{}", access.suffix()),
+            PerRun(move || MmapioCopies::new(input.map(), buffer_len)),
+        );
+    }
     variants.add(
         "mmap_io_read_into_ro",
         MmapIoCopies::new(open_mmap_io(path, Access::ReadOnly), buffer_len),

@@ -62,7 +62,6 @@ use std::time::{Duration, Instant};
 use parking_lot::{RwLock, RwLockWriteGuard};
 
 pub(crate) use barrier::{strategy, Strategy};
-use records::LockedEntry;
 use sync::{AtomicBool, AtomicU64};
 
 /// Bits of a slot word that count a thread's biased views of one gate; the
@@ -71,7 +70,12 @@ pub(crate) const COUNT_BITS: u32 = 24;
 pub(crate) const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 
 /// How much longer than a revocation took the bias stays off after it.
-const INHIBIT_FACTOR: u32 = 9;
+const INHIBIT_FACTOR: u64 = 9;
+
+/// Lock-path views a gate without the bias must see (since it was made or
+/// last revoked) before one turns the bias on: a file that is written
+/// between a few reads never pays a revocation per write.
+const READS_TO_BIAS: u64 = if cfg!(mmapio_loom) { 1 } else { 16 };
 
 /// The serials handed out so far; 0 is never one.
 static LAST_SERIAL: StdAtomicU64 = StdAtomicU64::new(0);
@@ -109,12 +113,21 @@ pub(crate) enum Revoked {
 pub(crate) struct Bias {
     /// Whether views may take the biased path.
     on: AtomicBool,
-    /// This gate's serial (0: never biased).
+    /// This gate's serial (0: serials ran out, never biased).
     serial: u64,
+    /// `serial % SLOTS`: the slot of each thread's record it uses.
+    slot_index: usize,
+    /// A slot's word for one view of this gate.
+    first_claim: u64,
+    /// Whether the bias may ever be on (not under the lock-only strategy).
+    biasable: bool,
     /// Until when (`now_nanos`) a lock-path view must not turn the bias on.
     inhibit_until: StdAtomicU64,
     /// Revocations so far.
     revocations: StdAtomicU64,
+    /// Lock-path views since the gate was made or last revoked (counted
+    /// only while the bias is off; the lock path writes the lock anyway).
+    lock_reads: StdAtomicU64,
     /// Whether the last revocation timed out: the bias is off but biased
     /// views may still live, so the next writer must wait for them too.
     /// Written with the write lock held.
@@ -122,14 +135,20 @@ pub(crate) struct Bias {
 }
 
 impl Bias {
-    /// A bias for a new gate, on unless `biased` is false or serials ran out.
-    pub(crate) fn new(biased: bool) -> Self {
+    /// A bias for a new gate: off until the first view turns it on (through
+    /// the lock), so a file that is only written never pays a revocation;
+    /// never on unless `biasable` and serials remain.
+    pub(crate) fn new(biasable: bool) -> Self {
         let serial = next_serial();
         Bias {
-            on: AtomicBool::new(biased && serial != 0),
+            on: AtomicBool::new(false),
             serial,
+            slot_index: serial as usize % records::SLOTS,
+            first_claim: serial << COUNT_BITS | 1,
+            biasable: biasable && serial != 0,
             inhibit_until: StdAtomicU64::new(0),
             revocations: StdAtomicU64::new(0),
+            lock_reads: StdAtomicU64::new(0),
             undrained: std::sync::atomic::AtomicBool::new(false),
         }
     }
@@ -137,13 +156,14 @@ impl Bias {
     /// The slot of a thread's record this gate uses.
     #[inline(always)]
     pub(crate) fn slot_index(&self) -> usize {
-        self.serial as usize % records::SLOTS
+        self.slot_index
     }
 
-    /// Whether `word` (a slot's value) counts views of this gate.
+    /// Whether `word` (a slot's value) counts views of this gate. A slot
+    /// whose count is 0 is free, whatever serial it still shows.
     #[inline(always)]
     fn counts_here(&self, word: u64) -> bool {
-        word != 0 && word >> COUNT_BITS == self.serial
+        word & COUNT_MASK != 0 && word >> COUNT_BITS == self.serial
     }
 
     /// A biased claim through the calling thread's `slot`: true when the
@@ -152,11 +172,13 @@ impl Bias {
     #[inline(always)]
     pub(crate) fn claim(&self, slot: &AtomicU64) -> bool {
         let word = slot.load(Ordering::Relaxed);
-        if word == 0 {
-            if self.serial == 0 {
+        if word & COUNT_MASK == 0 {
+            // Announcing costs the reader's half of the fence: not worth it
+            // while the bias is off anyway (checked again below, after it).
+            if !self.on.load(Ordering::Relaxed) {
                 return false;
             }
-            slot.store(self.serial << COUNT_BITS | 1, Ordering::Relaxed);
+            slot.store(self.first_claim, Ordering::Relaxed);
             barrier::light();
             if self.on.load(Ordering::Acquire) {
                 return true;
@@ -177,9 +199,16 @@ impl Bias {
     /// it (views are `!Send`).
     #[inline(always)]
     pub(crate) fn release(slot: &AtomicU64) {
-        let word = slot.load(Ordering::Relaxed);
-        let left = if word & COUNT_MASK == 1 { 0 } else { word - 1 };
-        slot.store(left, Ordering::Release);
+        // The count drops by one; at 0 the slot is free.
+        slot.store(slot.load(Ordering::Relaxed) - 1, Ordering::Release);
+    }
+
+    /// Whether a slot may count a view of this gate: the bias is on, or a
+    /// revocation timed out before the views it saw ended. With the write
+    /// lock held.
+    #[inline(always)]
+    pub(crate) fn may_count_views(&self) -> bool {
+        self.on.load(Ordering::Relaxed) || self.undrained.load(Ordering::Relaxed)
     }
 
     /// Revokes the bias, with the write lock held: clears it and waits,
@@ -203,7 +232,7 @@ impl Bias {
                 return Revoked::OwnView;
             }
         }
-        let started = Instant::now();
+        let started = now_nanos();
         if biased {
             self.on.store(false, Ordering::Relaxed);
             barrier::heavy();
@@ -224,19 +253,22 @@ impl Bias {
         }
         self.undrained
             .store(outcome == Revoked::TimedOut, Ordering::Relaxed);
-        let took = started.elapsed() * INHIBIT_FACTOR;
-        let took = u64::try_from(took.as_nanos()).unwrap_or(u64::MAX);
+        let ended = now_nanos();
+        let took = ended.saturating_sub(started).saturating_mul(INHIBIT_FACTOR);
         self.inhibit_until
-            .store(now_nanos().saturating_add(took), Ordering::Relaxed);
+            .store(ended.saturating_add(took), Ordering::Relaxed);
+        self.lock_reads.store(0, Ordering::Relaxed);
         outcome
     }
 
-    /// Turns the bias back on if the gate may have it and the inhibition
+    /// Counts a lock-path view and turns the bias back on if the gate may
+    /// have it, has seen [`READS_TO_BIAS`] such views and the inhibition
     /// after the last revocation has passed. Only with the read lock held,
     /// so that it never overlaps a revocation.
     fn reenable(&self) {
-        if self.serial != 0
+        if self.biasable
             && !self.on.load(Ordering::Relaxed)
+            && self.lock_reads.fetch_add(1, Ordering::Relaxed) + 1 >= READS_TO_BIAS
             && now_nanos() >= self.inhibit_until.load(Ordering::Relaxed)
         {
             self.on.store(true, Ordering::Release);
@@ -281,6 +313,12 @@ impl<T> Gate<T> {
     /// A gate over `value`; chooses the process's strategy on first use.
     pub(crate) fn new(value: T) -> Self {
         let biased = strategy() != Strategy::LockOnly;
+        if biased {
+            // The thread that opens a file is likely to read it: its record
+            // is claimed now, with the open's system calls, rather than in
+            // its first view.
+            let _ = records::this_thread();
+        }
         Gate {
             lock: RwLock::new(value),
             bias: Bias::new(biased),
@@ -316,9 +354,10 @@ impl<T> Gate<T> {
         let slot = &record.slots[self.bias.slot_index()];
         self.bias
             .claim(slot)
-            .then(|| GateRead::new(self, Held::Slot(slot)))
+            .then(|| GateRead::new(self, Held::slot(slot)))
     }
 
+    #[cfg(feature = "atomic")]
     /// [`try_read`](Self::try_read), waiting up to `timeout` behind a
     /// writer.
     pub(crate) fn try_read_for(&self, timeout: Duration) -> Option<GateRead<'_, T>> {
@@ -346,23 +385,27 @@ impl<T> Gate<T> {
     #[cold]
     #[inline(never)]
     fn read_locked(&self, wait: Wait) -> Option<GateRead<'_, T>> {
-        let (entry, nested) = records::enter_locked(self.bias.serial);
+        let (counted, nested) = records::enter_locked(self.bias.serial);
         let guard = match (wait, nested) {
             (Wait::Forever, true) => Some(self.lock.read_recursive()),
             (Wait::Forever, false) => Some(self.lock.read()),
+            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), true) => self.lock.try_read_recursive_until(deadline),
+            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), false) => self.lock.try_read_until(deadline),
             (Wait::No, true) => self.lock.try_read_recursive(),
             (Wait::No, false) => self.lock.try_read(),
         };
         let Some(guard) = guard else {
-            records::leave_locked(entry);
+            if counted {
+                records::leave_locked(self.bias.serial);
+            }
             return None;
         };
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(guard);
         self.bias.reenable();
-        Some(GateRead::new(self, Held::Locked(entry)))
+        Some(GateRead::new(self, Held::locked(self, counted)))
     }
 
     /// Whether the calling thread holds a view of this gate (biased, or
@@ -379,7 +422,19 @@ impl<T> Gate<T> {
         records::peek().map(|record| &record.slots[self.bias.slot_index()])
     }
 
-    fn revoke(&self, deadline: Option<Instant>) -> Revoked {
+    /// Revokes the bias, with the write lock held (see [`Bias::revoke`]).
+    /// `deadline` is asked for only when there is something to revoke.
+    #[inline(always)]
+    fn revoke(&self, deadline: impl FnOnce() -> Option<Instant>) -> Revoked {
+        if !self.bias.may_count_views() {
+            return Revoked::Drained;
+        }
+        self.revoke_views(deadline())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn revoke_views(&self, deadline: Option<Instant>) -> Revoked {
         let index = self.bias.slot_index();
         self.bias.revoke(
             || records::all().map(move |record| &record.slots[index]),
@@ -396,31 +451,34 @@ impl<T> Gate<T> {
             None if self.held_by_this_thread() => return Err(OwnView),
             None => self.lock.write(),
         };
-        match self.revoke(None) {
+        match self.revoke(|| None) {
             Revoked::Drained => Ok(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => Err(OwnView),
         }
     }
 
     /// The write lock if no view or writer holds the gate now.
+    #[inline]
     pub(crate) fn try_write(&self) -> Option<GateWrite<'_, T>> {
         let guard = self.lock.try_write()?;
-        match self.revoke(Some(Instant::now())) {
+        match self.revoke(|| Some(Instant::now())) {
             Revoked::Drained => Some(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => None,
         }
     }
 
+    #[cfg(any(test, feature = "atomic"))]
     /// The write lock if it can be had within `timeout`.
     pub(crate) fn try_write_for(&self, timeout: Duration) -> Option<GateWrite<'_, T>> {
         let deadline = Instant::now() + timeout;
         let guard = self.lock.try_write_until(deadline)?;
-        match self.revoke(Some(deadline)) {
+        match self.revoke(|| Some(deadline)) {
             Revoked::Drained => Some(GateWrite { gate: self, guard }),
             Revoked::OwnView | Revoked::TimedOut => None,
         }
     }
 
+    #[cfg(feature = "atomic")]
     /// Releases a write lock whose guard was forgotten (atomic views hold
     /// it on behalf of all of them).
     ///
@@ -438,25 +496,56 @@ impl<T> Gate<T> {
 #[derive(Clone, Copy)]
 enum Wait {
     No,
+    #[cfg(feature = "atomic")]
     Until(Instant),
     Forever,
 }
 
-/// How a read share is held.
+/// How a read share is held, in one word, so that a view keeping it is as
+/// small as a view keeping a lock guard (a view is built, moved and dropped
+/// in every read loop; a two-word guard made the compiler copy the view
+/// through the stack with wide loads right after narrow stores, and the
+/// failed store forwarding made each read wait for the previous read's
+/// cache miss). Either a slot's address (records are 64-byte aligned, so
+/// bit 0 is clear), or the gate's address with bit 0 set for the read lock
+/// and bit 1 set when the thread's table counts the share (a gate is at
+/// least 8-byte aligned).
 #[derive(Clone, Copy)]
-enum Held {
+struct Held(usize);
+
+const LOCKED: usize = 1;
+const COUNTED: usize = 2;
+
+impl Held {
     /// Counted in a slot of the calling thread's record.
-    Slot(&'static AtomicU64),
-    /// The read lock, counted in the thread's table entry (if any).
-    Locked(LockedEntry),
+    #[inline(always)]
+    fn slot(slot: &'static AtomicU64) -> Self {
+        Held(slot as *const AtomicU64 as usize)
+    }
+
+    /// The read lock of `gate`, counted in the thread's table if `counted`.
+    #[inline(always)]
+    fn locked<T>(gate: &Gate<T>, counted: bool) -> Self {
+        let address = gate as *const Gate<T> as usize;
+        debug_assert_eq!(address & (LOCKED | COUNTED), 0);
+        Held(address | LOCKED | if counted { COUNTED } else { 0 })
+    }
+
+    /// The slot, for a share counted in one.
+    #[inline(always)]
+    fn as_slot(self) -> Option<&'static AtomicU64> {
+        // SAFETY: with bit 0 clear the word is the address of a slot of a
+        // record, which is never freed (`Held::slot` took a `'static`).
+        (self.0 & LOCKED == 0).then(|| unsafe { &*(self.0 as *const AtomicU64) })
+    }
 }
 
-/// A share of a gate for reading: derefs to the value, which cannot change
-/// while it lives. `!Send`: it must be released by the thread that took it.
+/// A share of a gate for reading, with the gate: derefs to the value,
+/// which cannot change while it lives. `!Send`: it must be released by the
+/// thread that took it. A view keeps only its [`Share`].
 pub(crate) struct GateRead<'a, T> {
     gate: &'a Gate<T>,
-    held: Held,
-    _same_thread: PhantomData<*const ()>,
+    share: Share<'a, T>,
 }
 
 impl<'a, T> GateRead<'a, T> {
@@ -464,16 +553,28 @@ impl<'a, T> GateRead<'a, T> {
     fn new(gate: &'a Gate<T>, held: Held) -> Self {
         GateRead {
             gate,
-            held,
-            _same_thread: PhantomData,
+            share: Share {
+                held,
+                _gate: PhantomData,
+            },
         }
     }
 
+    /// The share alone, for a view that keeps it (and reads through a
+    /// pointer it took from the value while the share is held).
+    #[inline(always)]
+    pub(crate) fn into_share(self) -> Share<'a, T> {
+        self.share
+    }
+
+    #[cfg(feature = "iterator")]
     /// Keeps the share without a guard (an iterator's count of shares);
     /// give it back with [`RawRead::release`].
     pub(crate) fn into_raw(self) -> RawRead {
-        let raw = RawRead { held: self.held };
-        std::mem::forget(self);
+        let raw = RawRead {
+            held: self.share.held,
+        };
+        std::mem::forget(self.share);
         raw
     }
 }
@@ -489,11 +590,41 @@ impl<T> Deref for GateRead<'_, T> {
     }
 }
 
-impl<T> Drop for GateRead<'_, T> {
+/// One read share of a gate borrowed for `'a`, one word; released when
+/// dropped, on the thread that took it (`!Send`).
+pub(crate) struct Share<'a, T> {
+    held: Held,
+    _gate: PhantomData<(&'a Gate<T>, *const ())>,
+}
+
+impl<'a, T> Share<'a, T> {
+    /// The share as one word, never 0 and a multiple of 4 plus its tags
+    /// (bits 0 and 1), for a view that packs it with other kinds of hold;
+    /// turn it back with [`Share::from_word`].
+    #[inline(always)]
+    pub(crate) fn into_word(self) -> usize {
+        let word = self.held.0;
+        std::mem::forget(self);
+        word
+    }
+
+    /// # Safety
+    /// `word` came from [`Share::into_word`] of a share of a `Gate<T>`
+    /// still borrowed for `'a`, on this thread, and is turned back once.
+    #[inline(always)]
+    pub(crate) unsafe fn from_word(word: usize) -> Self {
+        Share {
+            held: Held(word),
+            _gate: PhantomData,
+        }
+    }
+}
+
+impl<T> Drop for Share<'_, T> {
     #[inline(always)]
     fn drop(&mut self) {
-        // SAFETY: this guard owns the share and gives it up once.
-        unsafe { RawRead { held: self.held }.release(self.gate) }
+        // SAFETY: this share owns its hold and gives it up once.
+        unsafe { RawRead { held: self.held }.release_any::<T>() }
     }
 }
 
@@ -509,16 +640,44 @@ impl RawRead {
     /// # Safety
     /// The share came from `gate` (through [`GateRead::into_raw`]), is
     /// released once, on the thread that took it.
+    #[cfg(feature = "iterator")]
     #[inline(always)]
     pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
-        match self.held {
-            Held::Slot(slot) => Bias::release(slot),
-            Held::Locked(entry) => {
-                // SAFETY: the share holds the read lock through a forgotten
-                // guard, per the caller's contract released only here.
-                unsafe { gate.lock.force_unlock_read() };
-                records::leave_locked(entry);
-            }
+        debug_assert!(
+            self.held.as_slot().is_some()
+                || self.held.0 & !(LOCKED | COUNTED) == gate as *const Gate<T> as usize
+        );
+        // SAFETY: the caller's contract.
+        unsafe { self.release_any::<T>() }
+    }
+
+    /// # Safety
+    /// As `release`; a lock-path share holds the address of its gate, a
+    /// `Gate<T>` still borrowed by the share's owner.
+    #[inline(always)]
+    unsafe fn release_any<T>(self) {
+        match self.held.as_slot() {
+            Some(slot) => Bias::release(slot),
+            // SAFETY: as above.
+            None => unsafe { self.release_locked::<T>() },
+        }
+    }
+
+    /// The lock path of `release`, out of line.
+    ///
+    /// # Safety
+    /// As `release_any`.
+    #[cold]
+    #[inline(never)]
+    unsafe fn release_locked<T>(self) {
+        // SAFETY: a lock-path share holds its gate's address, and the gate
+        // is borrowed for as long as the share lives.
+        let gate = unsafe { &*((self.held.0 & !(LOCKED | COUNTED)) as *const Gate<T>) };
+        // SAFETY: the share holds the read lock through a forgotten guard,
+        // released only here.
+        unsafe { gate.lock.force_unlock_read() };
+        if self.held.0 & COUNTED != 0 {
+            records::leave_locked(gate.bias.serial);
         }
     }
 }
@@ -535,10 +694,10 @@ impl<'a, T> GateWrite<'a, T> {
     /// between.
     pub(crate) fn downgrade(self) -> GateRead<'a, T> {
         let GateWrite { gate, guard } = self;
-        let (entry, _) = records::enter_locked(gate.bias.serial);
+        let (counted, _) = records::enter_locked(gate.bias.serial);
         // Kept through the lock, released by the share's `Drop`.
         std::mem::forget(RwLockWriteGuard::downgrade(guard));
-        GateRead::new(gate, Held::Locked(entry))
+        GateRead::new(gate, Held::locked(gate, counted))
     }
 }
 

@@ -24,8 +24,8 @@ use super::{COUNT_BITS, COUNT_MASK};
 /// serials share a slot put the later one on the lock path).
 pub(crate) const SLOTS: usize = 8;
 
-/// One thread's announcements: `serial << COUNT_BITS | count` per slot, 0
-/// when free. The slots fill one cache line of their own.
+/// One thread's announcements: `serial << COUNT_BITS | count` per slot,
+/// free when the count is 0. The slots fill one cache line of their own.
 #[repr(C, align(64))]
 pub(crate) struct Record {
     pub(crate) slots: [AtomicU64; SLOTS],
@@ -73,14 +73,23 @@ fn gone() -> *const Record {
 #[inline(always)]
 pub(crate) fn this_thread() -> Option<&'static Record> {
     let record = RECORD.with(Cell::get);
-    if record.is_null() {
-        return claim();
-    }
-    if record == gone() {
-        return None;
+    // One comparison for both markers: null, and `gone()`, the lowest
+    // address a record could have (one there would only send this thread's
+    // views down the lock path).
+    if record as usize <= gone() as usize {
+        return first_or_gone(record);
     }
     // SAFETY: a record's address, set by `claim`; records are never freed.
     Some(unsafe { &*record })
+}
+
+#[cold]
+fn first_or_gone(record: *const Record) -> Option<&'static Record> {
+    if record.is_null() {
+        claim()
+    } else {
+        None
+    }
 }
 
 /// The calling thread's record if it has one, without claiming one.
@@ -142,7 +151,7 @@ impl Drop for ExitHook {
         if record
             .slots
             .iter()
-            .all(|slot| slot.load(std::sync::atomic::Ordering::Relaxed) == 0)
+            .all(|slot| slot.load(std::sync::atomic::Ordering::Relaxed) & COUNT_MASK == 0)
         {
             // All its slots are free, and nothing of this thread can claim
             // one any more (`RECORD` is `gone`): the next thread may have it.
@@ -154,15 +163,22 @@ impl Drop for ExitHook {
 /// Entries of the thread-private table of views held through the lock.
 const LOCKED_ENTRIES: usize = 16;
 
-/// An entry of [`LOCKED`] the caller's lock-path view is counted in, or
-/// none when the table was full.
-pub(crate) type LockedEntry = Option<u8>;
+/// The gates a thread holds views of through the lock:
+/// `serial << COUNT_BITS | count` per entry, 0 when free. Only this thread
+/// reads it, to tell that a writer or a new view would wait for itself.
+struct LockedTable {
+    entries: [Cell<u64>; LOCKED_ENTRIES],
+    /// Entries in use: while 0 (the usual case), nothing is scanned.
+    used: Cell<usize>,
+}
 
 thread_local! {
-    /// The gates this thread holds views of through the lock:
-    /// `serial << COUNT_BITS | count`, 0 when free. Only this thread reads
-    /// it, to tell that a writer or a new view would wait for itself.
-    static LOCKED: [Cell<u64>; LOCKED_ENTRIES] = const { [FREE_ENTRY; LOCKED_ENTRIES] };
+    static LOCKED: LockedTable = const {
+        LockedTable {
+            entries: [FREE_ENTRY; LOCKED_ENTRIES],
+            used: Cell::new(0),
+        }
+    };
 }
 
 /// A free entry (a named constant: array repetition of a `const` item works
@@ -170,48 +186,61 @@ thread_local! {
 #[allow(clippy::declare_interior_mutable_const)]
 const FREE_ENTRY: Cell<u64> = Cell::new(0);
 
+impl LockedTable {
+    fn find(&self, serial: u64) -> Option<&Cell<u64>> {
+        if self.used.get() == 0 {
+            return None;
+        }
+        self.entries
+            .iter()
+            .find(|e| e.get() >> COUNT_BITS == serial)
+    }
+}
+
 /// Whether this thread holds a view of gate `serial` through the lock
 /// (among the views counted in its table).
 pub(crate) fn holds_locked(serial: u64) -> bool {
-    LOCKED.with(|table| table.iter().any(|e| e.get() >> COUNT_BITS == serial))
+    LOCKED.with(|table| table.find(serial).is_some())
 }
 
 /// Counts a lock-path view of gate `serial` taken by this thread. Returns
-/// its entry and whether the view is nested: the thread held a lock-path
-/// view of the gate already, or cannot tell (no free entry, or serial 0).
-pub(crate) fn enter_locked(serial: u64) -> (LockedEntry, bool) {
+/// whether it is counted (the table had room) and whether the view is
+/// nested: the thread held a lock-path view of the gate already, or cannot
+/// tell (no free entry, or serial 0).
+pub(crate) fn enter_locked(serial: u64) -> (bool, bool) {
     if serial == 0 {
-        return (None, true);
+        return (false, true);
     }
     LOCKED
         .try_with(|table| {
-            let (entry, nested) = match table.iter().position(|e| e.get() >> COUNT_BITS == serial) {
-                Some(entry) => (entry, true),
-                None => (table.iter().position(|e| e.get() == 0)?, false),
-            };
-            let word = &table[entry];
-            let count = if nested {
-                word.get()
-            } else {
-                serial << COUNT_BITS
-            };
-            if count & COUNT_MASK == COUNT_MASK {
-                return None;
+            if let Some(entry) = table.find(serial) {
+                if entry.get() & COUNT_MASK == COUNT_MASK {
+                    return None;
+                }
+                entry.set(entry.get() + 1);
+                return Some((true, true));
             }
-            word.set(count + 1);
-            Some((Some(entry as u8), nested))
+            let entry = table.entries.iter().find(|e| e.get() == 0)?;
+            entry.set(serial << COUNT_BITS | 1);
+            table.used.set(table.used.get() + 1);
+            Some((true, false))
         })
         .ok()
         .flatten()
-        .unwrap_or((None, true))
+        .unwrap_or((false, true))
 }
 
-/// Gives back a view counted by [`enter_locked`].
-pub(crate) fn leave_locked(entry: LockedEntry) {
-    let Some(entry) = entry else { return };
+/// Gives back a view of gate `serial` counted by [`enter_locked`].
+pub(crate) fn leave_locked(serial: u64) {
     let _ = LOCKED.try_with(|table| {
-        let word = &table[entry as usize];
-        let left = word.get() - 1;
-        word.set(if left & COUNT_MASK == 0 { 0 } else { left });
+        if let Some(entry) = table.find(serial) {
+            let left = entry.get() - 1;
+            if left & COUNT_MASK == 0 {
+                entry.set(0);
+                table.used.set(table.used.get() - 1);
+            } else {
+                entry.set(left);
+            }
+        }
     });
 }

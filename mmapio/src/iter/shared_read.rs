@@ -38,6 +38,8 @@ use crate::region::Region;
 const SLOTS: usize = 32;
 
 /// One shared acquisition: how many shares of it live, and its gate.
+/// Aligned to 8 so that a view can tag its address (see `views.rs`).
+#[repr(align(8))]
 struct Slot {
     /// Live shares; 0 = the slot is free.
     holders: Cell<usize>,
@@ -280,6 +282,33 @@ impl<'a> UncountedShares<'a> {
 pub(crate) struct SharedRead<'a> {
     acquisition: Acquisition<'a>,
     _same_thread: PhantomData<*const ()>,
+}
+
+impl SharedRead<'_> {
+    /// The share as one word: its slot's address, a multiple of 8; turn it
+    /// back with [`SharedRead::from_word`].
+    #[inline(always)]
+    pub(crate) fn into_word(self) -> usize {
+        let word = self.acquisition.slot.as_ptr() as usize;
+        std::mem::forget(self);
+        word
+    }
+
+    /// # Safety
+    /// `word` came from [`SharedRead::into_word`] on this thread, of a
+    /// share whose gate is still borrowed for the lifetime chosen, and is
+    /// turned back once.
+    #[inline(always)]
+    pub(crate) unsafe fn from_word(word: usize) -> Self {
+        SharedRead {
+            acquisition: Acquisition {
+                // SAFETY: a slot's address, never null (the caller's contract).
+                slot: unsafe { NonNull::new_unchecked(word as *mut Slot) },
+                _lock: PhantomData,
+            },
+            _same_thread: PhantomData,
+        }
+    }
 }
 
 impl Drop for SharedRead<'_> {
