@@ -553,6 +553,9 @@ impl MemoryMappedFile {
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`. Works in every mode.
+    // Inlined into callers, as `as_slice` is: for small reads the call
+    // itself would cost as much as the copy.
+    #[inline]
     pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let len = buf.len() as u64;
         self.with_bytes(|bytes| {
