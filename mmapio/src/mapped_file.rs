@@ -269,6 +269,17 @@ impl MemoryMappedFile {
             match &map.shared.storage {
                 Storage::Unlocked(region) => map.apply_options_to(region),
                 Storage::Locked(lock) => {
+                    #[cfg(feature = "atomic")]
+                    if *map.shared.atomic_views.lock() > 0 {
+                        // Atomic views hold the gate for writing, perhaps
+                        // this thread's own: waiting for them could be
+                        // waiting for itself, and touching pages would read
+                        // bytes they may be writing. System calls only.
+                        map.shared.with_locked_region(lock, |region| {
+                            map.apply_options_without_reading(region)
+                        });
+                        return Ok(map);
+                    }
                     let guard = map.shared.read(lock, "open")?;
                     map.apply_options_to(&guard);
                 }
@@ -542,6 +553,9 @@ impl MemoryMappedFile {
     }
 
     /// Copies `buf.len()` bytes at `offset` into `buf`. Works in every mode.
+    // Inlined into callers, as `as_slice` is: for small reads the call
+    // itself would cost as much as the copy.
+    #[inline]
     pub fn read_into(&self, offset: u64, buf: &mut [u8]) -> Result<()> {
         let len = buf.len() as u64;
         self.with_bytes(|bytes| {
@@ -904,19 +918,40 @@ impl MemoryMappedFile {
     /// Huge-page advice and the touch hint of this handle, applied at open
     /// and after its `resize`.
     fn apply_options_to(&self, region: &Region) {
-        let options = &self.handle.options;
-        if options.huge_pages {
+        match self.handle.options.touch_hint {
+            TouchHint::Eager => {
+                self.advise_huge_pages(region);
+                touch_bytes(region.bytes(), os::page_size(), 0);
+            }
+            TouchHint::Never | TouchHint::Lazy => self.apply_options_without_reading(region),
+        }
+    }
+
+    /// The open-time options through system calls alone, for a region whose
+    /// bytes must not be read now (atomic views may be writing them): an
+    /// `Eager` touch becomes a read-ahead request, as `Lazy`.
+    #[cfg(feature = "atomic")]
+    fn apply_options_without_reading(&self, region: &Region) {
+        self.advise_huge_pages(region);
+        if self.handle.options.touch_hint != TouchHint::Never {
+            region.advise_will_need();
+        }
+    }
+
+    #[cfg(not(feature = "atomic"))]
+    fn apply_options_without_reading(&self, region: &Region) {
+        self.advise_huge_pages(region);
+        if self.handle.options.touch_hint == TouchHint::Lazy {
+            region.advise_will_need();
+        }
+    }
+
+    fn advise_huge_pages(&self, region: &Region) {
+        if self.handle.options.huge_pages {
             let accepted = region.advise_huge_pages();
             self.handle
                 .huge_pages_advised
                 .store(accepted, Ordering::Relaxed);
-        }
-        match options.touch_hint {
-            TouchHint::Never => {}
-            TouchHint::Eager => {
-                touch_bytes(region.bytes(), os::page_size(), 0);
-            }
-            TouchHint::Lazy => region.advise_will_need(),
         }
     }
 

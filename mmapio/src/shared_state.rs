@@ -9,6 +9,7 @@
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 
@@ -141,6 +142,36 @@ impl Shared {
         }
     }
 
+    /// [`flush`](Self::flush) for the background flusher, which must be
+    /// able to give up: waits for the gate at most `timeout`, and returns
+    /// `None` (nothing flushed, nothing lost from the pending count) when
+    /// it could not get in. The thread it would wait for may be the very one
+    /// dropping the flusher's handle.
+    pub(crate) fn try_flush_for(&self, path: &Path, timeout: Duration) -> Option<Result<()>> {
+        let Storage::Locked(gate) = &self.storage else {
+            return Some(Ok(()));
+        };
+        let (taken, result) = self.try_with_read_region_for(gate, timeout, |region| {
+            // Taken under the gate: no write can be counted meanwhile.
+            (self.flush.take_pending(), region.flush())
+        })?;
+        Some(match result {
+            Ok(synced) => {
+                if synced {
+                    self.flush.count_flush();
+                }
+                Ok(())
+            }
+            Err(source) => {
+                self.flush.restore_pending(taken);
+                Err(MmapIoError::FlushFailed {
+                    path: path.to_path_buf(),
+                    source,
+                })
+            }
+        })
+    }
+
     #[cfg(feature = "atomic")]
     /// Whether the calling thread holds this state's write lock for a
     /// mutable view or walk, or a view of its gate (a `MappedSlice`, an
@@ -261,6 +292,41 @@ impl Shared {
                 return f(&guard);
             }
         }
+    }
+
+    /// `with_read_region`, waiting for the read lock at most `timeout`;
+    /// `None` if it could not be had.
+    #[cfg(feature = "atomic")]
+    fn try_with_read_region_for<R>(
+        &self,
+        gate: &Gate<Region>,
+        timeout: Duration,
+        f: impl FnOnce(&Region) -> R,
+    ) -> Option<R> {
+        {
+            let views = self.atomic_views.lock();
+            if *views > 0 {
+                // SAFETY: as in `with_read_region`: atomic views hold the
+                // write lock and cannot release it while we hold their
+                // count's mutex; we only read the `Region`.
+                return Some(f(unsafe { &*gate.data_ptr() }));
+            }
+            if let Some(guard) = gate.try_read() {
+                drop(views);
+                return Some(f(&guard));
+            }
+        }
+        gate.try_read_for(timeout).map(|guard| f(&guard))
+    }
+
+    #[cfg(not(feature = "atomic"))]
+    fn try_with_read_region_for<R>(
+        &self,
+        gate: &Gate<Region>,
+        timeout: Duration,
+        f: impl FnOnce(&Region) -> R,
+    ) -> Option<R> {
+        gate.try_read_for(timeout).map(|guard| f(&guard))
     }
 
     /// `with_locked_region` for a thread that is not the writer: under the

@@ -6,7 +6,9 @@
 /// * `Eager`: every page is touched at open/create (and again after a
 ///   `resize`), so the first pass over the data runs at memory speed. Opening
 ///   costs one page fault per page, so it takes longer the larger the file
-///   (figures: `touch_pages_large` in `docs/PERFORMANCE.md`).
+///   (figures: `touch_pages_large` in `docs/PERFORMANCE.md`). While atomic
+///   views of the file live (they may be writing any byte), an open asks for
+///   read-ahead instead, as `Lazy`, rather than read the bytes or wait.
 /// * `Lazy`: the kernel is asked to read ahead in the background
 ///   (`madvise(MADV_WILLNEED)`) but opening does not wait for it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

@@ -334,3 +334,86 @@ fn a_reader_beside_the_threads_own_writing_refuses() {
         assert_eq!(outcome, (true, true, true), "case {i}");
     }
 }
+
+/// Opening the file again with a larger `size` grows it, which waits for
+/// every view: beside the thread's own view that is `WouldDeadlock`, and
+/// the file keeps its length.
+#[test]
+fn a_growing_open_beside_the_threads_own_view_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("grow.bin");
+    let map = MemoryMappedFile::create_rw(&path, 4096).unwrap();
+    let outcome = spawn_waiter(move || {
+        let view = map.as_slice(0, 8).unwrap();
+        let grown = MemoryMappedFile::builder(&path)
+            .mode(mmapio::MmapMode::ReadWrite)
+            .size(8192)
+            .grow_existing(true)
+            .open()
+            .map(drop);
+        drop(view);
+        (grown, map.len())
+    })
+    .finish("a growing open beside this thread's own view");
+    assert!(
+        matches!(outcome.0, Err(MmapIoError::WouldDeadlock { .. })),
+        "{:?}",
+        outcome.0
+    );
+    assert_eq!(outcome.1, 4096);
+}
+
+/// Dropping a handle whose `EveryMillis` flusher is waiting for the gate,
+/// on the thread that holds the file for writing through another handle,
+/// stops the flusher instead of waiting for it forever.
+#[test]
+fn dropping_a_handle_never_waits_for_its_own_flusher() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flusher.bin");
+    let writer = MemoryMappedFile::create_rw(&path, 4096).unwrap();
+    let timed = MemoryMappedFile::builder(&path)
+        .mode(mmapio::MmapMode::ReadWrite)
+        .flush_policy(mmapio::FlushPolicy::EveryMillis(1))
+        .open()
+        .unwrap();
+    let flushes = spawn_waiter(move || {
+        timed.update_region(0, b"dirty").unwrap();
+        let mut view = writer.as_slice_mut(0, 8).unwrap();
+        // The flusher's next tick finds the file dirty and waits for the
+        // gate this thread holds for writing.
+        std::thread::sleep(Duration::from_millis(20));
+        view[0] = b'D';
+        drop(timed);
+        drop(view);
+        writer.flush().unwrap();
+        writer.flush_stats().flushes
+    })
+    .finish("dropping a handle beside its waiting flusher");
+    assert!(flushes >= 1);
+}
+
+/// An `Eager` open touches every page under the gate; beside the thread's
+/// own atomic view of the file (which holds the gate for writing) it must
+/// not wait for that thread.
+#[cfg(feature = "atomic")]
+#[test]
+fn an_eager_open_beside_the_threads_own_atomic_view_does_not_hang() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("eager.bin");
+    let map = MemoryMappedFile::create_rw(&path, 8192).unwrap();
+    let outcome = spawn_waiter(move || {
+        let counter = map.atomic_u64(0).unwrap();
+        counter.fetch_add(1, Ordering::Relaxed);
+        let eager = MemoryMappedFile::builder(&path)
+            .mode(mmapio::MmapMode::ReadWrite)
+            .touch_hint(mmapio::TouchHint::Eager)
+            .open()
+            .map(|m| m.len());
+        drop(counter);
+        eager
+    })
+    .finish("an eager open beside this thread's own atomic view");
+    // Under the atomic views the touch becomes a read-ahead request (a
+    // system call, no byte read), and the open succeeds.
+    assert!(matches!(outcome, Ok(8192)), "{outcome:?}");
+}

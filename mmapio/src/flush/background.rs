@@ -50,6 +50,9 @@ impl BackgroundFlusher {
     }
 }
 
+/// How long the flusher waits for the gate before it looks for a stop.
+const GATE_STEP: Duration = Duration::from_millis(5);
+
 fn run(shared: &Weak<Shared>, signal: &StopSignal, interval: Duration) {
     let mut stopped = signal.stopped.lock();
     loop {
@@ -63,10 +66,22 @@ fn run(shared: &Weak<Shared>, signal: &StopSignal, interval: Duration) {
                 if shared.flush.is_dirty() {
                     // Errors leave the bytes pending; the next tick retries.
                     // Nothing can report an error from here; the next
-                    // explicit flush or the final one will.
-                    let _ = shared.flush(std::path::Path::new(""));
+                    // explicit flush or the final one will. The gate is
+                    // waited for in steps, and given up on once a stop is
+                    // signalled: the thread stopping this flusher may hold
+                    // the file for writing, and would wait for it forever.
+                    loop {
+                        let path = std::path::Path::new("");
+                        if shared.try_flush_for(path, GATE_STEP).is_some() {
+                            break true;
+                        }
+                        if *signal.stopped.lock() {
+                            break false;
+                        }
+                    }
+                } else {
+                    true
                 }
-                true
             }
             None => false,
         });

@@ -357,7 +357,6 @@ impl<T> Gate<T> {
             .then(|| GateRead::new(self, Held::slot(slot)))
     }
 
-    #[cfg(feature = "atomic")]
     /// [`try_read`](Self::try_read), waiting up to `timeout` behind a
     /// writer.
     pub(crate) fn try_read_for(&self, timeout: Duration) -> Option<GateRead<'_, T>> {
@@ -389,9 +388,7 @@ impl<T> Gate<T> {
         let guard = match (wait, nested) {
             (Wait::Forever, true) => Some(self.lock.read_recursive()),
             (Wait::Forever, false) => Some(self.lock.read()),
-            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), true) => self.lock.try_read_recursive_until(deadline),
-            #[cfg(feature = "atomic")]
             (Wait::Until(deadline), false) => self.lock.try_read_until(deadline),
             (Wait::No, true) => self.lock.try_read_recursive(),
             (Wait::No, false) => self.lock.try_read(),
@@ -496,7 +493,6 @@ impl<T> Gate<T> {
 #[derive(Clone, Copy)]
 enum Wait {
     No,
-    #[cfg(feature = "atomic")]
     Until(Instant),
     Forever,
 }
