@@ -221,9 +221,9 @@ impl Deref for MappedSlice<'_> {
         // SAFETY: `ptr..ptr + len` was cut from a live region's bytes when
         // the view was made, and `_keep` keeps that memory mapped and free of
         // writers for the view's whole life: a borrow of a mapping that is
-        // never written or resized while shared (`Borrowed`, `Chunk(None)`),
-        // or the read-write mapping's read lock (`Guard`, `Chunk(Some)`),
-        // which `resize` and every writer must acquire exclusively first.
+        // never written or resized while shared (a word of 0), or a share of
+        // the read-write mapping's reader gate (the view's own, or one count
+        // of an iterator's), which `resize` and every writer wait for.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }
