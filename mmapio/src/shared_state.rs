@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::flush::FlushAccounting;
+use crate::flush::{FlushAccounting, Pending};
 use crate::gate::{Gate, GateRead, GateWrite};
 use crate::region::Region;
 use crate::registry::Registration;
@@ -125,21 +125,7 @@ impl Shared {
         };
         let taken = self.flush.take_pending();
         let result = self.with_locked_region(gate, Region::flush);
-        match result {
-            Ok(synced) => {
-                if synced {
-                    self.flush.count_flush();
-                }
-                Ok(())
-            }
-            Err(source) => {
-                self.flush.restore_pending(taken);
-                Err(MmapIoError::FlushFailed {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        }
+        self.settle_flush(taken, result, path)
     }
 
     /// [`flush`](Self::flush) for the background flusher, which must be
@@ -155,7 +141,18 @@ impl Shared {
             // Taken under the gate: no write can be counted meanwhile.
             (self.flush.take_pending(), region.flush())
         })?;
-        Some(match result {
+        Some(self.settle_flush(taken, result, path))
+    }
+
+    /// Counts a flush whose `msync` ran and succeeded; gives the bytes
+    /// `taken` for it back to the pending count when it failed.
+    fn settle_flush(
+        &self,
+        taken: Pending,
+        result: std::io::Result<bool>,
+        path: &Path,
+    ) -> Result<()> {
+        match result {
             Ok(synced) => {
                 if synced {
                     self.flush.count_flush();
@@ -169,7 +166,7 @@ impl Shared {
                     source,
                 })
             }
-        })
+        }
     }
 
     #[cfg(feature = "atomic")]
