@@ -270,7 +270,7 @@ impl MemoryMappedFile {
                 Storage::Unlocked(region) => map.apply_options_to(region),
                 Storage::Locked(lock) => {
                     #[cfg(feature = "atomic")]
-                    if *map.shared.atomic_views.lock() > 0 {
+                    if map.shared.atomic_views.lock().live > 0 {
                         // Atomic views hold the gate for writing, perhaps
                         // this thread's own: waiting for them could be
                         // waiting for itself, and touching pages would read
