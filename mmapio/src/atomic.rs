@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU32, AtomicU64};
 use crate::bounds::check_range;
 use crate::gate::Gate;
 use crate::region::Region;
-use crate::shared_state::{Shared, RECHECK};
+use crate::shared_state::{this_thread, Shared, RECHECK};
 use crate::{MemoryMappedFile, MmapIoError, Result};
 
 /// Membership in the mapping's atomic mode; see the module docs.
@@ -20,6 +20,8 @@ struct AtomicSession<'a> {
     lock: &'a Gate<Region>,
     /// Bytes the view may store to, counted as pending when it ends.
     bytes: u64,
+    /// The thread that made the view, whose byte access would wait for it.
+    maker: usize,
 }
 
 impl<'a> AtomicSession<'a> {
@@ -36,24 +38,26 @@ impl<'a> AtomicSession<'a> {
     fn begin(shared: &'a Shared, lock: &'a Gate<Region>, op: &'static str) -> Result<Self> {
         // Made only once the count includes it: its `Drop` gives a place in
         // the atomic mode back.
+        let maker = this_thread();
         let joined = || AtomicSession {
             shared,
             lock,
             bytes: 0,
+            maker,
         };
         let mut checked = false;
         loop {
             {
                 let mut views = shared.atomic_views.lock();
-                if *views > 0 {
-                    *views += 1;
+                if views.live > 0 {
+                    views.join(maker);
                     return Ok(joined());
                 }
                 if let Some(guard) = lock.try_write() {
                     // Held on behalf of every atomic view until the last one
                     // drops.
                     std::mem::forget(guard);
-                    *views = 1;
+                    views.join(maker);
                     return Ok(joined());
                 }
             }
@@ -70,7 +74,7 @@ impl<'a> AtomicSession<'a> {
                 // so taking it here cannot deadlock.
                 let mut views = shared.atomic_views.lock();
                 std::mem::forget(guard);
-                *views += 1;
+                views.join(maker);
                 return Ok(joined());
             }
         }
@@ -92,8 +96,7 @@ impl Drop for AtomicSession<'_> {
         // until flushed, so policies and the final flush see them.
         self.shared.flush.record_dirty(self.bytes);
         let mut views = self.shared.atomic_views.lock();
-        *views -= 1;
-        if *views == 0 {
+        if views.leave(self.maker) {
             // SAFETY: the first session forgot a write guard of this lock and
             // no other code unlocks it; this is the last session, so the
             // lock is released exactly once. parking_lot locks are not tied
@@ -116,8 +119,11 @@ impl Drop for AtomicSession<'_> {
 /// `update_region` and `resize` waits, and a new atomic view waits for live
 /// byte views to be dropped. Atomic views are `Send + Sync`: share one
 /// across threads (for example with `std::thread::scope`) or take one per
-/// thread. Do not ask for an atomic view from a thread that holds a byte
-/// view of the same mapping, or the reverse: it would wait for itself.
+/// thread. A thread that holds a byte view of the mapping gets
+/// [`MmapIoError::WouldDeadlock`] for an atomic view, and the reverse: byte
+/// access asked for by the thread that made live atomic views (even ones
+/// it has since sent to another thread) returns `WouldDeadlock` instead of
+/// waiting for itself.
 ///
 /// Operations that never touch the bytes from Rust — `flush`, `flush_range`,
 /// `advise`, `prefetch_range`, `lock`/`unlock` — run in either mode, so a

@@ -6,8 +6,9 @@
 //! * **read-only** ([`MemoryMappedFile::open_ro`]) — lock-free zero-copy
 //!   reads;
 //! * **read-write** ([`MemoryMappedFile::create_rw`],
-//!   [`MemoryMappedFile::open_rw`]) — zero-copy reads under a read lock,
-//!   writes under a write lock, `resize`, and durable `flush`;
+//!   [`MemoryMappedFile::open_rw`]) — zero-copy reads behind the file's
+//!   reader gate (see "Reader gate and fairness"), writes that exclude
+//!   them, `resize`, and durable `flush`;
 //! * **copy-on-write** (`MemoryMappedFile::open_cow`, feature `cow`) —
 //!   a private mapping that never modifies the file.
 //!

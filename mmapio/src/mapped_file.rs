@@ -270,7 +270,7 @@ impl MemoryMappedFile {
                 Storage::Unlocked(region) => map.apply_options_to(region),
                 Storage::Locked(lock) => {
                     #[cfg(feature = "atomic")]
-                    if *map.shared.atomic_views.lock() > 0 {
+                    if map.shared.atomic_views.lock().live > 0 {
                         // Atomic views hold the gate for writing, perhaps
                         // this thread's own: waiting for them could be
                         // waiting for itself, and touching pages would read
@@ -503,8 +503,8 @@ impl MemoryMappedFile {
     /// A zero-copy view of `len` bytes at `offset`.
     ///
     /// Works in every mode. On read-only and copy-on-write mappings it is a
-    /// plain borrow; on read-write mappings the view holds the read lock (see
-    /// [`MappedSlice`]). Out-of-range requests return
+    /// plain borrow; on read-write mappings the view holds a share of the
+    /// file's reader gate (see [`MappedSlice`]). Out-of-range requests return
     /// [`MmapIoError::OutOfBounds`].
     #[inline]
     pub fn as_slice(&self, offset: u64, len: u64) -> Result<MappedSlice<'_>> {

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use parking_lot::Mutex;
 
-use crate::flush::FlushAccounting;
+use crate::flush::{FlushAccounting, Pending};
 use crate::gate::{Gate, GateRead, GateWrite};
 use crate::region::Region;
 use crate::registry::Registration;
@@ -55,10 +55,10 @@ pub(crate) struct Shared {
     writer: AtomicUsize,
     /// The advisory lock this state's file descriptor holds.
     file_lock: Mutex<FileLock>,
-    /// Live atomic views; while non-zero, the write lock is held on their
-    /// behalf (see `atomic.rs`).
+    /// Live atomic views; while there are any, the write lock is held on
+    /// their behalf (see `atomic.rs`).
     #[cfg(feature = "atomic")]
-    pub(crate) atomic_views: Mutex<usize>,
+    pub(crate) atomic_views: Mutex<AtomicViews>,
     /// Its file's entry in the registry (none for states with no file).
     registration: Option<Registration>,
 }
@@ -68,6 +68,49 @@ impl Drop for Shared {
         if let Some(registration) = self.registration {
             registration.state_dropped();
         }
+    }
+}
+
+/// The live atomic views of a state, and which threads made them.
+#[cfg(feature = "atomic")]
+#[derive(Default)]
+pub(crate) struct AtomicViews {
+    /// How many live.
+    pub(crate) live: usize,
+    /// Per thread that made some of them (its [`this_thread`] token), how
+    /// many of the live ones it made; a view moved to another thread still
+    /// counts for the thread that made it. Beyond `MAKERS` threads at once
+    /// the rest are not told apart: their byte access waits, as before.
+    makers: [(usize, usize); MAKERS],
+}
+
+#[cfg(feature = "atomic")]
+const MAKERS: usize = 8;
+
+#[cfg(feature = "atomic")]
+impl AtomicViews {
+    /// Counts a new view made by thread `maker`.
+    pub(crate) fn join(&mut self, maker: usize) {
+        self.live += 1;
+        if let Some(entry) = self.makers.iter_mut().find(|e| e.0 == maker && e.1 > 0) {
+            entry.1 += 1;
+        } else if let Some(entry) = self.makers.iter_mut().find(|e| e.1 == 0) {
+            *entry = (maker, 1);
+        }
+    }
+
+    /// Counts a view of thread `maker` gone; true if it was the last view.
+    pub(crate) fn leave(&mut self, maker: usize) -> bool {
+        self.live -= 1;
+        if let Some(entry) = self.makers.iter_mut().find(|e| e.0 == maker && e.1 > 0) {
+            entry.1 -= 1;
+        }
+        self.live == 0
+    }
+
+    /// Whether live views made by thread `maker` are counted.
+    pub(crate) fn made_by(&self, maker: usize) -> bool {
+        self.makers.iter().any(|e| e.0 == maker && e.1 > 0)
     }
 }
 
@@ -111,7 +154,7 @@ impl Shared {
             writer: AtomicUsize::new(0),
             file_lock: Mutex::new(FileLock::None),
             #[cfg(feature = "atomic")]
-            atomic_views: Mutex::new(0),
+            atomic_views: Mutex::new(AtomicViews::default()),
             registration,
         }
     }
@@ -125,21 +168,7 @@ impl Shared {
         };
         let taken = self.flush.take_pending();
         let result = self.with_locked_region(gate, Region::flush);
-        match result {
-            Ok(synced) => {
-                if synced {
-                    self.flush.count_flush();
-                }
-                Ok(())
-            }
-            Err(source) => {
-                self.flush.restore_pending(taken);
-                Err(MmapIoError::FlushFailed {
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
-        }
+        self.settle_flush(taken, result, path)
     }
 
     /// [`flush`](Self::flush) for the background flusher, which must be
@@ -155,7 +184,18 @@ impl Shared {
             // Taken under the gate: no write can be counted meanwhile.
             (self.flush.take_pending(), region.flush())
         })?;
-        Some(match result {
+        Some(self.settle_flush(taken, result, path))
+    }
+
+    /// Counts a flush whose `msync` ran and succeeded; gives the bytes
+    /// `taken` for it back to the pending count when it failed.
+    fn settle_flush(
+        &self,
+        taken: Pending,
+        result: std::io::Result<bool>,
+        path: &Path,
+    ) -> Result<()> {
+        match result {
             Ok(synced) => {
                 if synced {
                     self.flush.count_flush();
@@ -169,7 +209,7 @@ impl Shared {
                     source,
                 })
             }
-        })
+        }
     }
 
     #[cfg(feature = "atomic")]
@@ -201,7 +241,7 @@ impl Shared {
         gate: &'a Gate<Region>,
         op: &'static str,
     ) -> Result<GateRead<'a, Region>> {
-        if self.writer_is_this_thread() {
+        if self.writer_is_this_thread() || self.atomic_views_of_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         Ok(gate.read())
@@ -230,10 +270,23 @@ impl Shared {
         gate: &'a Gate<Region>,
         op: &'static str,
     ) -> Result<GateWrite<'a, Region>> {
-        if self.writer_is_this_thread() {
+        if self.writer_is_this_thread() || self.atomic_views_of_this_thread() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         gate.write().map_err(|_| MmapIoError::WouldDeadlock { op })
+    }
+
+    /// Whether atomic views made by the calling thread live (they hold the
+    /// write lock on behalf of all atomic views, so this thread's byte
+    /// access would wait for them).
+    #[cfg(feature = "atomic")]
+    fn atomic_views_of_this_thread(&self) -> bool {
+        self.atomic_views.lock().made_by(this_thread())
+    }
+
+    #[cfg(not(feature = "atomic"))]
+    fn atomic_views_of_this_thread(&self) -> bool {
+        false
     }
 
     /// Whether the calling thread holds the write lock for a mutable view or
@@ -276,7 +329,7 @@ impl Shared {
         loop {
             {
                 let views = self.atomic_views.lock();
-                if *views > 0 {
+                if views.live > 0 {
                     // SAFETY: atomic views hold the write lock (see
                     // atomic.rs) and cannot release it while we hold their
                     // count's mutex, so no `resize` or writer can mutate the
@@ -305,7 +358,7 @@ impl Shared {
     ) -> Option<R> {
         {
             let views = self.atomic_views.lock();
-            if *views > 0 {
+            if views.live > 0 {
                 // SAFETY: as in `with_read_region`: atomic views hold the
                 // write lock and cannot release it while we hold their
                 // count's mutex; we only read the `Region`.

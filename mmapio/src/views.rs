@@ -30,7 +30,9 @@ use crate::shared_state::{ExclusiveWrite, Shared};
 ///   with bit 2 set, one count of the share the iterator and its items
 ///   hold together.
 pub(crate) struct Keep<'a> {
-    word: usize,
+    /// A pointer, tagged by pointer arithmetic, so that it keeps the
+    /// provenance of the slot or gate it points to.
+    word: *const u8,
     _holds: PhantomData<(&'a Region, *const ())>,
 }
 
@@ -44,14 +46,14 @@ const _: () = assert!(std::mem::align_of::<crate::gate::Gate<Region>>() >= 8);
 
 impl<'a> Keep<'a> {
     const BORROWED: Self = Keep {
-        word: 0,
+        word: std::ptr::null(),
         _holds: PhantomData,
     };
 
     #[inline(always)]
     fn share(share: Share<'a, Region>) -> Self {
         let word = share.into_word();
-        debug_assert!(word != 0 && word & 4 == 0);
+        debug_assert!(!word.is_null() && word as usize & 4 == 0);
         Keep {
             word,
             _holds: PhantomData,
@@ -64,7 +66,7 @@ impl<'a> Keep<'a> {
         match share {
             None => Self::BORROWED,
             Some(share) => Keep {
-                word: share.into_word() | CHUNK,
+                word: share.into_word().wrapping_add(CHUNK),
                 _holds: PhantomData,
             },
         }
@@ -74,15 +76,18 @@ impl<'a> Keep<'a> {
 impl Drop for Keep<'_> {
     #[inline(always)]
     fn drop(&mut self) {
-        match self.word {
+        let word = self.word;
+        match word as usize {
             0 => {}
-            // SAFETY: the word came from `SharedRead::into_word` in
-            // `Keep::chunk`, and is turned back once, here.
             #[cfg(feature = "iterator")]
-            word if word & CHUNK != 0 => drop(unsafe { SharedRead::from_word(word & !CHUNK) }),
+            address if address & CHUNK != 0 => {
+                // SAFETY: the word came from `SharedRead::into_word` in
+                // `Keep::chunk`, and is turned back once, here.
+                drop(unsafe { SharedRead::from_word(word.wrapping_sub(CHUNK)) })
+            }
             // SAFETY: the word came from `Share::into_word` in `Keep::share`
             // (the gate is borrowed for `'a`), and is turned back once, here.
-            word => drop(unsafe { Share::<Region>::from_word(word) }),
+            _ => drop(unsafe { Share::<Region>::from_word(word) }),
         }
     }
 }
@@ -221,9 +226,9 @@ impl Deref for MappedSlice<'_> {
         // SAFETY: `ptr..ptr + len` was cut from a live region's bytes when
         // the view was made, and `_keep` keeps that memory mapped and free of
         // writers for the view's whole life: a borrow of a mapping that is
-        // never written or resized while shared (`Borrowed`, `Chunk(None)`),
-        // or the read-write mapping's read lock (`Guard`, `Chunk(Some)`),
-        // which `resize` and every writer must acquire exclusively first.
+        // never written or resized while shared (a word of 0), or a share of
+        // the read-write mapping's reader gate (the view's own, or one count
+        // of an iterator's), which `resize` and every writer wait for.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }

@@ -417,3 +417,49 @@ fn an_eager_open_beside_the_threads_own_atomic_view_does_not_hang() {
     // system call, no byte read), and the open succeeds.
     assert!(matches!(outcome, Ok(8192)), "{outcome:?}");
 }
+
+/// Atomic views hold the gate for writing on behalf of all of them: a
+/// byte view, copy, reader or write asked for by a thread that holds one
+/// would wait for that thread. Each says `WouldDeadlock` instead, and works
+/// once the atomic view is gone.
+#[cfg(feature = "atomic")]
+#[test]
+fn byte_access_beside_the_threads_own_atomic_view_refuses() {
+    use std::io::Read;
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "atomic.bin", 4096);
+    let other = MemoryMappedFile::open_rw(dir.path().join("atomic.bin")).unwrap();
+    let outcomes = spawn_waiter(move || {
+        let counter = map.atomic_u64(0).unwrap();
+        counter.fetch_add(7, Ordering::Relaxed);
+        let mut outcomes = Vec::new();
+        for handle in [&map, &other] {
+            let mut buf = [0u8; 8];
+            outcomes.push(("as_slice", handle.as_slice(0, 8).map(drop)));
+            outcomes.push(("read_into", handle.read_into(0, &mut buf)));
+            outcomes.push(("update_region", handle.update_region(0, b"x")));
+            outcomes.push(("try_reader", handle.try_reader().map(drop)));
+            let read = handle.reader().read_to_end(&mut Vec::new());
+            outcomes.push((
+                "reader",
+                match read {
+                    Err(e) if e.get_ref().is_some() => {
+                        Err(MmapIoError::WouldDeadlock { op: "reader" })
+                    }
+                    _ => Ok(()),
+                },
+            ));
+        }
+        drop(counter);
+        let after = map.as_slice(0, 8).map(|v| v.to_vec());
+        (outcomes, after)
+    })
+    .finish("byte access beside this thread's own atomic view");
+    for (op, outcome) in outcomes.0 {
+        assert!(
+            matches!(outcome, Err(MmapIoError::WouldDeadlock { .. })),
+            "{op}: {outcome:?}"
+        );
+    }
+    assert_eq!(outcomes.1.unwrap(), 7u64.to_le_bytes());
+}

@@ -505,9 +505,10 @@ enum Wait {
 /// cache miss). Either a slot's address (records are 64-byte aligned, so
 /// bit 0 is clear), or the gate's address with bit 0 set for the read lock
 /// and bit 1 set when the thread's table counts the share (a gate is at
-/// least 8-byte aligned).
+/// least 8-byte aligned). Kept as a pointer, tagged by pointer arithmetic,
+/// so that it keeps the provenance of what it points to.
 #[derive(Clone, Copy)]
-struct Held(usize);
+struct Held(*const u8);
 
 const LOCKED: usize = 1;
 const COUNTED: usize = 2;
@@ -516,15 +517,27 @@ impl Held {
     /// Counted in a slot of the calling thread's record.
     #[inline(always)]
     fn slot(slot: &'static AtomicU64) -> Self {
-        Held(slot as *const AtomicU64 as usize)
+        Held((slot as *const AtomicU64).cast())
     }
 
     /// The read lock of `gate`, counted in the thread's table if `counted`.
     #[inline(always)]
     fn locked<T>(gate: &Gate<T>, counted: bool) -> Self {
-        let address = gate as *const Gate<T> as usize;
-        debug_assert_eq!(address & (LOCKED | COUNTED), 0);
-        Held(address | LOCKED | if counted { COUNTED } else { 0 })
+        let address: *const u8 = (gate as *const Gate<T>).cast();
+        debug_assert_eq!(address as usize & (LOCKED | COUNTED), 0);
+        Held(address.wrapping_add(LOCKED | if counted { COUNTED } else { 0 }))
+    }
+
+    /// The tag bits.
+    #[inline(always)]
+    fn tags(self) -> usize {
+        self.0 as usize & (LOCKED | COUNTED)
+    }
+
+    /// The gate, for a share held through its lock.
+    #[inline(always)]
+    fn gate<T>(self) -> *const Gate<T> {
+        self.0.wrapping_sub(self.tags()).cast()
     }
 
     /// The slot, for a share counted in one.
@@ -532,7 +545,7 @@ impl Held {
     fn as_slot(self) -> Option<&'static AtomicU64> {
         // SAFETY: with bit 0 clear the word is the address of a slot of a
         // record, which is never freed (`Held::slot` took a `'static`).
-        (self.0 & LOCKED == 0).then(|| unsafe { &*(self.0 as *const AtomicU64) })
+        (self.tags() & LOCKED == 0).then(|| unsafe { &*self.0.cast::<AtomicU64>() })
     }
 }
 
@@ -598,7 +611,7 @@ impl<'a, T> Share<'a, T> {
     /// (bits 0 and 1), for a view that packs it with other kinds of hold;
     /// turn it back with [`Share::from_word`].
     #[inline(always)]
-    pub(crate) fn into_word(self) -> usize {
+    pub(crate) fn into_word(self) -> *const u8 {
         let word = self.held.0;
         std::mem::forget(self);
         word
@@ -608,7 +621,7 @@ impl<'a, T> Share<'a, T> {
     /// `word` came from [`Share::into_word`] of a share of a `Gate<T>`
     /// still borrowed for `'a`, on this thread, and is turned back once.
     #[inline(always)]
-    pub(crate) unsafe fn from_word(word: usize) -> Self {
+    pub(crate) unsafe fn from_word(word: *const u8) -> Self {
         Share {
             held: Held(word),
             _gate: PhantomData,
@@ -639,10 +652,7 @@ impl RawRead {
     #[cfg(feature = "iterator")]
     #[inline(always)]
     pub(crate) unsafe fn release<T>(self, gate: &Gate<T>) {
-        debug_assert!(
-            self.held.as_slot().is_some()
-                || self.held.0 & !(LOCKED | COUNTED) == gate as *const Gate<T> as usize
-        );
+        debug_assert!(self.held.as_slot().is_some() || std::ptr::eq(self.held.gate::<T>(), gate));
         // SAFETY: the caller's contract.
         unsafe { self.release_any::<T>() }
     }
@@ -668,11 +678,11 @@ impl RawRead {
     unsafe fn release_locked<T>(self) {
         // SAFETY: a lock-path share holds its gate's address, and the gate
         // is borrowed for as long as the share lives.
-        let gate = unsafe { &*((self.held.0 & !(LOCKED | COUNTED)) as *const Gate<T>) };
+        let gate = unsafe { &*self.held.gate::<T>() };
         // SAFETY: the share holds the read lock through a forgotten guard,
         // released only here.
         unsafe { gate.lock.force_unlock_read() };
-        if self.held.0 & COUNTED != 0 {
+        if self.held.tags() & COUNTED != 0 {
             records::leave_locked(gate.bias.serial);
         }
     }

@@ -288,8 +288,8 @@ impl SharedRead<'_> {
     /// The share as one word: its slot's address, a multiple of 8; turn it
     /// back with [`SharedRead::from_word`].
     #[inline(always)]
-    pub(crate) fn into_word(self) -> usize {
-        let word = self.acquisition.slot.as_ptr() as usize;
+    pub(crate) fn into_word(self) -> *const u8 {
+        let word = self.acquisition.slot.as_ptr().cast_const().cast();
         std::mem::forget(self);
         word
     }
@@ -299,11 +299,11 @@ impl SharedRead<'_> {
     /// share whose gate is still borrowed for the lifetime chosen, and is
     /// turned back once.
     #[inline(always)]
-    pub(crate) unsafe fn from_word(word: usize) -> Self {
+    pub(crate) unsafe fn from_word(word: *const u8) -> Self {
         SharedRead {
             acquisition: Acquisition {
                 // SAFETY: a slot's address, never null (the caller's contract).
-                slot: unsafe { NonNull::new_unchecked(word as *mut Slot) },
+                slot: unsafe { NonNull::new_unchecked(word.cast_mut().cast()) },
                 _lock: PhantomData,
             },
             _same_thread: PhantomData,
