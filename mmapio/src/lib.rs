@@ -63,8 +63,8 @@
 //! reads of a read-write mapping cost about what reads of a read-only one
 //! do. A writer takes the gate's lock, turns the bias off, issues a
 //! process-wide memory barrier (`membarrier` on Linux,
-//! `FlushProcessWriteBuffers` on Windows; elsewhere views pay a full fence
-//! instead) and waits for the views that announced themselves to end.
+//! `FlushProcessWriteBuffers` on Windows; elsewhere, and under Wine, views
+//! pay a full fence instead) and waits for the views that announced themselves to end.
 //!
 //! **Writers are never starved.** Once a writer waits, views that start
 //! afterwards queue behind it; it waits only for the views that were live

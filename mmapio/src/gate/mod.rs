@@ -64,10 +64,7 @@ use parking_lot::{RwLock, RwLockWriteGuard};
 pub(crate) use barrier::{strategy, Strategy};
 use sync::{AtomicBool, AtomicU64};
 
-/// Bits of a slot word that count a thread's biased views of one gate; the
-/// bits above hold the gate's serial.
-pub(crate) const COUNT_BITS: u32 = 24;
-pub(crate) const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
+use records::{COUNT_BITS, COUNT_MASK};
 
 /// How much longer than a revocation took the bias stays off after it.
 const INHIBIT_FACTOR: u64 = 9;

@@ -17,7 +17,11 @@ use std::ptr::{self, NonNull};
 use std::sync::atomic::{AtomicBool, AtomicPtr, Ordering};
 
 use super::sync::AtomicU64;
-use super::{COUNT_BITS, COUNT_MASK};
+
+/// Bits of a slot word (and of an entry of the lock-path table) that count
+/// a thread's views of one gate; the bits above hold the gate's serial.
+pub(crate) const COUNT_BITS: u32 = 24;
+pub(crate) const COUNT_MASK: u64 = (1 << COUNT_BITS) - 1;
 
 /// Slots per thread: a thread's views of at most this many files at once
 /// are biased (a file's slot is fixed by its serial; two live files whose
