@@ -241,7 +241,7 @@ impl Shared {
         gate: &'a Gate<Region>,
         op: &'static str,
     ) -> Result<GateRead<'a, Region>> {
-        if self.writer_is_this_thread() || self.atomic_views_of_this_thread() {
+        if self.holds_gate_for_writing() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         Ok(gate.read())
@@ -270,10 +270,16 @@ impl Shared {
         gate: &'a Gate<Region>,
         op: &'static str,
     ) -> Result<GateWrite<'a, Region>> {
-        if self.writer_is_this_thread() || self.atomic_views_of_this_thread() {
+        if self.holds_gate_for_writing() {
             return Err(MmapIoError::WouldDeadlock { op });
         }
         gate.write().map_err(|_| MmapIoError::WouldDeadlock { op })
+    }
+
+    /// Whether the calling thread holds the gate's write lock itself, or
+    /// on behalf of atomic views it made: then it must not wait for it.
+    fn holds_gate_for_writing(&self) -> bool {
+        self.writer_is_this_thread() || self.atomic_views_of_this_thread()
     }
 
     /// Whether atomic views made by the calling thread live (they hold the
