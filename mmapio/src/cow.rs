@@ -73,7 +73,7 @@ impl MemoryMappedFile {
         let bytes = unsafe { region.bytes_mut_unchecked() };
         let bytes = bytes.ok_or_else(|| MmapIoError::InvalidMode {
             op,
-            mode: self.shared.mode,
+            mode: self.mode(),
         })?;
         Ok(&mut bytes[range])
     }

@@ -3,11 +3,11 @@
 //! `mmapio` maps a file into memory and lets safe Rust read and write it
 //! without copying, in three modes:
 //!
-//! * **read-only** ([`MemoryMappedFile::open_ro`]) — lock-free zero-copy
-//!   reads;
+//! * **read-only** ([`MemoryMappedFile::open_ro`]) — zero-copy reads
+//!   behind the file's reader gate (see "Reader gate and fairness"), which
+//!   lets a read-write handle of the same file join at any time;
 //! * **read-write** ([`MemoryMappedFile::create_rw`],
-//!   [`MemoryMappedFile::open_rw`]) — zero-copy reads behind the file's
-//!   reader gate (see "Reader gate and fairness"), writes that exclude
+//!   [`MemoryMappedFile::open_rw`]) — the same reads, writes that exclude
 //!   them, `resize`, and durable `flush`;
 //! * **copy-on-write** (`MemoryMappedFile::open_cow`, feature `cow`) —
 //!   a private mapping that never modifies the file.
@@ -87,20 +87,39 @@
 //!
 //! | already mapped in this process | `open_rw` / `create_rw` / `write_mmap` | `open_ro` | `open_cow` |
 //! |---|---|---|---|
-//! | nothing | new writable state | new lock-free mapping | new private mapping |
-//! | read-write (any handle) | **shares** it: one mapping, one lock | **shares** it; its views take the read lock | [`MmapIoError::HandleConflict`] |
-//! | read-only or copy-on-write only | [`MmapIoError::HandleConflict`] | new lock-free mapping | new private mapping |
+//! | nothing | new state | new state | new private mapping |
+//! | read-write or read-only (any handle) | **shares** it | **shares** it | [`MmapIoError::HandleConflict`] once the file has had a read-write handle; else a new private mapping |
+//! | copy-on-write only | [`MmapIoError::HandleConflict`] | new state | new private mapping |
 //!
-//! So writes, `resize`, atomic views and `as_slice_mut` through any handle
-//! wait for the live views of every handle of the file. Read-only mappings
-//! of a file that has no writable handle keep lock-free reads; the price is
-//! that a writable open is refused while they live, because their views are
-//! not counted and could not be waited for. A copy-on-write mapping shows
-//! the file's later changes on every page it has not copied yet, so it
-//! cannot live beside a writable state either. The state, and the registry
-//! entry, go away with the last handle. Handles that share a state share
-//! its length and flush counters; each keeps its own path, flush policy,
-//! touch hint and huge-page request.
+//! Read-only and read-write handles share one state, whichever opens
+//! first: one mapping, one reader gate. So writes, `resize`, atomic views
+//! and `as_slice_mut` through any handle wait for the live views of every
+//! handle of the file, read-only ones included. A state made by a read-only
+//! open is mapped again, writable, by the first write through a read-write
+//! handle, which (like any write) waits for the views live then; the open
+//! itself never waits.
+//!
+//! ```
+//! use mmapio::MemoryMappedFile;
+//! # let dir = tempfile::tempdir().unwrap();
+//! # let path = dir.path().join("order.bin");
+//! # std::fs::write(&path, [0u8; 8]).unwrap();
+//! let ro = MemoryMappedFile::open_ro(&path)?;
+//! let rw = MemoryMappedFile::open_rw(&path)?; // joins `ro`'s state
+//! rw.update_region(0, b"both")?;
+//! assert_eq!(&*ro.as_slice(0, 4)?, b"both");
+//! # Ok::<(), mmapio::MmapIoError>(())
+//! ```
+//!
+//! Two combinations are refused. A copy-on-write mapping shows the file's
+//! later changes on every page it has not copied yet and its views are not
+//! counted, so it cannot live beside a read-write handle of the file. And a
+//! read-only handle that lent bare borrows
+//! ([`MemoryMappedFile::as_slice_bytes`], which no gate counts) keeps
+//! read-write opens out until it and its clones are dropped. The state,
+//! and the registry entry, go away with the last handle. Handles that share
+//! a state share its length and flush counters; each keeps its own path,
+//! flush policy, touch hint and huge-page request.
 //!
 //! ## External modification
 //! What the crate cannot prevent: another process, or `std::fs` in this

@@ -44,6 +44,9 @@ struct Handle {
     options: MapOptions,
     huge_pages_advised: AtomicBool,
     flusher: Option<BackgroundFlusher>,
+    /// Whether this handle lent bare borrows of a read-only state's mapping
+    /// (`as_slice_bytes`): counted in the state until the handle goes.
+    lends: AtomicBool,
 }
 
 impl Handle {
@@ -66,6 +69,10 @@ impl Handle {
 impl Drop for Handle {
     fn drop(&mut self) {
         self.shut_down();
+        if *self.lends.get_mut() {
+            // Every borrow it lent borrowed one of its clones, all gone.
+            self.shared.end_lending();
+        }
     }
 }
 
@@ -115,6 +122,24 @@ impl MemoryMappedFile {
         Arc::get_mut(&mut self.handle).is_some()
     }
 
+    /// Whether this handle may lend bare borrows of its state's mapping:
+    /// a read-only handle of a state no read-write handle can write, which
+    /// then stays so while this handle lives.
+    pub(crate) fn lends_bare_borrows(&self) -> bool {
+        let handle = &self.handle;
+        if handle.lends.load(Ordering::Acquire) {
+            return true;
+        }
+        if handle.mode != MmapMode::ReadOnly || !self.shared.start_lending() {
+            return false;
+        }
+        if handle.lends.swap(true, Ordering::AcqRel) {
+            // A clone counted this handle meanwhile.
+            self.shared.end_lending();
+        }
+        true
+    }
+
     /// How many clones share this handle (for error messages).
     #[cfg(feature = "cow")]
     pub(crate) fn clone_count(&self) -> usize {
@@ -147,7 +172,8 @@ impl MemoryMappedFile {
     ///
     /// The mapping comes from the process-wide registry: a handle of a file
     /// this process already maps may share that file's state (and then
-    /// `file` is closed again), or be refused (see `registry.rs`).
+    /// `file` is closed again, unless it gives a read-only state the write
+    /// access it lacks), or be refused (see `registry.rs`).
     pub(crate) fn map_file(
         file: File,
         path: PathBuf,
@@ -182,9 +208,16 @@ impl MemoryMappedFile {
             checked_map_len(min_len)?;
         }
         let id = os::file_id(&file).map_err(|e| MmapIoError::io("stat", &path, e))?;
+        let mut file = Some(file);
         let shared = Registry::global().state_for(id, mode, &path, |registration| {
+            let file = file.take().expect("the state is created once");
             Self::new_state(file, &path, mode, kind, min_len, registration).map(Arc::new)
         })?;
+        if let (Some(file), MmapMode::ReadWrite) = (file, mode) {
+            // Joined a live state, which may have been made read-only: its
+            // writers will need this descriptor's write access.
+            shared.adopt_write_file(file);
+        }
         Self::from_state(shared, mode, path, options, min_len)
     }
 
@@ -253,6 +286,7 @@ impl MemoryMappedFile {
             options,
             huge_pages_advised: AtomicBool::new(false),
             flusher,
+            lends: AtomicBool::new(false),
         });
         let map = MemoryMappedFile { shared, handle };
         if let Some(min_len) = min_len {
@@ -404,7 +438,7 @@ impl MemoryMappedFile {
         let (mode, path, options) = (handle.mode, handle.path.clone(), handle.options);
         drop(handle);
         match Arc::try_unwrap(shared) {
-            Ok(mut shared) => Ok(shared.file.take().expect("checked above")),
+            Ok(mut shared) => Ok(shared.take_file(mode).expect("checked above")),
             Err(shared) => {
                 // Another open of the file joined meanwhile: hand back a
                 // working handle (its final flush already ran).
@@ -548,7 +582,7 @@ impl MemoryMappedFile {
         let range = check_range(offset, len, guard.len())?;
         MappedSliceMut::new(guard, range, &self.shared).ok_or_else(|| MmapIoError::InvalidMode {
             op: "as_slice_mut",
-            mode: self.shared.mode,
+            mode: self.mode(),
         })
     }
 
@@ -596,7 +630,7 @@ impl MemoryMappedFile {
         }
         let bytes = guard.bytes_mut().ok_or_else(|| MmapIoError::InvalidMode {
             op,
-            mode: self.shared.mode,
+            mode: self.mode(),
         })?;
         bytes[range].copy_from_slice(data);
         drop(guard);
@@ -648,7 +682,7 @@ impl MemoryMappedFile {
             new_len,
             source,
         };
-        let new_region = match &shared.file {
+        let new_region = match shared.file_for_writes() {
             Some(file) => {
                 if new_size > old_size {
                     // Grow the file first so the new mapping is fully backed.
@@ -718,7 +752,7 @@ impl MemoryMappedFile {
         };
         *guard = new_region;
         shared.len.store(new_size, Ordering::Release);
-        if let Some(file) = &shared.file {
+        if let Some(file) = shared.file_for_writes() {
             // The length has changed; only its durability is in question now.
             file.sync_all().map_err(|source| MmapIoError::FlushFailed {
                 path: self.path().to_path_buf(),
@@ -807,7 +841,7 @@ impl MemoryMappedFile {
         }
         // The mapping starts at offset 0 of its file, so its ranges are the
         // file's.
-        let started = match &self.shared.file {
+        let started = match self.shared.file_for_writes() {
             #[cfg(target_os = "linux")]
             Some(file) => os::start_writeback(file, offset as u64, len as u64),
             _ => region.flush_async_range(offset, len),
@@ -903,9 +937,30 @@ impl MemoryMappedFile {
         }
     }
 
-    /// The read-write lock, or `InvalidMode` unless this handle is
-    /// read-write (a read-only handle may share a locked state).
+    /// The read-write lock over a writable mapping, or `InvalidMode` unless
+    /// this handle is read-write (a read-only handle may share a locked
+    /// state). A file first mapped read-only is mapped writable here, which
+    /// waits for the views of every handle once.
+    #[inline]
     pub(crate) fn write_lock(&self, op: &'static str) -> Result<&Gate<Region>> {
+        let lock = self.gate_for_writes(op)?;
+        self.shared
+            .ensure_mapped_writable(lock, op, self.path(), true)?;
+        Ok(lock)
+    }
+
+    /// [`write_lock`](Self::write_lock) for the `try_` methods: `Ok(None)`
+    /// where it would wait for views.
+    pub(crate) fn try_write_lock(&self, op: &'static str) -> Result<Option<&Gate<Region>>> {
+        let lock = self.gate_for_writes(op)?;
+        let ready = self
+            .shared
+            .ensure_mapped_writable(lock, op, self.path(), false)?;
+        Ok(ready.then_some(lock))
+    }
+
+    #[inline]
+    fn gate_for_writes(&self, op: &'static str) -> Result<&Gate<Region>> {
         match &self.shared.storage {
             Storage::Locked(lock) if self.mode() == MmapMode::ReadWrite => Ok(lock),
             _ => Err(MmapIoError::InvalidMode {

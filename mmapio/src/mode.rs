@@ -4,8 +4,8 @@
 ///
 /// | mode | reads | writes | writes reach the file | locking |
 /// |---|---|---|---|---|
-/// | `ReadOnly` | zero-copy, lock-free | refused | — | none |
-/// | `ReadWrite` | zero-copy, under a read lock | `update_region`, `as_slice_mut`, `chunks_mut` | yes, durable after `flush` | read/write lock, so `resize` is safe |
+/// | `ReadOnly` | zero-copy, behind the file's reader gate | refused | — | the file's reader gate, shared with its read-write handles |
+/// | `ReadWrite` | zero-copy, behind the file's reader gate | `update_region`, `as_slice_mut`, `chunks_mut` | yes, durable after `flush` | reader gate, so `resize` is safe |
 /// | `CopyOnWrite` | zero-copy, lock-free | refused for now | never | none |
 ///
 /// `CopyOnWrite` needs the `cow` feature; without it, opening in that mode

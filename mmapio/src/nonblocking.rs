@@ -65,8 +65,10 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn try_as_slice_mut(&self, offset: u64, len: u64) -> Result<Option<MappedSliceMut<'_>>> {
-        let lock = self.write_lock("try_as_slice_mut")?;
-        let Some(guard) = lock.try_write() else {
+        let Some(guard) = self
+            .try_write_lock("try_as_slice_mut")?
+            .and_then(|lock| lock.try_write())
+        else {
             return self.busy(offset, len);
         };
         let range = check_range(offset, len, guard.len())?;
@@ -98,8 +100,10 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn try_update_region(&self, offset: u64, data: &[u8]) -> Result<bool> {
-        let lock = self.write_lock("try_update_region")?;
-        match lock.try_write() {
+        match self
+            .try_write_lock("try_update_region")?
+            .and_then(|lock| lock.try_write())
+        {
             Some(guard) => self
                 .write_under(guard, offset, data, "try_update_region")
                 .map(|()| true),

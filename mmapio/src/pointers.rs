@@ -96,23 +96,44 @@ impl MemoryMappedFile {
     /// this way: a read-only mapping, or a copy-on-write one (whose private
     /// writes need `&mut` on the handle). A read-write mapping can be written
     /// through other handles and by `resize`, which a bare `&[u8]` cannot
-    /// keep out, so there it is [`MmapIoError::InvalidMode`] (and so it is
-    /// for a read-only handle that shares the writable state of its file;
-    /// see [Handles of one file](crate#handles-of-one-file)); use
-    /// [`as_slice`](Self::as_slice), which works in every mode.
+    /// keep out, so there it is [`MmapIoError::InvalidMode`], and so it is
+    /// for a read-only handle of a file that has had a read-write handle
+    /// (see [Handles of one file](crate#handles-of-one-file)); use
+    /// [`as_slice`](Self::as_slice), which works in every mode. Once a
+    /// read-only handle lent such a borrow, read-write opens of its file are
+    /// refused with [`MmapIoError::HandleConflict`] until that handle and
+    /// all its clones are dropped.
     ///
     /// ```
+    /// use mmapio::{MemoryMappedFile, MmapIoError};
     /// # let dir = tempfile::tempdir().unwrap();
     /// # let path = dir.path().join("b.bin");
     /// # std::fs::write(&path, b"plain bytes").unwrap();
-    /// let map = mmapio::MemoryMappedFile::open_ro(&path)?;
+    /// let map = MemoryMappedFile::open_ro(&path)?;
     /// let bytes: &[u8] = map.as_slice_bytes(6, 5)?;
     /// assert_eq!(bytes, b"bytes");
+    /// assert!(matches!(
+    ///     MemoryMappedFile::open_rw(&path),
+    ///     Err(MmapIoError::HandleConflict { .. })
+    /// ));
+    /// drop(map);
+    /// assert!(MemoryMappedFile::open_rw(&path).is_ok());
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn as_slice_bytes(&self, offset: u64, len: u64) -> Result<&[u8]> {
         match &self.shared.storage {
             Storage::Unlocked(region) => {
+                let range = check_range(offset, len, region.len())?;
+                Ok(&region.bytes()[range])
+            }
+            Storage::Locked(gate) if self.lends_bare_borrows() => {
+                // SAFETY: this handle is counted as lending in its state,
+                // which therefore has no read-write handle and gets none
+                // while this handle (so any borrow of it) lives
+                // (`Shared::claim_writable`): without one, nothing takes the
+                // gate's write lock, so the `Region` is never replaced and
+                // its bytes are never written for the borrow's lifetime.
+                let region = unsafe { &*gate.data_ptr() };
                 let range = check_range(offset, len, region.len())?;
                 Ok(&region.bytes()[range])
             }

@@ -166,6 +166,13 @@ impl Region {
         self.private
     }
 
+    /// Whether the region is mapped without write access (`PROT_READ`):
+    /// a store there would kill the process.
+    #[inline]
+    pub(crate) fn is_read_only(&self) -> bool {
+        matches!(self.backing, Backing::ReadOnly(_))
+    }
+
     /// Base address, valid for reads of `len()` bytes while `self` lives.
     #[cfg_attr(not(feature = "iterator"), allow(dead_code))]
     #[inline]
@@ -187,7 +194,7 @@ impl Region {
     /// read-only (a store there would kill the process).
     #[inline]
     pub(crate) fn bytes_mut(&mut self) -> Option<&mut [u8]> {
-        if matches!(self.backing, Backing::ReadOnly(_)) {
+        if self.is_read_only() {
             return None;
         }
         // SAFETY: the backing is writable (or empty, where `len` is 0 and the

@@ -1,25 +1,25 @@
 //! The process-wide registry of mapped files: one shared state per file.
 //!
 //! Two handles of the same file made by separate opens would otherwise map
-//! it twice, each with its own lock, and never exclude each other: a write
+//! it twice, each with its own gate, and never exclude each other: a write
 //! through one could change bytes under a live view of the other, and a
 //! `resize` through one could truncate the file under the other's pages
 //! (`SIGBUS`). So every open looks the file up here by its identity
 //! ([`FileId`]: device and inode on Unix, volume serial and file index on
 //! Windows) and obeys one rule:
 //!
-//! * **read-write** opens share the file's one writable state (mapping,
-//!   lock, flush counters): a writer through any handle waits for the views
-//!   of every handle;
-//! * **read-only** opens of a file that has a writable state share it too,
-//!   and their views take its read lock; otherwise they get a lock-free
-//!   mapping of their own;
-//! * a read-write open while lock-free (read-only or copy-on-write) mappings
-//!   of the file live, and a copy-on-write open while a writable state
-//!   lives, are refused with [`MmapIoError::HandleConflict`]: lock-free
-//!   views are not counted (that is what keeps them free), so nothing could
-//!   wait for them, and a private mapping still shows the file's later
-//!   changes on every page it has not copied.
+//! * **read-write and read-only** opens share the file's one state
+//!   (mapping, reader gate, flush counters), whichever comes first: a
+//!   writer through any handle waits for the views of every handle. A state
+//!   made by a read-only open is mapped again, writable, when the first
+//!   write through a read-write handle arrives (see `shared_state.rs`);
+//! * **copy-on-write** opens get a private mapping of their own, and are
+//!   refused with [`MmapIoError::HandleConflict`] while the file has
+//!   read-write handles, as a read-write open is while copy-on-write
+//!   mappings live: a private mapping shows the file's later changes on
+//!   every page it has not copied, and its views are not counted;
+//! * a read-write open is refused as well while a read-only handle of the
+//!   file lends bare borrows (`as_slice_bytes`), which nothing can wait for.
 //!
 //! The registry holds only `Weak` references: a state is freed with its
 //! last handle, and its entry is removed as it goes (see [`Registration`]),
@@ -48,37 +48,15 @@ impl FileId {
 
 /// The live states of one file.
 struct Entry {
-    /// The writable state, shared by every read-write handle and by the
-    /// read-only handles opened while it lives.
-    writable: Weak<Shared>,
-    /// How many lock-free states (one per open) live: read-only ones and
-    /// copy-on-write ones.
-    read_only: usize,
+    /// The state every read-write and read-only handle shares.
+    shared: Weak<Shared>,
+    /// How many copy-on-write states (one per open) live.
     copy_on_write: usize,
 }
 
 impl Entry {
     fn is_dead(&self) -> bool {
-        self.writable.strong_count() == 0 && self.lock_free_mode().is_none()
-    }
-
-    /// The mode a read-write open conflicts with: read-only if any such
-    /// mapping lives, else copy-on-write if any does.
-    fn lock_free_mode(&self) -> Option<MmapMode> {
-        if self.read_only > 0 {
-            Some(MmapMode::ReadOnly)
-        } else if self.copy_on_write > 0 {
-            Some(MmapMode::CopyOnWrite)
-        } else {
-            None
-        }
-    }
-
-    fn lock_free_count(&mut self, mode: MmapMode) -> &mut usize {
-        match mode {
-            MmapMode::CopyOnWrite => &mut self.copy_on_write,
-            _ => &mut self.read_only,
-        }
+        self.shared.strong_count() == 0 && self.copy_on_write == 0
     }
 }
 
@@ -112,8 +90,8 @@ impl Registration {
             return;
         };
         if let Some(entry) = by_id.get_mut(&self.id) {
-            if self.mode != MmapMode::ReadWrite {
-                *entry.lock_free_count(self.mode) -= 1;
+            if self.mode == MmapMode::CopyOnWrite {
+                entry.copy_on_write -= 1;
             }
             if entry.is_dead() {
                 by_id.remove(&self.id);
@@ -136,7 +114,7 @@ impl Registry {
     }
 
     /// The state a new `mode` handle of file `id` must use: the file's live
-    /// writable state when the rule above says to share it, or a new one
+    /// state when the rule above says to share it, or a new one
     /// from `create` (given the registration the state must keep), which
     /// runs under the registry's lock so two opens of one file can never
     /// both create a writable state. `path` names the file in a
@@ -161,37 +139,43 @@ impl Registry {
         let mut files = self.files.lock();
         let by_id = files.get_or_insert_with(HashMap::new);
         let entry = by_id.entry(id).or_insert_with(|| Entry {
-            writable: Weak::new(),
-            read_only: 0,
+            shared: Weak::new(),
             copy_on_write: 0,
         });
         // A state upgraded here may have lost its other handles meanwhile:
         // it is dropped, if at all, only after the lock is released below,
         // because its `Drop` takes that lock.
-        let writable = entry.writable.upgrade();
-        let outcome = match (&writable, mode) {
-            (Some(state), MmapMode::ReadWrite | MmapMode::ReadOnly) => Ok(Arc::clone(state)),
-            (Some(_), MmapMode::CopyOnWrite) => Err(conflict(MmapMode::ReadWrite)),
-            (None, MmapMode::ReadWrite) => match entry.lock_free_mode() {
-                Some(existing) => Err(conflict(existing)),
-                None => create(registration).map(|state| {
-                    entry.writable = Arc::downgrade(&state);
-                    state
-                }),
-            },
-            (None, MmapMode::ReadOnly | MmapMode::CopyOnWrite) => {
-                create(registration).map(|state| {
-                    *entry.lock_free_count(mode) += 1;
-                    state
-                })
+        let live = entry.shared.upgrade();
+        let outcome = match (&live, mode) {
+            (_, MmapMode::ReadWrite) if entry.copy_on_write > 0 => {
+                Err(conflict(MmapMode::CopyOnWrite))
             }
+            (Some(state), MmapMode::ReadWrite) => {
+                if state.claim_writable() {
+                    Ok(Arc::clone(state))
+                } else {
+                    Err(conflict(MmapMode::ReadOnly))
+                }
+            }
+            (Some(state), MmapMode::ReadOnly) => Ok(Arc::clone(state)),
+            (Some(state), MmapMode::CopyOnWrite) if state.is_writable() => {
+                Err(conflict(MmapMode::ReadWrite))
+            }
+            (None, MmapMode::ReadWrite | MmapMode::ReadOnly) => create(registration).map(|state| {
+                entry.shared = Arc::downgrade(&state);
+                state
+            }),
+            (_, MmapMode::CopyOnWrite) => create(registration).map(|state| {
+                entry.copy_on_write += 1;
+                state
+            }),
         };
         if entry.is_dead() {
             // A refused or failed open leaves no entry behind.
             by_id.remove(&id);
         }
         drop(files);
-        drop(writable);
+        drop(live);
         outcome
     }
 
@@ -331,19 +315,30 @@ mod tests {
     }
 
     #[test]
-    fn writable_and_lock_free_opens_exclude_each_other() {
+    fn a_read_only_first_open_is_shared_by_a_later_read_write_one() {
         let registry = registry!();
         let ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
-        let second_ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
-        match open(registry, 1, MmapMode::ReadWrite, b"abcd") {
-            Err(MmapIoError::HandleConflict {
-                requested: MmapMode::ReadWrite,
-                existing: MmapMode::ReadOnly,
-                ..
-            }) => {}
-            other => panic!("expected a conflict, got {other:?}"),
-        }
-        drop((ro, second_ro));
+        let second_ro = open(registry, 1, MmapMode::ReadOnly, b"????").unwrap();
+        let rw = open(registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        assert_eq!(rw.as_slice(0, 4).unwrap(), b"abcd", "rw joins ro's state");
+        rw.update_region(0, b"A").unwrap();
+        assert_eq!(ro.as_slice(0, 4).unwrap(), b"Abcd");
+        assert_eq!(second_ro.as_slice(0, 4).unwrap(), b"Abcd");
+        // The read-only handle's view is counted: this thread's own view
+        // makes the writer refuse instead of waiting for itself.
+        let view = ro.as_slice(0, 1).unwrap();
+        assert!(matches!(
+            rw.update_region(0, b"B"),
+            Err(MmapIoError::WouldDeadlock { .. })
+        ));
+        drop(view);
+        rw.update_region(0, b"B").unwrap();
+        assert_eq!(&*ro.as_slice(0, 1).unwrap(), b"B");
+    }
+
+    #[test]
+    fn copy_on_write_and_read_write_opens_exclude_each_other() {
+        let registry = registry!();
         let rw = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
         match open(registry, 1, MmapMode::CopyOnWrite, b"abcd") {
             Err(MmapIoError::HandleConflict {
@@ -354,16 +349,48 @@ mod tests {
             other => panic!("expected a conflict, got {other:?}"),
         }
         drop(rw);
+        // Beside a read-only state, copy-on-write is fine, until the file
+        // would get a writer.
+        let ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
         let cow = open(registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
         assert!(matches!(
             open(registry, 1, MmapMode::ReadWrite, b"abcd"),
             Err(MmapIoError::HandleConflict {
+                requested: MmapMode::ReadWrite,
                 existing: MmapMode::CopyOnWrite,
                 ..
             })
         ));
         drop(cow);
         assert!(open(registry, 1, MmapMode::ReadWrite, b"abcd").is_ok());
+        drop(ro);
+    }
+
+    #[test]
+    fn bare_borrows_of_a_read_only_state_keep_writers_out_while_their_handle_lives() {
+        let registry = registry!();
+        let lender = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        let other = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
+        let clone = lender.clone();
+        assert_eq!(clone.as_slice_bytes(1, 2).unwrap(), b"bc");
+        drop(clone); // the handle, shared by its clones, still lends
+        match open(registry, 1, MmapMode::ReadWrite, b"abcd") {
+            Err(MmapIoError::HandleConflict {
+                requested: MmapMode::ReadWrite,
+                existing: MmapMode::ReadOnly,
+                ..
+            }) => {}
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        drop(lender);
+        // The lending handle is gone: the file may get a writer now, and
+        // then no read-only handle lends bare borrows any more.
+        let rw = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
+        assert!(matches!(
+            other.as_slice_bytes(0, 4),
+            Err(MmapIoError::InvalidMode { .. })
+        ));
+        drop(rw);
     }
 
     #[test]
@@ -391,7 +418,9 @@ mod tests {
         );
         assert_eq!(registry.entries(), 0, "nothing of a closed file stays");
         let ro = open(registry, 2, MmapMode::ReadOnly, b"x").unwrap();
+        let cow = open(registry, 2, MmapMode::CopyOnWrite, b"x").unwrap();
         assert!(open(registry, 2, MmapMode::ReadWrite, b"x").is_err());
+        drop(cow);
         assert!(open(registry, 3, MmapMode::CopyOnWrite, b"x").is_ok());
         assert_eq!(
             registry.entries(),

@@ -8,7 +8,8 @@
 
 use std::fs::File;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -21,13 +22,18 @@ use crate::{os, MmapIoError, MmapMode, Result};
 
 /// Where the mapped bytes live and what guards them.
 pub(crate) enum Storage {
-    /// Read-only and copy-on-write mappings: never resized and never written
-    /// while shared, so views borrow them without a lock.
+    /// Copy-on-write mappings and read-only memory of no file: never resized
+    /// and never written while shared, so views borrow them without a gate.
     Unlocked(Region),
-    /// Read-write mappings: views pass the file's reader gate; writers and
-    /// `resize` close it (see `gate/mod.rs`).
+    /// Files mapped read-write or read-only: views pass the file's reader
+    /// gate; writers and `resize` close it (see `gate/mod.rs`). A file
+    /// first mapped read-only is mapped again, writable, under the closed
+    /// gate once a read-write open joins it (see [`Shared::adopt_write_file`]).
     Locked(Gate<Region>),
 }
+
+/// The bit of [`Shared::access`] that says read-write handles exist.
+const WRITABLE: usize = 1 << (usize::BITS - 1);
 
 /// How long a waiter sleeps between checks when it must not block on one
 /// lock while it could be asked to join (or serve) the holder of another.
@@ -37,14 +43,23 @@ pub(crate) const RECHECK: std::time::Duration = std::time::Duration::from_millis
 /// The state of one mapped file in this process, shared by every handle of
 /// it (see `registry.rs`) and, weakly, by background flushers.
 pub(crate) struct Shared {
-    /// The mode of the mapping itself: `ReadWrite` for the writable state,
-    /// which read-only handles may share.
-    pub(crate) mode: MmapMode,
     pub(crate) storage: Storage,
-    /// `None` for memory with no file: anonymous mappings (`AnonymousMmap`,
-    /// which never exposes the operations that need a file) and heap-backed
-    /// regions in unit tests.
+    /// The descriptor the state was made with (the one advisory locks and
+    /// `AsFd` use). `None` for memory with no file: anonymous mappings
+    /// (`AnonymousMmap`, which never exposes the operations that need a
+    /// file) and heap-backed regions in unit tests.
     pub(crate) file: Option<File>,
+    /// A read-write descriptor given by the first read-write open of a
+    /// state made read-only (see [`Shared::file_for_writes`]).
+    write_file: OnceLock<File>,
+    /// [`WRITABLE`] once the state is, or is about to be, written through a
+    /// read-write handle; below it, how many handles lent bare borrows of a
+    /// read-only mapping (`as_slice_bytes`), which no gate counts. One word,
+    /// so that lending and becoming writable exclude each other.
+    access: AtomicUsize,
+    /// Whether the mapping in the gate is writable (set once, under the
+    /// write lock, when a read-only mapping is mapped again writable).
+    mapped_writable: AtomicBool,
     pub(crate) flush: FlushAccounting,
     /// Mirror of the region length for the lock-free `len()`; updated under
     /// the write lock by `resize`.
@@ -143,12 +158,20 @@ impl Shared {
         let len = region.len();
         let storage = match mode {
             MmapMode::ReadWrite => Storage::Locked(Gate::new(region)),
+            // A file's read-only state may be joined by a read-write open at
+            // any time, which must then wait for its views: they are counted.
+            MmapMode::ReadOnly if registration.is_some() => {
+                Storage::Locked(Gate::new_biased(region))
+            }
             MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
         };
+        let writable = mode == MmapMode::ReadWrite;
         Shared {
-            mode,
             storage,
             file,
+            write_file: OnceLock::new(),
+            access: AtomicUsize::new(if writable { WRITABLE } else { 0 }),
+            mapped_writable: AtomicBool::new(writable),
             flush: FlushAccounting::default(),
             len: AtomicUsize::new(len),
             writer: AtomicUsize::new(0),
@@ -157,6 +180,114 @@ impl Shared {
             atomic_views: Mutex::new(AtomicViews::default()),
             registration,
         }
+    }
+
+    /// Whether read-write handles of this state exist (or are being made).
+    pub(crate) fn is_writable(&self) -> bool {
+        self.access.load(Ordering::Acquire) & WRITABLE != 0
+    }
+
+    /// Marks the state writable for a read-write open; false while handles
+    /// lent bare borrows of its read-only mapping, which nothing could wait
+    /// for. Called under the registry's lock.
+    pub(crate) fn claim_writable(&self) -> bool {
+        self.access
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |access| {
+                (access & !WRITABLE == 0).then_some(access | WRITABLE)
+            })
+            .is_ok()
+    }
+
+    /// Counts a handle that lends bare borrows of the read-only mapping;
+    /// false once the state is writable. Undone by [`Shared::end_lending`]
+    /// when that handle goes.
+    pub(crate) fn start_lending(&self) -> bool {
+        self.access
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |access| {
+                (access & WRITABLE == 0).then_some(access + 1)
+            })
+            .is_ok()
+    }
+
+    /// A lending handle is gone, and with it every borrow it lent.
+    pub(crate) fn end_lending(&self) {
+        self.access.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// The descriptor writes and length changes go through: the read-write
+    /// one a read-write open gave, else the state's own.
+    pub(crate) fn file_for_writes(&self) -> Option<&File> {
+        self.write_file.get().or(self.file.as_ref())
+    }
+
+    /// The descriptor `unmap` gives back to the last handle, opened in
+    /// `mode`: the read-write one a read-write handle's open gave, if any.
+    pub(crate) fn take_file(&mut self, mode: MmapMode) -> Option<File> {
+        match self.write_file.take() {
+            Some(file) if mode == MmapMode::ReadWrite => Some(file),
+            _ => self.file.take(),
+        }
+    }
+
+    /// Keeps `file`, opened read-write by an open that joined this state,
+    /// if the state was made read-only (else `file` is closed: the state's
+    /// own descriptor can write). The mapping itself is made writable by
+    /// the first writer ([`Shared::ensure_mapped_writable`]), so the open
+    /// never waits for views.
+    pub(crate) fn adopt_write_file(&self, file: File) {
+        if !self.mapped_writable.load(Ordering::Acquire) {
+            let _ = self.write_file.set(file);
+        }
+    }
+
+    /// Makes sure the gate's mapping is writable before a writer uses it:
+    /// a read-only mapping is replaced, under the write lock (so with no
+    /// view live), by a writable one of the same length. `wait` false:
+    /// `Ok(false)` instead of waiting for views.
+    #[inline]
+    pub(crate) fn ensure_mapped_writable(
+        &self,
+        gate: &Gate<Region>,
+        op: &'static str,
+        path: &Path,
+        wait: bool,
+    ) -> Result<bool> {
+        if self.mapped_writable.load(Ordering::Acquire) {
+            return Ok(true);
+        }
+        self.map_writable(gate, op, path, wait)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn map_writable(
+        &self,
+        gate: &Gate<Region>,
+        op: &'static str,
+        path: &Path,
+        wait: bool,
+    ) -> Result<bool> {
+        let mut guard = if wait {
+            self.write(gate, op)?
+        } else {
+            match gate.try_write() {
+                Some(guard) => guard,
+                None => return Ok(false),
+            }
+        };
+        if guard.is_read_only() {
+            let Some(file) = self.write_file.get() else {
+                return Err(MmapIoError::InvalidMode {
+                    op,
+                    mode: MmapMode::ReadOnly,
+                });
+            };
+            let region = Region::map(file, crate::region::MapKind::Shared, guard.len())
+                .map_err(|e| MmapIoError::io("mmap", path, e))?;
+            *guard = region;
+        }
+        self.mapped_writable.store(true, Ordering::Release);
+        Ok(true)
     }
 
     /// The full, durable flush behind `MemoryMappedFile::flush`, also used

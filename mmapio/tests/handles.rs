@@ -72,29 +72,38 @@ fn mutable_views_are_granted_to_one_handle_at_a_time() {
 }
 
 #[test]
-fn write_mmap_waits_for_views_of_a_writable_file_and_is_refused_beside_a_read_only_one() {
+fn write_mmap_waits_for_views_of_read_only_handles_opened_before_or_after_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = rw_file(&dir, "wm.bin", 4096);
 
+    // A read-only handle opened first: the read-write open joins its state
+    // and the write waits for its view.
     let ro = MemoryMappedFile::open_ro(&path).unwrap();
     let view = ro.as_slice(0, 1).unwrap();
-    assert_conflict(
-        mmapio::write_mmap(&path, 0, b"X"),
-        MmapMode::ReadWrite,
-        MmapMode::ReadOnly,
+    assert!(
+        matches!(
+            mmapio::write_mmap(&path, 0, b"X"),
+            Err(MmapIoError::WouldDeadlock { .. })
+        ),
+        "this thread's own view of the read-only handle"
     );
+    let target = path.clone();
+    let writer = spawn_waiter(move || mmapio::write_mmap(&target, 0, b"X"));
+    writer.assert_blocked("write_mmap under a read-only handle's view");
     assert_eq!(&*view, b"A");
     drop(view);
+    writer.finish("write_mmap").unwrap();
+    assert_eq!(ro.as_slice(0, 1).unwrap(), b"X");
     drop(ro);
 
-    // A read-only handle opened after a read-write one shares its lock.
+    // A read-only handle opened after a read-write one shares its gate.
     let rw = MemoryMappedFile::open_rw(&path).unwrap();
     let ro = MemoryMappedFile::open_ro(&path).unwrap();
     let view = ro.as_slice(0, 1).unwrap();
     let target = path.clone();
     let writer = spawn_waiter(move || mmapio::write_mmap(&target, 0, b"Y"));
     writer.assert_blocked("write_mmap under a read-only handle's view");
-    assert_eq!(&*view, b"A");
+    assert_eq!(&*view, b"X");
     drop(view);
     writer.finish("write_mmap").unwrap();
     assert_eq!(ro.as_slice(0, 1).unwrap(), b"Y");
@@ -289,6 +298,10 @@ fn a_live_view_never_dies_of_sigbus_from_another_handles_resize() {
         wait_with_output_within(child, Duration::from_secs(60), "the resize child");
     assert!(status.success(), "child failed ({status}):\n{out}\n{err}");
     assert!(out.contains("view intact"), "child did not check: {out}");
+    assert!(
+        out.contains("read-only view intact"),
+        "child did not check the read-only handle: {out}"
+    );
 }
 
 fn resize_under_a_view(dir: &Path) {
@@ -308,14 +321,24 @@ fn resize_under_a_view(dir: &Path) {
     resizer.finish("resize").unwrap();
     assert_eq!(a.len(), 1);
 
-    // A read-only handle opened first cannot be truncated under either:
-    // the read-write open that could resize is refused.
+    // A read-only handle opened first is not truncated under either: the
+    // read-write open joins its state, and its resize waits for the view.
     let path = dir.join("resize-ro.bin");
     drop(MemoryMappedFile::create_rw(&path, len).unwrap());
     let ro = MemoryMappedFile::open_ro(&path).unwrap();
-    let view = ro.as_slice(len - 1, 1).unwrap();
-    assert!(MemoryMappedFile::open_rw(&path).is_err());
-    assert_eq!(view[0], 0);
+    let view = ro.as_slice(len - 4096, 4096).unwrap();
+    let rw = MemoryMappedFile::open_rw(&path).unwrap();
+    let resizer = spawn_waiter(move || rw.resize(1));
+    resizer.assert_blocked("resize through a read-write handle under a read-only one's view");
+    assert!(view.iter().all(|&b| b == 0));
+    println!("read-only view intact");
+    drop(view);
+    resizer.finish("resize").unwrap();
+    assert_eq!(ro.len(), 1, "the read-only handle sees the new length");
+    assert!(matches!(
+        ro.as_slice(len - 1, 1),
+        Err(MmapIoError::OutOfBounds { .. })
+    ));
 }
 
 #[cfg(unix)]

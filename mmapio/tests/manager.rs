@@ -105,14 +105,12 @@ fn load_mmap_opens_in_each_mode() {
         Err(MmapIoError::InvalidMode { .. })
     ));
 
-    // Not beside a lock-free read-only mapping of the same file; a
-    // read-only mapping opened after it shares its state instead.
-    assert!(matches!(
-        mmapio::load_mmap(&path, MmapMode::ReadWrite),
-        Err(MmapIoError::HandleConflict { .. })
-    ));
-    drop(ro);
+    // Beside a read-only mapping of the same file, whose state it shares
+    // (and whose views its writes wait for).
     let rw = mmapio::load_mmap(&path, MmapMode::ReadWrite).unwrap();
+    rw.update_region(0, &data[..1]).unwrap();
+    assert_eq!(ro.as_slice(0, 300).unwrap(), data.as_slice());
+    drop(ro);
     assert_eq!(rw.mode(), MmapMode::ReadWrite);
     let ro = mmapio::load_mmap(&path, MmapMode::ReadOnly).unwrap();
     assert_eq!(ro.mode(), MmapMode::ReadOnly);
@@ -186,17 +184,11 @@ fn write_mmap_writes_in_place_and_flushes() {
     mmapio::write_mmap(&path, 0, b"live").unwrap();
     assert_eq!(map.as_slice(0, 4).unwrap(), b"live");
     drop(map);
-    // A live lock-free read-only mapping refuses it: its views take no lock
-    // a writer could wait for.
+    // So does a live read-only mapping, opened first: its views are
+    // counted by the same gate, and the write shows through it.
     let ro = MemoryMappedFile::open_ro(&path).unwrap();
-    assert!(matches!(
-        mmapio::write_mmap(&path, 0, b"LIVE"),
-        Err(MmapIoError::HandleConflict {
-            existing: MmapMode::ReadOnly,
-            ..
-        })
-    ));
-    assert_eq!(ro.as_slice(0, 4).unwrap(), b"live");
+    mmapio::write_mmap(&path, 0, b"LIVE").unwrap();
+    assert_eq!(ro.as_slice(0, 4).unwrap(), b"LIVE");
     drop(ro);
 
     let missing = dir.path().join("nope.bin");

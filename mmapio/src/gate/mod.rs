@@ -317,7 +317,19 @@ pub(crate) struct OwnView;
 
 impl<T> Gate<T> {
     /// A gate over `value`; chooses the process's strategy on first use.
+    /// Its bias starts off (see [`READS_TO_BIAS`]).
     pub(crate) fn new(value: T) -> Self {
+        Self::with_bias(value, false)
+    }
+
+    /// A gate whose bias starts on when the strategy allows it: for a value
+    /// no writer is expected to close the gate over soon (a file mapped
+    /// read-only, which only a later read-write open can make writable).
+    pub(crate) fn new_biased(value: T) -> Self {
+        Self::with_bias(value, true)
+    }
+
+    fn with_bias(value: T, on: bool) -> Self {
         let biased = strategy() != Strategy::LockOnly;
         if biased {
             // The thread that opens a file is likely to read it: its record
@@ -325,9 +337,14 @@ impl<T> Gate<T> {
             // its first view.
             let _ = records::this_thread();
         }
+        let bias = Bias::new(biased);
+        if on && bias.biasable {
+            // No view or writer can know the gate yet: nothing to order.
+            bias.on.store(true, Ordering::Relaxed);
+        }
         Gate {
             lock: RwLock::new(value),
-            bias: Bias::new(biased),
+            bias,
         }
     }
 

@@ -3,7 +3,8 @@
 //! fuzz target `handles_model` (both include this file by path).
 //!
 //! The handles are opened in the given modes and must follow the registry's
-//! rule (share the writable state, or be refused with `HandleConflict`).
+//! rule (read-only and read-write handles share one state in any order;
+//! copy-on-write beside a writable state is refused with `HandleConflict`).
 //! Then a sequence of operations runs through them: views that stay alive
 //! across steps, writes, mutable views, resizes, flushes, reads, opens that
 //! probe the rule, and races between a writer and readers on other threads.
@@ -72,34 +73,27 @@ struct LiveView<'h> {
 /// The registry's state for one file, as far as its rule needs it.
 #[derive(Clone, Default)]
 struct RegistryModel {
-    /// Whether a writable state lives (shared by read-write handles and by
-    /// read-only ones opened while it lived).
+    /// Whether the shared state has had a read-write handle (it stays
+    /// writable for as long as it lives).
     writable: bool,
-    /// Modes of the live lock-free handles.
-    lock_free: Vec<MmapMode>,
+    /// Live copy-on-write handles.
+    copy_on_write: usize,
 }
 
 impl RegistryModel {
     /// The outcome of an open in `mode`: `Ok` or the mode of the live
     /// mapping it conflicts with.
     fn open(&mut self, mode: MmapMode) -> Result<(), MmapMode> {
-        match (self.writable, mode) {
-            (true, MmapMode::CopyOnWrite) => Err(MmapMode::ReadWrite),
-            (true, _) => Ok(()),
-            (false, MmapMode::ReadWrite) => match self
-                .lock_free
-                .iter()
-                .min_by_key(|&&m| m != MmapMode::ReadOnly)
-            {
-                // Read-only mappings are named first.
-                Some(&existing) => Err(existing),
-                None => {
-                    self.writable = true;
-                    Ok(())
-                }
-            },
-            (false, _) => {
-                self.lock_free.push(mode);
+        match mode {
+            MmapMode::ReadWrite if self.copy_on_write > 0 => Err(MmapMode::CopyOnWrite),
+            MmapMode::ReadWrite => {
+                self.writable = true;
+                Ok(())
+            }
+            MmapMode::ReadOnly => Ok(()),
+            MmapMode::CopyOnWrite if self.writable => Err(MmapMode::ReadWrite),
+            MmapMode::CopyOnWrite => {
+                self.copy_on_write += 1;
                 Ok(())
             }
         }
@@ -281,6 +275,13 @@ impl<'h> Model<'h> {
                 let opened = MemoryMappedFile::builder(self.path).mode(mode).open();
                 match (registry.open(mode), opened) {
                     (Ok(_), Ok(map)) => {
+                        // A read-write probe leaves the shared state
+                        // writable, if other handles keep it alive.
+                        let shared_lives = self
+                            .handles
+                            .iter()
+                            .any(|h| h.mode() != MmapMode::CopyOnWrite);
+                        self.registry.writable |= registry.writable && shared_lives;
                         assert_eq!(map.len(), self.len(), "a new handle's length");
                         let mut all = vec![0; self.bytes.len()];
                         map.read_into(0, &mut all).unwrap();
