@@ -189,7 +189,7 @@ const STRESS_CHILD: &str = "MMAPIO_TEST_TORN_READ_STRESS";
 
 /// Views compared again with their first snapshot after `yield_now`, while
 /// a writer fills whole blocks and resizes: read-only and read-write
-/// handles of one file, long holds, threads that start and exit mid-run,
+/// handles of one file (the read-only one opened first or last), long holds, threads that start and exit mid-run,
 /// and more files per thread than a thread has slots.
 #[test]
 fn torn_read_stress() {
@@ -200,12 +200,25 @@ fn torn_read_stress() {
     const BLOCKS: u64 = 8;
     const FILES: usize = 12;
     let dir = tempfile::tempdir().unwrap();
+    // Half the files are opened read-only first, so their read-write
+    // handle joins a read-only state and its first write maps it again.
+    let path = |i: usize| dir.path().join(format!("f{i}.bin"));
+    let mut readers = Vec::new();
+    for i in (0..FILES).step_by(2) {
+        std::fs::write(path(i), vec![0; (BLOCK * BLOCKS) as usize]).unwrap();
+        readers.push((i, MemoryMappedFile::open_ro(path(i)).unwrap()));
+    }
     let writers: Vec<MemoryMappedFile> = (0..FILES)
-        .map(|i| rw_map(&dir, &format!("f{i}.bin"), BLOCK * BLOCKS))
+        .map(|i| match i % 2 {
+            0 => MemoryMappedFile::open_rw(path(i)).unwrap(),
+            _ => rw_map(&dir, &format!("f{i}.bin"), BLOCK * BLOCKS),
+        })
         .collect();
-    let readers: Vec<MemoryMappedFile> = (0..FILES)
-        .map(|i| MemoryMappedFile::open_ro(dir.path().join(format!("f{i}.bin"))).unwrap())
-        .collect();
+    for i in (1..FILES).step_by(2) {
+        readers.push((i, MemoryMappedFile::open_ro(path(i)).unwrap()));
+    }
+    readers.sort_by_key(|(i, _)| *i);
+    let readers: Vec<MemoryMappedFile> = readers.into_iter().map(|(_, map)| map).collect();
     let stop = AtomicBool::new(false);
     let views = AtomicUsize::new(0);
     let check = |view: &[u8]| {
