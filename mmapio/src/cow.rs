@@ -1,9 +1,11 @@
 //! Private writes to copy-on-write mappings (feature `cow`).
 //!
-//! Copy-on-write views are lock-free borrows, so a write must prove that no
-//! view exists: these methods take `&mut self` and refuse
-//! ([`MmapIoError::SharedHandle`]) while other clones of the handle exist.
-//! The written pages become private copies; the file never changes.
+//! A copy-on-write mapping's views pass its file's reader gate (which keeps
+//! the file's writers out), not a gate of the mapping's own, so a private
+//! write must prove that no view of the mapping exists: these methods take
+//! `&mut self` and refuse ([`MmapIoError::SharedHandle`]) while other
+//! clones of the handle exist. The written pages become private copies;
+//! the file never changes.
 
 use crate::bounds::check_range;
 use crate::shared_state::Storage;
@@ -30,18 +32,73 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn cow_update_region(&mut self, offset: u64, data: &[u8]) -> Result<()> {
-        self.private_bytes_mut("cow_update_region", offset, data.len() as u64)?
-            .copy_from_slice(data);
-        Ok(())
+        let op = "cow_update_region";
+        self.check_private_write(op)?;
+        match &self.shared.storage {
+            Storage::Private(private) => {
+                // Under a share of the file's gate: no writer through a
+                // read-write handle changes a page while it is copied.
+                let guard = private.file().read(private.gate(), op)?;
+                // SAFETY: the length is read under `guard`, held for the
+                // copy; `&mut self` on the only clone proves that no other
+                // reference to the private bytes exists (see
+                // `check_private_write`).
+                let bytes = unsafe { private.bytes_mut(guard.len()) };
+                let range = check_range(offset, data.len() as u64, bytes.len())?;
+                bytes[range].copy_from_slice(data);
+                Ok(())
+            }
+            _ => {
+                self.unlocked_bytes_mut(op, offset, data.len() as u64)?
+                    .copy_from_slice(data);
+                Ok(())
+            }
+        }
     }
 
     /// A mutable borrow of `len` bytes at `offset` of a copy-on-write
     /// mapping; errors as for [`cow_update_region`](Self::cow_update_region).
+    ///
+    /// The borrow is tied to `&mut self` and holds no share of the file's
+    /// reader gate, so, as with [`as_slice_bytes`](Self::as_slice_bytes),
+    /// the handle then keeps read-write opens of the file out
+    /// ([`MmapIoError::HandleConflict`]) until it is dropped; while the
+    /// file has a read-write handle, this is `HandleConflict` itself. Use
+    /// [`cow_update_region`](Self::cow_update_region) to write beside one.
     pub fn cow_slice_mut(&mut self, offset: u64, len: u64) -> Result<&mut [u8]> {
-        self.private_bytes_mut("cow_slice_mut", offset, len)
+        let op = "cow_slice_mut";
+        self.check_private_write(op)?;
+        if !matches!(self.shared.storage, Storage::Private(_)) {
+            return self.unlocked_bytes_mut(op, offset, len);
+        }
+        if !self.lends_bare_borrows() {
+            return Err(MmapIoError::HandleConflict {
+                path: self.path().to_path_buf(),
+                requested: MmapMode::CopyOnWrite,
+                existing: MmapMode::ReadWrite,
+            });
+        }
+        let Storage::Private(private) = &self.shared.storage else {
+            return Err(MmapIoError::InvalidMode {
+                op,
+                mode: self.mode(),
+            });
+        };
+        let file_len = private.file().read(private.gate(), op)?.len();
+        // SAFETY: the length was read under a share of the file's gate;
+        // this handle lends, so the file has no read-write handle and gets
+        // none while the handle lives: no writer or `resize` can close the
+        // gate while the borrow (tied to `&mut self`) lives. `&mut self` on
+        // the only clone proves that no other reference to the private
+        // bytes exists.
+        let bytes = unsafe { private.bytes_mut(file_len) };
+        let range = check_range(offset, len, bytes.len())?;
+        Ok(&mut bytes[range])
     }
 
-    fn private_bytes_mut(&mut self, op: &'static str, offset: u64, len: u64) -> Result<&mut [u8]> {
+    /// Refuses a private write unless this is the only clone of a
+    /// copy-on-write handle.
+    fn check_private_write(&mut self, op: &'static str) -> Result<()> {
         if self.mode() != MmapMode::CopyOnWrite {
             return Err(MmapIoError::InvalidMode {
                 op,
@@ -52,6 +109,12 @@ impl MemoryMappedFile {
             let handles = self.clone_count();
             return Err(MmapIoError::SharedHandle { op, handles });
         }
+        Ok(())
+    }
+
+    /// The bytes of a copy-on-write mapping of no file (a heap region in
+    /// unit tests), for the only clone of its handle.
+    fn unlocked_bytes_mut(&mut self, op: &'static str, offset: u64, len: u64) -> Result<&mut [u8]> {
         let Storage::Unlocked(region) = &self.shared.storage else {
             return Err(MmapIoError::InvalidMode {
                 op,
@@ -59,17 +122,15 @@ impl MemoryMappedFile {
             });
         };
         let range = check_range(offset, len, region.len())?;
-        // SAFETY: this is the only clone of the handle (none can be made
-        // while `&mut self` is borrowed), and every view or iterator item
-        // borrows a clone, so `&mut self` proves none is alive; `Arc::get_mut`
-        // (in `is_only_clone`) synchronises with the drop of every other
-        // clone, so reads made through them happen before this write.
-        // Copy-on-write states are never shared with another open (the
-        // registry gives each its own mapping and refuses one next to a
-        // writable state), so no other handle reaches these bytes, and no
-        // write through the file can change the pages not yet copied. The
-        // returned borrow is tied to `&mut self`, so no view can be created
-        // while it lives. Copy-on-write regions are mapped writable.
+        // SAFETY: the caller checked that this is the only clone of the
+        // handle (none can be made while `&mut self` is borrowed), and every
+        // view or iterator item borrows a clone, so `&mut self` proves none
+        // is alive; `Arc::get_mut` (in `is_only_clone`) synchronises with
+        // the drop of every other clone, so reads made through them happen
+        // before this write. Memory of no file is never shared with another
+        // open. The returned borrow is tied to `&mut self`, so no view can
+        // be created while it lives. Copy-on-write regions are mapped
+        // writable.
         let bytes = unsafe { region.bytes_mut_unchecked() };
         let bytes = bytes.ok_or_else(|| MmapIoError::InvalidMode {
             op,

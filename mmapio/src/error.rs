@@ -176,12 +176,12 @@ pub enum MmapIoError {
         message: String,
     },
     /// This process already maps the file in a mode that cannot coexist
-    /// with the one asked for: a read-write handle next to copy-on-write
-    /// mappings of the same file (in either order), or next to a read-only
-    /// handle that lent bare borrows (`as_slice_bytes`), would let writes
-    /// change bytes under views nothing counts, and truncate the file under
-    /// them. Drop the other handles first. (Read-only and read-write
-    /// handles otherwise share one state, in any order.)
+    /// with the one asked for: a read-write handle next to a read-only or
+    /// copy-on-write handle that lent bare borrows (`as_slice_bytes`,
+    /// `cow_slice_mut`), in either order, would let writes change bytes
+    /// under borrows no gate counts, and truncate the file under them. Drop
+    /// the lending handle first, or use `as_slice` (whose views are
+    /// counted). Handles of every mode otherwise coexist, in any order.
     #[error("{} is already mapped {existing:?} in this process, which a {requested:?} mapping of it would make unsound", path.display())]
     HandleConflict {
         /// The file, as named by the refused open.

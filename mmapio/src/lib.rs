@@ -87,17 +87,21 @@
 //!
 //! | already mapped in this process | `open_rw` / `create_rw` / `write_mmap` | `open_ro` | `open_cow` |
 //! |---|---|---|---|
-//! | nothing | new state | new state | new private mapping |
-//! | read-write or read-only (any handle) | **shares** it | **shares** it | [`MmapIoError::HandleConflict`] once the file has had a read-write handle; else a new private mapping |
-//! | copy-on-write only | [`MmapIoError::HandleConflict`] | new state | new private mapping |
+//! | nothing | new state | new state | new state, and a private mapping over it |
+//! | any handle | **shares** it | **shares** it | a private mapping over it |
 //!
-//! Read-only and read-write handles share one state, whichever opens
-//! first: one mapping, one reader gate. So writes, `resize`, atomic views
-//! and `as_slice_mut` through any handle wait for the live views of every
-//! handle of the file, read-only ones included. A state made by a read-only
-//! open is mapped again, writable, by the first write through a read-write
-//! handle, which (like any write) waits for the views live then; the open
-//! itself never waits.
+//! Every handle of a file, in any mode and opened in any order, takes part
+//! in the file's one reader gate: read-only and read-write handles share
+//! its mapping too, and a copy-on-write handle's views of its private
+//! mapping pass the same gate. So writes, `resize`, atomic views and
+//! `as_slice_mut` through any handle wait for the live views of every
+//! handle of the file, whatever its mode. A state made by a read-only or
+//! copy-on-write open is mapped again, writable, by the first write through
+//! a read-write handle, which (like any write) waits for the views live
+//! then; the open itself never waits. When a read-write handle shrinks the
+//! file, every handle's views end at the new length (a copy-on-write
+//! mapping keeps the length it was opened at, or less), so none reaches a
+//! page past the end (`SIGBUS`).
 //!
 //! ```
 //! use mmapio::MemoryMappedFile;
@@ -111,13 +115,15 @@
 //! # Ok::<(), mmapio::MmapIoError>(())
 //! ```
 //!
-//! Two combinations are refused. A copy-on-write mapping shows the file's
-//! later changes on every page it has not copied yet and its views are not
-//! counted, so it cannot live beside a read-write handle of the file. And a
-//! read-only handle that lent bare borrows
-//! ([`MemoryMappedFile::as_slice_bytes`], which no gate counts) keeps
-//! read-write opens out until it and its clones are dropped. The state,
-//! and the registry entry, go away with the last handle. Handles that share
+//! One thing is refused, with [`MmapIoError::HandleConflict`]: a
+//! read-write handle while a read-only or copy-on-write handle of the file
+//! lends bare borrows ([`MemoryMappedFile::as_slice_bytes`], or
+//! `cow_slice_mut`), which no gate counts; a handle that lent them keeps
+//! read-write opens out until it and its clones are dropped, and cannot
+//! lend while a read-write handle lives. A copy-on-write mapping's pages
+//! not yet copied show the file's later changes, as with any private
+//! mapping. The state, and the registry entry, go away with the last
+//! handle. Handles that share
 //! a state share its length and flush counters; each keeps its own path,
 //! flush policy, touch hint and huge-page request.
 //!

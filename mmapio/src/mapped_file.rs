@@ -13,10 +13,10 @@ use crate::bounds::check_range;
 use crate::builder::MmapBuilder;
 use crate::flush::background::BackgroundFlusher;
 use crate::flush::FlushStats;
-use crate::gate::{Gate, GateWrite};
+use crate::gate::{Gate, GateRead, GateWrite};
 use crate::region::{MapKind, Region};
 use crate::registry::{Registration, Registry};
-use crate::shared_state::{Shared, Storage};
+use crate::shared_state::{PrivateRegion, Shared, Storage};
 use crate::touch::touch_bytes;
 use crate::views::{MappedSlice, MappedSliceMut};
 use crate::{os, FlushPolicy, MmapIoError, MmapMode, Result, TouchHint};
@@ -71,7 +71,10 @@ impl Drop for Handle {
         self.shut_down();
         if *self.lends.get_mut() {
             // Every borrow it lent borrowed one of its clones, all gone.
-            self.shared.end_lending();
+            self.shared.gate_owner().end_lending();
+        }
+        if self.mode == MmapMode::ReadWrite {
+            self.shared.end_writing();
         }
     }
 }
@@ -122,20 +125,21 @@ impl MemoryMappedFile {
         Arc::get_mut(&mut self.handle).is_some()
     }
 
-    /// Whether this handle may lend bare borrows of its state's mapping:
-    /// a read-only handle of a state no read-write handle can write, which
-    /// then stays so while this handle lives.
+    /// Whether this handle may lend bare borrows of its mapping: a
+    /// read-only or copy-on-write handle of a file no read-write handle can
+    /// write, which then stays so while this handle lives.
     pub(crate) fn lends_bare_borrows(&self) -> bool {
         let handle = &self.handle;
         if handle.lends.load(Ordering::Acquire) {
             return true;
         }
-        if handle.mode != MmapMode::ReadOnly || !self.shared.start_lending() {
+        let owner = self.shared.gate_owner();
+        if handle.mode == MmapMode::ReadWrite || !owner.start_lending() {
             return false;
         }
         if handle.lends.swap(true, Ordering::AcqRel) {
             // A clone counted this handle meanwhile.
-            self.shared.end_lending();
+            owner.end_lending();
         }
         true
     }
@@ -209,16 +213,61 @@ impl MemoryMappedFile {
         }
         let id = os::file_id(&file).map_err(|e| MmapIoError::io("stat", &path, e))?;
         let mut file = Some(file);
-        let shared = Registry::global().state_for(id, mode, &path, |registration| {
-            let file = file.take().expect("the state is created once");
-            Self::new_state(file, &path, mode, kind, min_len, registration).map(Arc::new)
+        let shared = Registry::global().state_for(id, mode, |registration, state_mode| {
+            // A copy-on-write open keeps its descriptor for its private
+            // mapping; the file's state gets a descriptor of its own.
+            let state_file = match (mode, &file) {
+                (MmapMode::CopyOnWrite, Some(own)) => own
+                    .try_clone()
+                    .map_err(|e| MmapIoError::io("dup", &path, e))?,
+                _ => file.take().expect("the state is created once"),
+            };
+            let state_kind = match state_mode {
+                MmapMode::ReadWrite => MapKind::Shared,
+                _ => MapKind::ReadOnly,
+            };
+            Self::new_state(
+                state_file,
+                &path,
+                state_mode,
+                state_kind,
+                min_len,
+                registration,
+            )
+            .map(Arc::new)
         })?;
-        if let (Some(file), MmapMode::ReadWrite) = (file, mode) {
+        let shared = match (mode, file) {
             // Joined a live state, which may have been made read-only: its
             // writers will need this descriptor's write access.
-            shared.adopt_write_file(file);
-        }
+            (MmapMode::ReadWrite, Some(file)) => {
+                shared.adopt_write_file(file);
+                shared
+            }
+            (MmapMode::CopyOnWrite, Some(file)) => {
+                Arc::new(Self::private_state(file, &path, kind, shared)?)
+            }
+            (_, _) => shared,
+        };
         Self::from_state(shared, mode, path, options, min_len)
+    }
+
+    /// A copy-on-write open's own state: `file` mapped privately (`kind`)
+    /// at the length of the file state's mapping, whose gate its views pass.
+    fn private_state(
+        file: File,
+        path: &Path,
+        kind: MapKind,
+        file_state: Arc<Shared>,
+    ) -> Result<Shared> {
+        // Read without the gate: a `resize` through a read-write handle may
+        // change it at once, which views allow for (they are bounded by the
+        // file state's length, read under their share of its gate).
+        let len = file_state.len.load(Ordering::Acquire);
+        let region = Region::map(&file, kind, len).map_err(|e| MmapIoError::io("mmap", path, e))?;
+        Shared::new_private(region, Some(file), file_state).ok_or(MmapIoError::InvalidMode {
+            op: "open (copy-on-write over memory of no file)",
+            mode: MmapMode::CopyOnWrite,
+        })
     }
 
     /// Maps `file` afresh, growing a read-write file to `min_len` first.
@@ -270,8 +319,22 @@ impl MemoryMappedFile {
         options: MapOptions,
         min_len: Option<u64>,
     ) -> Result<Self> {
+        let writing = mode == MmapMode::ReadWrite;
+        if writing && !shared.start_writing() {
+            return Err(MmapIoError::HandleConflict {
+                path,
+                requested: mode,
+                existing: MmapMode::ReadOnly,
+            });
+        }
+        // Counted from here until the handle drops (see `Drop for Handle`).
         if options.lock_file {
-            shared.lock_file(mode == MmapMode::ReadWrite, &path)?;
+            if let Err(e) = shared.lock_file(writing, &path) {
+                if writing {
+                    shared.end_writing();
+                }
+                return Err(e);
+            }
         }
         let flusher = match (mode, options.flush_policy) {
             (MmapMode::ReadWrite, FlushPolicy::EveryMillis(ms)) => {
@@ -302,6 +365,7 @@ impl MemoryMappedFile {
         if options.touch_hint != TouchHint::Never || options.huge_pages {
             match &map.shared.storage {
                 Storage::Unlocked(region) => map.apply_options_to(region),
+                Storage::Private(private) => map.apply_options_to_private(private)?,
                 Storage::Locked(lock) => {
                     #[cfg(feature = "atomic")]
                     if map.shared.atomic_views.lock().live > 0 {
@@ -461,7 +525,13 @@ impl MemoryMappedFile {
     /// Current length of the mapping in bytes.
     #[inline]
     pub fn len(&self) -> u64 {
-        self.shared.len.load(Ordering::Acquire) as u64
+        let len = self.shared.len.load(Ordering::Acquire);
+        match &self.shared.storage {
+            // A copy-on-write mapping ends where its file now does, if
+            // sooner (a read-write handle of the file shrank it).
+            Storage::Private(private) => len.min(private.file().len.load(Ordering::Acquire)) as u64,
+            _ => len as u64,
+        }
     }
 
     /// Whether the mapping is empty (only possible for an empty file).
@@ -530,15 +600,15 @@ impl MemoryMappedFile {
     pub fn bias_revocations(&self) -> u64 {
         match &self.shared.storage {
             Storage::Locked(gate) => gate.revocations(),
+            Storage::Private(private) => private.gate().revocations(),
             Storage::Unlocked(_) => 0,
         }
     }
 
     /// A zero-copy view of `len` bytes at `offset`.
     ///
-    /// Works in every mode. On read-only and copy-on-write mappings it is a
-    /// plain borrow; on read-write mappings the view holds a share of the
-    /// file's reader gate (see [`MappedSlice`]). Out-of-range requests return
+    /// Works in every mode; the view holds a share of the file's reader
+    /// gate (see [`MappedSlice`]). Out-of-range requests return
     /// [`MmapIoError::OutOfBounds`].
     #[inline]
     pub fn as_slice(&self, offset: u64, len: u64) -> Result<MappedSlice<'_>> {
@@ -556,7 +626,34 @@ impl MemoryMappedFile {
                 // paths above keep as few values live as a plain lock would.
                 None => self.as_slice_waiting(gate, offset, len),
             },
+            Storage::Private(private) => self.private_slice(private, "as_slice", offset, len),
         }
+    }
+
+    /// A view of a copy-on-write mapping, under a share of its file's gate.
+    #[inline(never)]
+    pub(crate) fn private_slice<'a>(
+        &'a self,
+        private: &'a PrivateRegion,
+        op: &'static str,
+        offset: u64,
+        len: u64,
+    ) -> Result<MappedSlice<'a>> {
+        let guard = private.file().read(private.gate(), op)?;
+        Self::private_slice_under(private, guard, offset, len)
+    }
+
+    /// [`private_slice`](Self::private_slice) once the share is held.
+    pub(crate) fn private_slice_under<'a>(
+        private: &'a PrivateRegion,
+        guard: GateRead<'a, Region>,
+        offset: u64,
+        len: u64,
+    ) -> Result<MappedSlice<'a>> {
+        // SAFETY: the length is read under `guard`, which the view keeps.
+        let bytes = unsafe { private.bytes(guard.len()) };
+        let range = check_range(offset, len, bytes.len())?;
+        Ok(MappedSlice::guarded_private(guard, &bytes[range], offset))
     }
 
     /// `as_slice` when the read lock is not free at once.
@@ -922,6 +1019,11 @@ impl MemoryMappedFile {
         match &self.shared.storage {
             Storage::Unlocked(region) => f(region.bytes()),
             Storage::Locked(lock) => f(self.shared.read(lock, "read")?.bytes()),
+            Storage::Private(private) => {
+                let guard = private.file().read(private.gate(), "read")?;
+                // SAFETY: the length is read under `guard`, held during `f`.
+                f(unsafe { private.bytes(guard.len()) })
+            }
         }
     }
 
@@ -934,6 +1036,8 @@ impl MemoryMappedFile {
         match &self.shared.storage {
             Storage::Unlocked(region) => f(region),
             Storage::Locked(lock) => self.shared.with_locked_region(lock, f),
+            // Never replaced; `f` forms no references to the bytes.
+            Storage::Private(private) => f(private.region()),
         }
     }
 
@@ -980,6 +1084,31 @@ impl MemoryMappedFile {
             }
             TouchHint::Never | TouchHint::Lazy => self.apply_options_without_reading(region),
         }
+    }
+
+    /// The open-time options of a copy-on-write mapping: as
+    /// [`apply_options_to`](Self::apply_options_to), touching only the bytes
+    /// within the file's length, under a share of its gate.
+    fn apply_options_to_private(&self, private: &PrivateRegion) -> Result<()> {
+        let file = private.file();
+        #[cfg(feature = "atomic")]
+        if file.atomic_views.lock().live > 0 {
+            // As for read-write states: no waiting, no reading.
+            self.apply_options_without_reading(private.region());
+            return Ok(());
+        }
+        match self.handle.options.touch_hint {
+            TouchHint::Eager => {
+                let guard = file.read(private.gate(), "open")?;
+                self.advise_huge_pages(private.region());
+                // SAFETY: the length is read under `guard`, held meanwhile.
+                touch_bytes(unsafe { private.bytes(guard.len()) }, os::page_size(), 0);
+            }
+            TouchHint::Never | TouchHint::Lazy => {
+                self.apply_options_without_reading(private.region())
+            }
+        }
+        Ok(())
     }
 
     /// The open-time options through system calls alone, for a region whose

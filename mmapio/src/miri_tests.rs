@@ -207,6 +207,7 @@ fn fold_and_items_counted_on_the_heap_yield_the_same_views() {
 fn lock_is_free(map: &MemoryMappedFile) -> bool {
     match &map.shared.storage {
         crate::shared_state::Storage::Locked(lock) => lock.try_write().is_some(),
+        crate::shared_state::Storage::Private(private) => private.gate().try_write().is_some(),
         crate::shared_state::Storage::Unlocked(_) => unreachable!("a read-write mapping"),
     }
 }

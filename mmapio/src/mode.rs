@@ -6,7 +6,7 @@
 /// |---|---|---|---|---|
 /// | `ReadOnly` | zero-copy, behind the file's reader gate | refused | — | the file's reader gate, shared with its read-write handles |
 /// | `ReadWrite` | zero-copy, behind the file's reader gate | `update_region`, `as_slice_mut`, `chunks_mut` | yes, durable after `flush` | reader gate, so `resize` is safe |
-/// | `CopyOnWrite` | zero-copy, lock-free | refused for now | never | none |
+/// | `CopyOnWrite` | zero-copy, behind the file's reader gate | private, through `&mut` (`cow_update_region`) | never | the file's reader gate, which keeps the file's writers out |
 ///
 /// `CopyOnWrite` needs the `cow` feature; without it, opening in that mode
 /// returns [`MmapIoError::InvalidMode`](crate::MmapIoError::InvalidMode).

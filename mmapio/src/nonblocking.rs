@@ -40,6 +40,10 @@ impl MemoryMappedFile {
     pub fn try_as_slice(&self, offset: u64, len: u64) -> Result<Option<MappedSlice<'_>>> {
         match &self.shared.storage {
             Storage::Unlocked(_) => self.as_slice(offset, len).map(Some),
+            Storage::Private(private) => match private.gate().try_read() {
+                Some(guard) => Self::private_slice_under(private, guard, offset, len).map(Some),
+                None => self.busy(offset, len),
+            },
             Storage::Locked(gate) => match gate.try_read() {
                 Some(guard) => {
                     let range = check_range(offset, len, guard.len())?;

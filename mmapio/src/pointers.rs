@@ -35,6 +35,8 @@ impl MemoryMappedFile {
     pub unsafe fn as_ptr(&self) -> *const u8 {
         match &self.shared.storage {
             Storage::Unlocked(region) => region.as_ptr(),
+            // Never replaced while the handle lives.
+            Storage::Private(private) => private.region().as_ptr(),
             // Read while `resize` cannot replace the region (and without
             // waiting for a view or walk of this thread).
             Storage::Locked(lock) => self.shared.with_locked_region(lock, Region::as_ptr),
@@ -137,7 +139,17 @@ impl MemoryMappedFile {
                 let range = check_range(offset, len, region.len())?;
                 Ok(&region.bytes()[range])
             }
-            Storage::Locked(_) => Err(MmapIoError::InvalidMode {
+            Storage::Private(private) if self.lends_bare_borrows() => {
+                let file_len = private.gate().read().len();
+                // SAFETY: the length was read under a share of the file's
+                // gate; this handle lends, so the file has no read-write
+                // handle and gets none while it (so any borrow of it) lives:
+                // no writer or `resize` can close the gate meanwhile.
+                let bytes = unsafe { private.bytes(file_len) };
+                let range = check_range(offset, len, bytes.len())?;
+                Ok(&bytes[range])
+            }
+            Storage::Locked(_) | Storage::Private(_) => Err(MmapIoError::InvalidMode {
                 op: "as_slice_bytes",
                 mode: self.mode(),
             }),

@@ -120,6 +120,11 @@ impl MemoryMappedFile {
         // could make a separately read length stale.
         let view = match &self.shared.storage {
             Storage::Unlocked(region) => MappedSlice::borrowed(region.bytes(), 0),
+            Storage::Private(private) => {
+                let guard = private.file().read(private.gate(), "reader")?;
+                let len = guard.len().min(private.len()) as u64;
+                MemoryMappedFile::private_slice_under(private, guard, 0, len)?
+            }
             Storage::Locked(gate) => {
                 let guard = self.shared.read(gate, "reader")?;
                 let len = guard.len();

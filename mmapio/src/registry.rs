@@ -8,18 +8,18 @@
 //! ([`FileId`]: device and inode on Unix, volume serial and file index on
 //! Windows) and obeys one rule:
 //!
-//! * **read-write and read-only** opens share the file's one state
-//!   (mapping, reader gate, flush counters), whichever comes first: a
-//!   writer through any handle waits for the views of every handle. A state
-//!   made by a read-only open is mapped again, writable, when the first
-//!   write through a read-write handle arrives (see `shared_state.rs`);
-//! * **copy-on-write** opens get a private mapping of their own, and are
-//!   refused with [`MmapIoError::HandleConflict`] while the file has
-//!   read-write handles, as a read-write open is while copy-on-write
-//!   mappings live: a private mapping shows the file's later changes on
-//!   every page it has not copied, and its views are not counted;
-//! * a read-write open is refused as well while a read-only handle of the
-//!   file lends bare borrows (`as_slice_bytes`), which nothing can wait for.
+//! * **every open**, whatever its mode and whichever comes first, takes
+//!   part in the file's one state (mapping, reader gate, flush counters):
+//!   a writer through any handle waits for the views of every handle.
+//!   Read-write and read-only handles share the state itself; a state made
+//!   by a read-only (or copy-on-write) open is mapped again, writable, when
+//!   the first write through a read-write handle arrives (see
+//!   `shared_state.rs`). A **copy-on-write** open gets a private mapping of
+//!   its own, whose views pass the state's gate (see `PrivateRegion`);
+//! * the one refusal, [`HandleConflict`](crate::MmapIoError::HandleConflict), is the state's own
+//!   (`Shared::start_writing`): a read-write handle while a read-only or
+//!   copy-on-write handle of the file lends bare borrows (`as_slice_bytes`,
+//!   `cow_slice_mut`), which no gate can wait for.
 //!
 //! The registry holds only `Weak` references: a state is freed with its
 //! last handle, and its entry is removed as it goes (see [`Registration`]),
@@ -31,7 +31,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::Mutex;
 
 use crate::shared_state::Shared;
-use crate::{MmapIoError, MmapMode, Result};
+use crate::{MmapMode, Result};
 
 /// A file's identity, independent of the path it was opened by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -46,17 +46,16 @@ impl FileId {
     }
 }
 
-/// The live states of one file.
+/// The live state of one file.
 struct Entry {
-    /// The state every read-write and read-only handle shares.
+    /// The state every handle takes part in (copy-on-write ones through
+    /// their private state, which holds it).
     shared: Weak<Shared>,
-    /// How many copy-on-write states (one per open) live.
-    copy_on_write: usize,
 }
 
 impl Entry {
     fn is_dead(&self) -> bool {
-        self.shared.strong_count() == 0 && self.copy_on_write == 0
+        self.shared.strong_count() == 0
     }
 }
 
@@ -75,7 +74,6 @@ pub(crate) struct Registry {
 pub(crate) struct Registration {
     registry: &'static Registry,
     id: FileId,
-    mode: MmapMode,
 }
 
 impl Registration {
@@ -89,13 +87,8 @@ impl Registration {
         let Some(by_id) = files.as_mut() else {
             return;
         };
-        if let Some(entry) = by_id.get_mut(&self.id) {
-            if self.mode == MmapMode::CopyOnWrite {
-                entry.copy_on_write -= 1;
-            }
-            if entry.is_dead() {
-                by_id.remove(&self.id);
-            }
+        if by_id.get(&self.id).is_some_and(Entry::is_dead) {
+            by_id.remove(&self.id);
         }
     }
 }
@@ -113,62 +106,40 @@ impl Registry {
         &GLOBAL
     }
 
-    /// The state a new `mode` handle of file `id` must use: the file's live
-    /// state when the rule above says to share it, or a new one
-    /// from `create` (given the registration the state must keep), which
-    /// runs under the registry's lock so two opens of one file can never
-    /// both create a writable state. `path` names the file in a
-    /// [`MmapIoError::HandleConflict`].
+    /// The file state a new `mode` handle of file `id` takes part in: the
+    /// live one, or a new one from `create` (given the registration the
+    /// state must keep, and the mode to map it in: read-write for a
+    /// read-write open, else read-only), which runs under the registry's
+    /// lock so two opens of one file can never both create a state. A
+    /// copy-on-write open maps its private state over the one returned.
     pub(crate) fn state_for(
         &'static self,
         id: FileId,
         mode: MmapMode,
-        path: &std::path::Path,
-        create: impl FnOnce(Registration) -> Result<Arc<Shared>>,
+        create: impl FnOnce(Registration, MmapMode) -> Result<Arc<Shared>>,
     ) -> Result<Arc<Shared>> {
-        let conflict = |existing| MmapIoError::HandleConflict {
-            path: path.to_path_buf(),
-            requested: mode,
-            existing,
-        };
-        let registration = Registration {
-            registry: self,
-            id,
-            mode,
-        };
+        let registration = Registration { registry: self, id };
         let mut files = self.files.lock();
         let by_id = files.get_or_insert_with(HashMap::new);
         let entry = by_id.entry(id).or_insert_with(|| Entry {
             shared: Weak::new(),
-            copy_on_write: 0,
         });
         // A state upgraded here may have lost its other handles meanwhile:
         // it is dropped, if at all, only after the lock is released below,
         // because its `Drop` takes that lock.
         let live = entry.shared.upgrade();
         let outcome = match (&live, mode) {
-            (_, MmapMode::ReadWrite) if entry.copy_on_write > 0 => {
-                Err(conflict(MmapMode::CopyOnWrite))
+            (Some(state), _) => Ok(Arc::clone(state)),
+            (None, _) => {
+                let state_mode = match mode {
+                    MmapMode::ReadWrite => MmapMode::ReadWrite,
+                    _ => MmapMode::ReadOnly,
+                };
+                create(registration, state_mode).map(|state| {
+                    entry.shared = Arc::downgrade(&state);
+                    state
+                })
             }
-            (Some(state), MmapMode::ReadWrite) => {
-                if state.claim_writable() {
-                    Ok(Arc::clone(state))
-                } else {
-                    Err(conflict(MmapMode::ReadOnly))
-                }
-            }
-            (Some(state), MmapMode::ReadOnly) => Ok(Arc::clone(state)),
-            (Some(state), MmapMode::CopyOnWrite) if state.is_writable() => {
-                Err(conflict(MmapMode::ReadWrite))
-            }
-            (None, MmapMode::ReadWrite | MmapMode::ReadOnly) => create(registration).map(|state| {
-                entry.shared = Arc::downgrade(&state);
-                state
-            }),
-            (_, MmapMode::CopyOnWrite) => create(registration).map(|state| {
-                entry.copy_on_write += 1;
-                state
-            }),
         };
         if entry.is_dead() {
             // A refused or failed open leaves no entry behind.
@@ -197,6 +168,7 @@ mod tests {
     use crate::mapped_file::MapOptions;
     use crate::region::Region;
     use crate::MemoryMappedFile;
+    use crate::MmapIoError;
 
     fn open(
         registry: &'static Registry,
@@ -205,15 +177,35 @@ mod tests {
         bytes: &[u8],
     ) -> Result<MemoryMappedFile> {
         let path = Path::new("<heap>");
-        let shared = registry.state_for(FileId::new(0, file), mode, path, |registration| {
-            let region = Region::heap(bytes.to_vec());
-            Ok(Arc::new(Shared::new(
-                region,
-                None,
-                mode,
-                Some(registration),
-            )))
-        })?;
+        let shared =
+            registry.state_for(FileId::new(0, file), mode, |registration, state_mode| {
+                let region = Region::heap(bytes.to_vec());
+                Ok(Arc::new(Shared::new(
+                    region,
+                    None,
+                    state_mode,
+                    Some(registration),
+                )))
+            })?;
+        let shared = match mode {
+            // A private copy of the state's bytes stands in for the
+            // private mapping.
+            MmapMode::CopyOnWrite => {
+                let len = shared.len.load(std::sync::atomic::Ordering::Acquire);
+                let mut copy = vec![0; len];
+                let guarded = MemoryMappedFile::from_state(
+                    Arc::clone(&shared),
+                    MmapMode::ReadOnly,
+                    path.to_path_buf(),
+                    MapOptions::default(),
+                    None,
+                )?;
+                guarded.read_into(0, &mut copy)?;
+                drop(guarded);
+                Arc::new(Shared::new_private(Region::heap(copy), None, shared).unwrap())
+            }
+            _ => shared,
+        };
         MemoryMappedFile::from_state(
             shared,
             mode,
@@ -337,33 +329,36 @@ mod tests {
     }
 
     #[test]
-    fn copy_on_write_and_read_write_opens_exclude_each_other() {
+    fn copy_on_write_and_read_write_opens_share_one_gate_in_any_order() {
         let registry = registry!();
         let rw = open(registry, 1, MmapMode::ReadWrite, b"abcd").unwrap();
-        match open(registry, 1, MmapMode::CopyOnWrite, b"abcd") {
-            Err(MmapIoError::HandleConflict {
-                requested: MmapMode::CopyOnWrite,
-                existing: MmapMode::ReadWrite,
-                ..
-            }) => {}
-            other => panic!("expected a conflict, got {other:?}"),
-        }
-        drop(rw);
-        // Beside a read-only state, copy-on-write is fine, until the file
-        // would get a writer.
-        let ro = open(registry, 1, MmapMode::ReadOnly, b"abcd").unwrap();
-        let cow = open(registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
+        let cow = open(registry, 1, MmapMode::CopyOnWrite, b"????").unwrap();
+        assert_eq!(cow.as_slice(0, 4).unwrap(), b"abcd", "a copy of the state");
+        // The copy-on-write view is counted by the file's gate: this
+        // thread's own view makes the writer refuse instead of waiting.
+        let view = cow.as_slice(0, 1).unwrap();
         assert!(matches!(
-            open(registry, 1, MmapMode::ReadWrite, b"abcd"),
-            Err(MmapIoError::HandleConflict {
-                requested: MmapMode::ReadWrite,
-                existing: MmapMode::CopyOnWrite,
-                ..
-            })
+            rw.update_region(0, b"X"),
+            Err(MmapIoError::WouldDeadlock { .. })
         ));
-        drop(cow);
-        assert!(open(registry, 1, MmapMode::ReadWrite, b"abcd").is_ok());
-        drop(ro);
+        drop(view);
+        rw.update_region(0, b"X").unwrap();
+        drop((rw, cow));
+        // Copy-on-write first, read-write later.
+        let cow = open(registry, 1, MmapMode::CopyOnWrite, b"abcd").unwrap();
+        let rw = open(registry, 1, MmapMode::ReadWrite, b"????").unwrap();
+        assert_eq!(
+            rw.as_slice(0, 4).unwrap(),
+            b"abcd",
+            "rw joins cow's file state"
+        );
+        rw.resize(2).unwrap();
+        assert_eq!(cow.len(), 2, "the private mapping ends where the file does");
+        assert!(matches!(
+            cow.as_slice(2, 1),
+            Err(MmapIoError::OutOfBounds { .. })
+        ));
+        assert_eq!(cow.as_slice(0, 2).unwrap(), b"ab");
     }
 
     #[test]
@@ -418,9 +413,8 @@ mod tests {
         );
         assert_eq!(registry.entries(), 0, "nothing of a closed file stays");
         let ro = open(registry, 2, MmapMode::ReadOnly, b"x").unwrap();
-        let cow = open(registry, 2, MmapMode::CopyOnWrite, b"x").unwrap();
+        ro.as_slice_bytes(0, 1).unwrap(); // lends: read-write opens refused
         assert!(open(registry, 2, MmapMode::ReadWrite, b"x").is_err());
-        drop(cow);
         assert!(open(registry, 3, MmapMode::CopyOnWrite, b"x").is_ok());
         assert_eq!(
             registry.entries(),

@@ -9,7 +9,7 @@
 use std::fs::File;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use parking_lot::Mutex;
@@ -22,9 +22,13 @@ use crate::{os, MmapIoError, MmapMode, Result};
 
 /// Where the mapped bytes live and what guards them.
 pub(crate) enum Storage {
-    /// Copy-on-write mappings and read-only memory of no file: never resized
-    /// and never written while shared, so views borrow them without a gate.
+    /// Memory of no file mapped read-only or copy-on-write (heap regions in
+    /// unit tests): never resized and never written while shared, so views
+    /// borrow it without a gate.
     Unlocked(Region),
+    /// A file's copy-on-write mapping: private bytes, whose pages not yet
+    /// copied show the file's, so its views pass the file's reader gate.
+    Private(PrivateRegion),
     /// Files mapped read-write or read-only: views pass the file's reader
     /// gate; writers and `resize` close it (see `gate/mod.rs`). A file
     /// first mapped read-only is mapped again, writable, under the closed
@@ -32,8 +36,82 @@ pub(crate) enum Storage {
     Locked(Gate<Region>),
 }
 
-/// The bit of [`Shared::access`] that says read-write handles exist.
-const WRITABLE: usize = 1 << (usize::BITS - 1);
+/// One read-write handle in [`Shared::access`]; the bits below count
+/// lending handles.
+const WRITER: usize = 1 << (usize::BITS / 2);
+
+/// A copy-on-write mapping of a file and the file's shared state, whose
+/// reader gate its views pass: a writer through any read-write handle of
+/// the file, or a `resize`, waits for them, and they never reach past the
+/// file's current length (pages past a shortened file raise `SIGBUS`).
+pub(crate) struct PrivateRegion {
+    region: Region,
+    file: Arc<Shared>,
+}
+
+impl PrivateRegion {
+    /// The file's reader gate.
+    #[inline]
+    pub(crate) fn gate(&self) -> &Gate<Region> {
+        match &self.file.storage {
+            Storage::Locked(gate) => gate,
+            // `Shared::new_private` takes only a state with a gate.
+            _ => unreachable!("a private region's file state has a gate"),
+        }
+    }
+
+    /// The file's shared state.
+    #[inline]
+    pub(crate) fn file(&self) -> &Shared {
+        &self.file
+    }
+
+    /// The mapping itself, for system calls over it (they form no
+    /// references to its bytes).
+    pub(crate) fn region(&self) -> &Region {
+        &self.region
+    }
+
+    /// The private bytes within `file_len`.
+    ///
+    /// # Safety
+    /// `file_len` is the length of the file's mapping read under a share of
+    /// its gate, and for as long as the bytes are used the caller keeps such
+    /// a share, or otherwise knows that no writer can close the gate (the
+    /// file state cannot become writable while a handle lends borrows).
+    #[inline]
+    pub(crate) unsafe fn bytes(&self, file_len: usize) -> &[u8] {
+        let len = self.region.len().min(file_len);
+        // SAFETY: `len` is within the region, which is mapped for as long as
+        // `self` lives and never replaced (copy-on-write mappings are not
+        // resized). Its bytes are written only through `&mut` on the only
+        // handle of the mapping, which no shared borrow can coexist with;
+        // the file's writers and `resize` are kept out, and the file at least
+        // `len` long, by the caller's share (see `# Safety`).
+        unsafe { std::slice::from_raw_parts(self.region.as_ptr(), len) }
+    }
+
+    /// [`bytes`](Self::bytes), mutable, for a write by the only handle.
+    ///
+    /// # Safety
+    /// As for `bytes`, and no other reference to these bytes exists or is
+    /// created while the result lives (`&mut` on the only handle proves it).
+    #[cfg(feature = "cow")]
+    #[allow(clippy::mut_from_ref)]
+    pub(crate) unsafe fn bytes_mut(&self, file_len: usize) -> &mut [u8] {
+        let len = self.region.len().min(file_len);
+        // SAFETY: as for `bytes`; copy-on-write regions are mapped writable
+        // (`MAP_PRIVATE` with `PROT_WRITE`), and exclusivity is the caller's
+        // promise.
+        unsafe { std::slice::from_raw_parts_mut(self.region.as_ptr().cast_mut(), len) }
+    }
+
+    /// The mapping's length.
+    #[inline]
+    pub(crate) fn len(&self) -> usize {
+        self.region.len()
+    }
+}
 
 /// How long a waiter sleeps between checks when it must not block on one
 /// lock while it could be asked to join (or serve) the holder of another.
@@ -52,10 +130,10 @@ pub(crate) struct Shared {
     /// A read-write descriptor given by the first read-write open of a
     /// state made read-only (see [`Shared::file_for_writes`]).
     write_file: OnceLock<File>,
-    /// [`WRITABLE`] once the state is, or is about to be, written through a
-    /// read-write handle; below it, how many handles lent bare borrows of a
-    /// read-only mapping (`as_slice_bytes`), which no gate counts. One word,
-    /// so that lending and becoming writable exclude each other.
+    /// How many read-write handles of the state live (in units of
+    /// [`WRITER`]) and, below, how many read-only or copy-on-write handles
+    /// lent bare borrows (`as_slice_bytes`, `cow_slice_mut`), which no gate
+    /// counts. One word, so that the two exclude each other.
     access: AtomicUsize,
     /// Whether the mapping in the gate is writable (set once, under the
     /// write lock, when a read-only mapping is mapped again writable).
@@ -149,6 +227,26 @@ pub(crate) fn this_thread() -> usize {
 }
 
 impl Shared {
+    /// The state of a copy-on-write open of the file whose shared state is
+    /// `file_state` (a state with a reader gate): its own private `region`
+    /// and descriptor, outside the registry (the file's state is in it).
+    /// A state without one is refused (`None`): the registry never makes one.
+    pub(crate) fn new_private(
+        region: Region,
+        file: Option<File>,
+        file_state: Arc<Shared>,
+    ) -> Option<Self> {
+        if !matches!(file_state.storage, Storage::Locked(_)) {
+            return None;
+        }
+        let len = region.len();
+        let storage = Storage::Private(PrivateRegion {
+            region,
+            file: file_state,
+        });
+        Some(Shared::with_storage(storage, len, file, false, None))
+    }
+
     pub(crate) fn new(
         region: Region,
         file: Option<File>,
@@ -165,12 +263,27 @@ impl Shared {
             }
             MmapMode::ReadOnly | MmapMode::CopyOnWrite => Storage::Unlocked(region),
         };
-        let writable = mode == MmapMode::ReadWrite;
+        Shared::with_storage(
+            storage,
+            len,
+            file,
+            mode == MmapMode::ReadWrite,
+            registration,
+        )
+    }
+
+    fn with_storage(
+        storage: Storage,
+        len: usize,
+        file: Option<File>,
+        writable: bool,
+        registration: Option<Registration>,
+    ) -> Self {
         Shared {
             storage,
             file,
             write_file: OnceLock::new(),
-            access: AtomicUsize::new(if writable { WRITABLE } else { 0 }),
+            access: AtomicUsize::new(0),
             mapped_writable: AtomicBool::new(writable),
             flush: FlushAccounting::default(),
             len: AtomicUsize::new(len),
@@ -182,29 +295,39 @@ impl Shared {
         }
     }
 
-    /// Whether read-write handles of this state exist (or are being made).
-    pub(crate) fn is_writable(&self) -> bool {
-        self.access.load(Ordering::Acquire) & WRITABLE != 0
+    /// The state whose gate this one's views pass and whose lending count
+    /// bare borrows of it go to: the file's shared state for a
+    /// copy-on-write mapping, else this state itself.
+    pub(crate) fn gate_owner(&self) -> &Shared {
+        match &self.storage {
+            Storage::Private(private) => private.file(),
+            _ => self,
+        }
     }
 
-    /// Marks the state writable for a read-write open; false while handles
-    /// lent bare borrows of its read-only mapping, which nothing could wait
-    /// for. Called under the registry's lock.
-    pub(crate) fn claim_writable(&self) -> bool {
+    /// Counts a new read-write handle; false while handles lend bare
+    /// borrows, which nothing could wait for. Undone by
+    /// [`Shared::end_writing`] when that handle goes.
+    pub(crate) fn start_writing(&self) -> bool {
         self.access
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |access| {
-                (access & !WRITABLE == 0).then_some(access | WRITABLE)
+                (access % WRITER == 0).then_some(access + WRITER)
             })
             .is_ok()
     }
 
-    /// Counts a handle that lends bare borrows of the read-only mapping;
-    /// false once the state is writable. Undone by [`Shared::end_lending`]
-    /// when that handle goes.
+    /// A read-write handle is gone.
+    pub(crate) fn end_writing(&self) {
+        self.access.fetch_sub(WRITER, Ordering::AcqRel);
+    }
+
+    /// Counts a handle that lends bare borrows of the mapping; false while
+    /// read-write handles live. Undone by [`Shared::end_lending`] when that
+    /// handle goes.
     pub(crate) fn start_lending(&self) -> bool {
         self.access
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |access| {
-                (access & WRITABLE == 0).then_some(access + 1)
+                (access < WRITER).then_some(access + 1)
             })
             .is_ok()
     }

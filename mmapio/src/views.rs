@@ -21,12 +21,12 @@ use crate::shared_state::{ExclusiveWrite, Shared};
 /// it with wide loads right after narrow stores, and each failed store
 /// forwarding made a read wait for the previous read's cache miss.
 ///
-/// * 0: a borrow of a mapping that is never resized or written while
-///   shared (read-only and copy-on-write mappings, and an iterator's item
-///   of one);
-/// * a [`Share`] word of the read-write mapping's reader gate, held by
-///   this view alone (bit 2 clear);
-/// * an iterator's item of a read-write mapping: a [`SharedRead`] word
+/// * 0: a borrow of memory that is never resized or written while shared
+///   (read-only and copy-on-write memory of no file, in unit tests, and an
+///   iterator's item of it);
+/// * a [`Share`] word of the file's reader gate, held by this view alone
+///   (bit 2 clear);
+/// * an iterator's item of a file's mapping: a [`SharedRead`] word
 ///   with bit 2 set, one count of the share the iterator and its items
 ///   hold together.
 pub(crate) struct Keep<'a> {
@@ -94,8 +94,7 @@ impl Drop for Keep<'_> {
 
 /// A zero-copy, read-only view of part of a mapping.
 ///
-/// Dereferences to `[u8]`. On read-only and copy-on-write mappings it is a
-/// plain borrow; on read-write mappings it holds a share of the file's
+/// Dereferences to `[u8]`. In every mode it holds a share of the file's
 /// reader gate until dropped, so [`resize`](crate::MemoryMappedFile::resize)
 /// and writers wait for it and the bytes cannot change or move underneath
 /// it. `!Send`: it is released on the thread that took it.
@@ -156,6 +155,23 @@ impl<'a> MappedSlice<'a> {
         MappedSlice {
             ptr,
             len,
+            offset,
+            _keep: Keep::share(guard.into_share()),
+        }
+    }
+
+    /// A view of `bytes` of a copy-on-write mapping, which `guard` (a share
+    /// of the file's gate) keeps unwritten by the file's writers and within
+    /// the file's length; `offset` is where they start in the mapping.
+    #[inline]
+    pub(crate) fn guarded_private(
+        guard: GateRead<'a, Region>,
+        bytes: &'a [u8],
+        offset: u64,
+    ) -> Self {
+        MappedSlice {
+            ptr: bytes.as_ptr(),
+            len: bytes.len(),
             offset,
             _keep: Keep::share(guard.into_share()),
         }
@@ -227,8 +243,10 @@ impl Deref for MappedSlice<'_> {
         // the view was made, and `_keep` keeps that memory mapped and free of
         // writers for the view's whole life: a borrow of a mapping that is
         // never written or resized while shared (a word of 0), or a share of
-        // the read-write mapping's reader gate (the view's own, or one count
-        // of an iterator's), which `resize` and every writer wait for.
+        // the file's reader gate (the view's own, or one count of an
+        // iterator's), which `resize` and every writer wait for; a view of
+        // a copy-on-write mapping was cut within the file's length read
+        // under that share, so no page past the file's end is reached.
         unsafe { std::slice::from_raw_parts(self.ptr, self.len) }
     }
 }

@@ -79,7 +79,12 @@ impl<'a> Chunks<'a> {
     fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Self {
         let (base, len, shares) = match &map.shared.storage {
             Storage::Unlocked(region) => (region.as_ptr(), region.len(), None),
-            Storage::Locked(lock) => lock_for_chunks(lock, chunk_size),
+            Storage::Locked(lock) => lock_for_chunks(lock, chunk_size, usize::MAX),
+            Storage::Private(private) => {
+                // The file's gate, over the private bytes within the file.
+                let (_, len, shares) = lock_for_chunks(private.gate(), chunk_size, private.len());
+                (private.region().as_ptr(), len, shares)
+            }
         };
         let tail = len % chunk_size;
         Chunks {
@@ -208,9 +213,14 @@ impl Cursor {
 fn lock_for_chunks(
     lock: &Gate<Region>,
     chunk_size: NonZeroUsize,
+    cap: usize,
 ) -> (*const u8, usize, Option<UncountedShares<'_>>) {
-    let (shares, base, len) = SharedReads::acquire(lock, |len| chunk_count(len, chunk_size));
-    (base, len, shares.map(|shares| shares.uncounted().0))
+    let mut walked = 0;
+    let (shares, base, _) = SharedReads::acquire(lock, |len| {
+        walked = len.min(cap);
+        chunk_count(walked, chunk_size)
+    });
+    (base, walked, shares.map(|shares| shares.uncounted().0))
 }
 
 /// Chunks of at most `chunk_size` bytes in `len` bytes.

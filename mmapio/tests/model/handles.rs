@@ -2,9 +2,9 @@
 //! process, shared by the property test `tests/handles_model.rs` and the
 //! fuzz target `handles_model` (both include this file by path).
 //!
-//! The handles are opened in the given modes and must follow the registry's
-//! rule (read-only and read-write handles share one state in any order;
-//! copy-on-write beside a writable state is refused with `HandleConflict`).
+//! The handles are opened in the given modes, every one beside every other
+//! and in any order (copy-on-write ones show the file's bytes: the model
+//! makes no private writes).
 //! Then a sequence of operations runs through them: views that stay alive
 //! across steps, writes, mutable views, resizes, flushes, reads, opens that
 //! probe the rule, and races between a writer and readers on other threads.
@@ -70,57 +70,30 @@ struct LiveView<'h> {
     snapshot: Vec<u8>,
 }
 
-/// The registry's state for one file, as far as its rule needs it.
-#[derive(Clone, Default)]
-struct RegistryModel {
-    /// Whether the shared state has had a read-write handle (it stays
-    /// writable for as long as it lives).
-    writable: bool,
-    /// Live copy-on-write handles.
-    copy_on_write: usize,
-}
-
-impl RegistryModel {
-    /// The outcome of an open in `mode`: `Ok` or the mode of the live
-    /// mapping it conflicts with.
-    fn open(&mut self, mode: MmapMode) -> Result<(), MmapMode> {
-        match mode {
-            MmapMode::ReadWrite if self.copy_on_write > 0 => Err(MmapMode::CopyOnWrite),
-            MmapMode::ReadWrite => {
-                self.writable = true;
-                Ok(())
-            }
-            MmapMode::ReadOnly => Ok(()),
-            MmapMode::CopyOnWrite if self.writable => Err(MmapMode::ReadWrite),
-            MmapMode::CopyOnWrite => {
-                self.copy_on_write += 1;
-                Ok(())
-            }
-        }
-    }
-}
-
 /// Runs `ops` over handles of the file at `path` (which holds `initial`)
 /// opened in `modes`; panics on any departure from the model.
 pub fn run(path: &Path, initial: &[u8], modes: &[MmapMode], ops: &[Op], timing: &Timing) {
     std::fs::write(path, initial).unwrap();
-    let mut registry = RegistryModel::default();
-    let mut handles = Vec::new();
-    for &mode in modes {
-        let opened = MemoryMappedFile::builder(path).mode(mode).open();
-        match (registry.open(mode), opened) {
-            (Ok(_), Ok(map)) => handles.push(map),
-            (
-                Err(existing),
-                Err(MmapIoError::HandleConflict {
-                    requested,
-                    existing: e,
-                    ..
-                }),
-            ) if (requested, e) == (mode, existing) => {}
-            (want, got) => panic!("open {mode:?}: model says {want:?}, got {got:?}"),
-        }
-    }
+    // Every mode opens beside every other (none of these handles lends
+    // bare borrows, the one thing that refuses a read-write open).
+    let handles: Vec<MemoryMappedFile> = modes
+        .iter()
+        .map(
+            |&mode| match MemoryMappedFile::builder(path).mode(mode).open() {
+                Ok(map) => map,
+                Err(e) => panic!("open {mode:?}: {e:?}"),
+            },
+        )
+        .collect();
+    // A copy-on-write mapping keeps the length it was mapped at, and ends
+    // sooner where the file does.
+    let caps = handles
+        .iter()
+        .map(|h| match h.mode() {
+            MmapMode::CopyOnWrite => initial.len() as u64,
+            _ => u64::MAX,
+        })
+        .collect();
     if handles.is_empty() {
         return;
     }
@@ -129,7 +102,7 @@ pub fn run(path: &Path, initial: &[u8], modes: &[MmapMode], ops: &[Op], timing: 
             handles: &handles,
             bytes: initial.to_vec(),
             views: Vec::new(),
-            registry,
+            caps,
             path,
             timing,
         };
@@ -156,7 +129,8 @@ struct Model<'h> {
     handles: &'h [MemoryMappedFile],
     bytes: Vec<u8>,
     views: Vec<LiveView<'h>>,
-    registry: RegistryModel,
+    /// Per handle, the most bytes it can show (see `run`).
+    caps: Vec<u64>,
     path: &'h Path,
     timing: &'h Timing,
 }
@@ -174,6 +148,16 @@ impl<'h> Model<'h> {
         bounds::model_range(offset, len, self.len())
     }
 
+    /// The length handle `h` shows.
+    fn len_of(&self, h: usize) -> u64 {
+        self.caps[h % self.handles.len()].min(self.len())
+    }
+
+    /// `range` within what handle `h` shows.
+    fn range_of(&self, h: usize, offset: u64, len: u64) -> Option<std::ops::Range<usize>> {
+        bounds::model_range(offset, len, self.len_of(h))
+    }
+
     /// Whether a writer must wait for the live views: they hold the shared
     /// lock of a writable state (every handle shares it when one is
     /// read-write).
@@ -185,7 +169,7 @@ impl<'h> Model<'h> {
         match *op {
             Op::View { h, offset, len } => {
                 let map = self.handle(h);
-                match (self.range(offset, len), map.as_slice(offset, len)) {
+                match (self.range_of(h, offset, len), map.as_slice(offset, len)) {
                     (Some(range), Ok(view)) => {
                         let snapshot = self.bytes[range].to_vec();
                         assert_eq!(&*view, snapshot.as_slice(), "a new view");
@@ -255,14 +239,14 @@ impl<'h> Model<'h> {
             Op::Flush { h } => self.handle(h).flush().expect("flush"),
             Op::FlushRange { h, offset, len } => {
                 let result = self.handle(h).flush_range(offset, len);
-                let want = self.range(offset, len).map(drop).ok_or("OutOfBounds");
+                let want = self.range_of(h, offset, len).map(drop).ok_or("OutOfBounds");
                 expect("flush_range", want, result);
             }
             Op::ReadInto { h, offset, len } => {
                 let len = len.min(1 << 16);
                 let mut buf = vec![0; len as usize];
                 let result = self.handle(h).read_into(offset, &mut buf);
-                match self.range(offset, len) {
+                match self.range_of(h, offset, len) {
                     Some(range) => {
                         result.expect("read_into");
                         assert_eq!(buf, self.bytes[range], "read_into({offset}, {len})");
@@ -271,26 +255,12 @@ impl<'h> Model<'h> {
                 }
             }
             Op::Probe { mode } => {
-                let mut registry = self.registry.clone();
                 let opened = MemoryMappedFile::builder(self.path).mode(mode).open();
-                match (registry.open(mode), opened) {
-                    (Ok(_), Ok(map)) => {
-                        // A read-write probe leaves the shared state
-                        // writable, if other handles keep it alive.
-                        let shared_lives = self
-                            .handles
-                            .iter()
-                            .any(|h| h.mode() != MmapMode::CopyOnWrite);
-                        self.registry.writable |= registry.writable && shared_lives;
-                        assert_eq!(map.len(), self.len(), "a new handle's length");
-                        let mut all = vec![0; self.bytes.len()];
-                        map.read_into(0, &mut all).unwrap();
-                        assert_eq!(all, self.bytes, "a new handle's bytes");
-                    }
-                    (Err(existing), Err(MmapIoError::HandleConflict { existing: e, .. }))
-                        if e == existing => {}
-                    (want, got) => panic!("probe open {mode:?}: model {want:?}, got {got:?}"),
-                }
+                let map = opened.unwrap_or_else(|e| panic!("probe open {mode:?}: {e:?}"));
+                assert_eq!(map.len(), self.len(), "a new handle's length");
+                let mut all = vec![0; self.bytes.len()];
+                map.read_into(0, &mut all).unwrap();
+                assert_eq!(all, self.bytes, "a new handle's bytes");
             }
             Op::Race {
                 writer,
@@ -353,9 +323,11 @@ impl<'h> Model<'h> {
 
     fn race(&mut self, writer: usize, reader: usize, byte: u8) {
         self.views.clear();
+        let shown = self.len_of(reader) as usize;
         let (writer, reader) = (self.handle(writer), self.handle(reader));
         let before = self.bytes.clone();
         let after = vec![byte; before.len()];
+        let (before_shown, after_shown) = (&before[..shown], &after[..shown]);
         let writes = writer.mode() == MmapMode::ReadWrite && !after.is_empty();
         std::thread::scope(|s| {
             // Joined by hand: a scope's implicit join waits for the closures,
@@ -365,12 +337,12 @@ impl<'h> Model<'h> {
                 .map(|_| {
                     s.spawn(|| {
                         for _ in 0..8 {
-                            let view = reader.as_slice(0, before.len() as u64).unwrap();
+                            let view = reader.as_slice(0, shown as u64).unwrap();
                             let first = view.to_vec();
                             std::thread::yield_now();
                             assert_eq!(&*view, first.as_slice(), "a view changed while alive");
                             assert!(
-                                first == before || (writes && first == after),
+                                first == before_shown || (writes && first == after_shown),
                                 "a torn view: neither the old nor the new bytes"
                             );
                         }
@@ -402,10 +374,11 @@ impl<'h> Model<'h> {
     fn check(&self) {
         self.check_views();
         for (i, map) in self.handles.iter().enumerate() {
-            assert_eq!(map.len(), self.len(), "handle {i}'s length");
-            let mut all = vec![0; self.bytes.len()];
+            let len = self.len_of(i);
+            assert_eq!(map.len(), len, "handle {i}'s length");
+            let mut all = vec![0; len as usize];
             map.read_into(0, &mut all).unwrap();
-            assert_eq!(all, self.bytes, "handle {i}'s bytes");
+            assert_eq!(all, self.bytes[..len as usize], "handle {i}'s bytes");
         }
     }
 }
