@@ -752,7 +752,10 @@ impl MemoryMappedFile {
     /// On Windows, which refuses to cut a file while a view of it is mapped,
     /// shrinking unmaps the view first and maps the file again afterwards;
     /// in the unlikely case that mapping it again fails, the mapping is left
-    /// empty (0 bytes) and the error says why.
+    /// empty (0 bytes) and the error says why. A copy-on-write handle of the
+    /// same file has a view of its own, which Windows counts too: while one
+    /// lives, shrinking there is [`MmapIoError::ResizeFailed`] and the file
+    /// and mapping stay as they were.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();

@@ -152,12 +152,22 @@ fn copy_on_write_handles_take_part_in_the_files_gate_in_any_order() {
     resizer.assert_blocked("resize under a copy-on-write view");
     assert!(view.iter().all(|&b| b == 0));
     drop(view);
-    resizer.finish("resize").unwrap();
-    assert_eq!(cow.len(), 100);
-    assert!(matches!(
-        cow.as_slice(100, 1),
-        Err(MmapIoError::OutOfBounds { .. })
-    ));
+    match resizer.finish("resize") {
+        // Windows refuses to cut a file while any view of it is mapped, and
+        // the private mapping is one: a typed error, the file as it was.
+        Err(MmapIoError::ResizeFailed { .. }) if cfg!(windows) => {
+            assert_eq!(cow.len(), 4096);
+            assert_eq!(rw.len(), 4096);
+        }
+        other => {
+            other.unwrap();
+            assert_eq!(cow.len(), 100);
+            assert!(matches!(
+                cow.as_slice(100, 1),
+                Err(MmapIoError::OutOfBounds { .. })
+            ));
+        }
+    }
     assert_eq!(&cow.as_slice(1, 7).unwrap()[..], b"private");
 
     // A bare mutable borrow cannot be waited for: refused beside a
