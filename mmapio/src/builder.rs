@@ -122,6 +122,32 @@ impl MmapBuilder {
         self
     }
 
+    /// Private writes through `&self` on a [`MmapMode::CopyOnWrite`]
+    /// mapping, as [`MemoryMappedFile::open_cow_writable`] describes; off
+    /// by default (private writes then need `&mut`, through
+    /// `cow_update_region`). Ignored in the other modes: check
+    /// [`MemoryMappedFile::is_cow_writable`] on the result if in doubt.
+    ///
+    /// ```
+    /// use mmapio::{MemoryMappedFile, MmapMode};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("cow.bin");
+    /// std::fs::write(&path, b"original").unwrap();
+    /// let cow = MemoryMappedFile::builder(&path)
+    ///     .mode(MmapMode::CopyOnWrite)
+    ///     .cow_writable(true)
+    ///     .open()?;
+    /// assert!(cow.is_cow_writable());
+    /// cow.update_region(0, b"EDIT")?;
+    /// assert_eq!(std::fs::read(&path).unwrap(), b"original");
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    #[cfg(feature = "cow")]
+    pub fn cow_writable(mut self, enabled: bool) -> Self {
+        self.options.cow_writable = enabled;
+        self
+    }
+
     /// Takes an advisory lock on the file when it is mapped, so that
     /// cooperating processes cannot truncate or rewrite it under each
     /// other's views: shared for [`MmapMode::ReadOnly`] and

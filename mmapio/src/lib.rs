@@ -239,6 +239,8 @@ mod builder;
 mod bytes_support;
 #[cfg(feature = "cow")]
 mod cow;
+#[cfg(feature = "cow")]
+mod cow_writable;
 mod error;
 pub mod flush;
 mod gate;

@@ -28,6 +28,9 @@ pub(crate) struct MapOptions {
     pub(crate) touch_hint: TouchHint,
     pub(crate) huge_pages: bool,
     pub(crate) lock_file: bool,
+    /// Private writes through `&self` on a copy-on-write mapping (see
+    /// `cow_writable.rs`); ignored in the other modes.
+    pub(crate) cow_writable: bool,
 }
 
 /// One open of a file: its mode, path and options, shared by its clones.
@@ -130,6 +133,10 @@ impl MemoryMappedFile {
     /// write, which then stays so while this handle lives.
     pub(crate) fn lends_bare_borrows(&self) -> bool {
         let handle = &self.handle;
+        if self.is_cow_writable() {
+            // Written through `&self`: a bare borrow would not keep that out.
+            return false;
+        }
         if handle.lends.load(Ordering::Acquire) {
             return true;
         }
@@ -442,6 +449,9 @@ impl MemoryMappedFile {
 
     /// Opens an existing file and maps it copy-on-write: the mapping can be
     /// read like any other, and the file is never modified through it.
+    /// Private writes go through `&mut self` (`cow_update_region`), or
+    /// through `&self` on a mapping opened with
+    /// [`open_cow_writable`](Self::open_cow_writable).
     #[cfg(feature = "cow")]
     pub fn open_cow<P: AsRef<Path>>(path: P) -> Result<Self> {
         Self::builder(path).mode(MmapMode::CopyOnWrite).open()
@@ -532,6 +542,73 @@ impl MemoryMappedFile {
             Storage::Private(private) => len.min(private.file().len.load(Ordering::Acquire)) as u64,
             _ => len as u64,
         }
+    }
+
+    /// Whether this is a copy-on-write mapping that takes private writes
+    /// through `&self` (opened with `open_cow_writable` or the builder's
+    /// `cow_writable(true)`, feature `cow`); false in every other case.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("w.bin");
+    /// let rw = mmapio::MemoryMappedFile::create_rw(&path, 8)?;
+    /// assert!(!rw.is_cow_writable());
+    /// # Ok::<(), mmapio::MmapIoError>(())
+    /// ```
+    #[inline]
+    pub fn is_cow_writable(&self) -> bool {
+        self.handle.options.cow_writable
+            && self.handle.mode == MmapMode::CopyOnWrite
+            && matches!(self.shared.storage, Storage::Private(_))
+    }
+
+    /// Without the `cow` feature no handle is copy-on-write writable: the
+    /// read-write path's error stands.
+    #[cfg(not(feature = "cow"))]
+    #[cold]
+    pub(crate) fn private_update_region(
+        &self,
+        refused: MmapIoError,
+        _offset: u64,
+        _data: &[u8],
+    ) -> Result<()> {
+        Err(refused)
+    }
+
+    /// As `private_update_region`, for `try_update_region`.
+    #[cfg(not(feature = "cow"))]
+    #[cold]
+    pub(crate) fn try_private_update_region(
+        &self,
+        refused: MmapIoError,
+        _offset: u64,
+        _data: &[u8],
+    ) -> Result<bool> {
+        Err(refused)
+    }
+
+    /// As `private_update_region`, for `try_as_slice_mut`.
+    #[cfg(not(feature = "cow"))]
+    #[cold]
+    pub(crate) fn try_private_slice_mut(
+        &self,
+        refused: MmapIoError,
+        _offset: u64,
+        _len: u64,
+    ) -> Result<Option<MappedSliceMut<'_>>> {
+        Err(refused)
+    }
+
+    /// As `private_update_region`, for `as_slice_mut`.
+    #[cfg(not(feature = "cow"))]
+    #[cold]
+    pub(crate) fn private_slice_mut(
+        &self,
+        refused: MmapIoError,
+        _offset: u64,
+        _len: u64,
+    ) -> Result<MappedSliceMut<'_>> {
+        Err(refused)
     }
 
     /// Whether the mapping is empty (only possible for an empty file).
@@ -674,7 +751,10 @@ impl MemoryMappedFile {
     /// mappings only ([`MmapIoError::InvalidMode`] otherwise). The view holds
     /// the write lock until dropped.
     pub fn as_slice_mut(&self, offset: u64, len: u64) -> Result<MappedSliceMut<'_>> {
-        let lock = self.write_lock("as_slice_mut")?;
+        let lock = match self.write_lock("as_slice_mut") {
+            Ok(lock) => lock,
+            Err(refused) => return self.private_slice_mut(refused, offset, len),
+        };
         let guard = self.shared.write(lock, "as_slice_mut")?;
         let range = check_range(offset, len, guard.len())?;
         MappedSliceMut::new(guard, range, &self.shared).ok_or_else(|| MmapIoError::InvalidMode {
@@ -704,7 +784,10 @@ impl MemoryMappedFile {
     /// only its durability is in question). An empty `data` is validated and
     /// otherwise does nothing.
     pub fn update_region(&self, offset: u64, data: &[u8]) -> Result<()> {
-        let lock = self.write_lock("update_region")?;
+        let lock = match self.write_lock("update_region") {
+            Ok(lock) => lock,
+            Err(refused) => return self.private_update_region(refused, offset, data),
+        };
         let guard = self.shared.write(lock, "update_region")?;
         self.write_under(guard, offset, data, "update_region")
     }

@@ -69,10 +69,11 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn try_as_slice_mut(&self, offset: u64, len: u64) -> Result<Option<MappedSliceMut<'_>>> {
-        let Some(guard) = self
-            .try_write_lock("try_as_slice_mut")?
-            .and_then(|lock| lock.try_write())
-        else {
+        let lock = match self.try_write_lock("try_as_slice_mut") {
+            Ok(lock) => lock,
+            Err(refused) => return self.try_private_slice_mut(refused, offset, len),
+        };
+        let Some(guard) = lock.and_then(|lock| lock.try_write()) else {
             return self.busy(offset, len);
         };
         let range = check_range(offset, len, guard.len())?;
@@ -104,10 +105,11 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub fn try_update_region(&self, offset: u64, data: &[u8]) -> Result<bool> {
-        match self
-            .try_write_lock("try_update_region")?
-            .and_then(|lock| lock.try_write())
-        {
+        let lock = match self.try_write_lock("try_update_region") {
+            Ok(lock) => lock,
+            Err(refused) => return self.try_private_update_region(refused, offset, data),
+        };
+        match lock.and_then(|lock| lock.try_write()) {
             Some(guard) => self
                 .write_under(guard, offset, data, "try_update_region")
                 .map(|()| true),
@@ -117,7 +119,7 @@ impl MemoryMappedFile {
 
     /// The answer of a `try_` method whose lock is busy: `Ok(None)` for a
     /// request that is valid against the current length.
-    fn busy<T>(&self, offset: u64, len: u64) -> Result<Option<T>> {
+    pub(crate) fn busy<T>(&self, offset: u64, len: u64) -> Result<Option<T>> {
         // `len()` is read without the lock; the request is checked again,
         // under it, by the call that eventually succeeds.
         let total = usize::try_from(self.len()).unwrap_or(usize::MAX);

@@ -411,6 +411,26 @@ impl<'a> MappedSliceMut<'a> {
         })
     }
 
+    /// A writable view of `bytes` of a copy-on-write mapping, which `guard`
+    /// (the closed gate of the file `shared`) keeps from every other view
+    /// and writer. Private bytes never reach the file: none is counted as
+    /// pending.
+    #[cfg(feature = "cow")]
+    pub(crate) fn private(
+        guard: GateWrite<'a, Region>,
+        bytes: &'a mut [u8],
+        offset: u64,
+        shared: &'a Shared,
+    ) -> Self {
+        MappedSliceMut {
+            ptr: bytes.as_mut_ptr(),
+            len: bytes.len(),
+            offset,
+            _write: ExclusiveWrite::start(shared),
+            _guard: guard,
+        }
+    }
+
     /// Number of bytes in the view.
     #[inline]
     pub fn len(&self) -> usize {

@@ -17,8 +17,7 @@
 //! breaks a path, a signature or a behaviour mmap-io code relies on makes
 //! these tests fail to build or fail.
 //!
-//! Items `mmapio` intentionally lacks (`open_cow_writable`,
-//! `is_cow_writable`, the builder's `cow_writable`, `for_each_mut_legacy`,
+//! Items `mmapio` intentionally lacks (`for_each_mut_legacy`,
 //! `MmapIoError::UnlockFailed`, tuple variants of `MmapIoError`, building a
 //! `ChangeEvent` by struct literal) would not compile and are not used here.
 

@@ -1,5 +1,5 @@
 //! `mmap_io::mmap`, used as mmap-io 1.1.0 code uses it: `MemoryMappedFile`
-//! (constructors `create_rw`/`open_ro`/`open_rw`/`open_cow`/
+//! (constructors `create_rw`/`open_ro`/`open_rw`/`open_cow`/`open_cow_writable`/
 //! `open_or_create`/`from_file`, `len`/`is_empty`/`path`/`mode`/
 //! `current_len`, views and copies, `try_*` forms, raw pointers, `resize`,
 //! `unmap`, page touching, huge pages, `Clone`/`Debug`, the `async` methods
@@ -114,6 +114,28 @@ fn open_cow_reads_the_file_and_never_writes_it() -> Result<()> {
     cow.flush()?; // nothing to write back
     drop(cow);
     assert_eq!(std::fs::read(&path)?, b"original");
+    Ok(())
+}
+
+#[test]
+fn open_cow_writable_writes_private_pages_through_a_shared_reference() -> Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("cow-w.bin");
+    write_file(&path, b"original")?;
+    let cow: MemoryMappedFile = MemoryMappedFile::open_cow_writable(&path)?;
+    let is_writable: bool = cow.is_cow_writable();
+    assert!(is_writable);
+    cow.update_region(0, b"EDIT")?;
+    assert_eq!(&*cow.as_slice(0, 8)?, b"EDITinal");
+    cow.flush()?; // no-op: private pages are never written back
+    assert_eq!(cow.pending_bytes(), 0);
+    assert_eq!(std::fs::read(&path)?, b"original");
+    let built: MemoryMappedFile = MemoryMappedFile::builder(&path)
+        .mode(MmapMode::CopyOnWrite)
+        .cow_writable(true)
+        .open()?;
+    assert!(built.is_cow_writable());
+    assert!(!MemoryMappedFile::open_cow(&path)?.is_cow_writable());
     Ok(())
 }
 
