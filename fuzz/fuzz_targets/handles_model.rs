@@ -4,8 +4,9 @@
 //! probing opens and writer/reader races on other threads. The model
 //! (`mmapio/tests/model/handles.rs`, shared with the property test
 //! `handles_model`) checks after every step that no live view changed, that
-//! every handle reads back a `Vec<u8>` model, that every open follows the
-//! registry's rule, and that every writer waits for live views.
+//! every handle reads back a `Vec<u8>` model (within the length it can
+//! show), that every mode opens beside every other, and that every writer
+//! waits for live views.
 #![no_main]
 
 #[path = "../../mmapio/tests/model/handles.rs"]
