@@ -476,3 +476,45 @@ fn byte_access_beside_the_threads_own_atomic_view_refuses() {
     }
     assert_eq!(outcomes.1.unwrap(), 7u64.to_le_bytes());
 }
+
+/// A zero-copy chunk walk asked for by the thread that holds the file for
+/// writing (a `MappedSliceMut` of any handle, or inside a `for_each_mut`
+/// walk) would wait for that thread: `try_chunks` says `WouldDeadlock`, and
+/// `chunks`/`pages` (which return no `Result`) yield nothing. Run under a
+/// timeout: the old code hung here.
+#[cfg(feature = "iterator")]
+#[test]
+fn a_chunk_walk_beside_the_threads_own_writing_refuses() {
+    let dir = tempfile::tempdir().unwrap();
+    let map = rw_map(&dir, "chunks.bin", 8192);
+    let other = MemoryMappedFile::open_ro(dir.path().join("chunks.bin")).unwrap();
+    let outcomes = spawn_waiter(move || {
+        let mut outcomes = Vec::new();
+        let view = map.as_slice_mut(0, 8).unwrap();
+        for handle in [&map, &other] {
+            outcomes.push(matches!(
+                handle.try_chunks(4096),
+                Err(MmapIoError::WouldDeadlock { op: "chunks" })
+            ));
+            outcomes.push(handle.chunks(4096).count() == 0);
+            outcomes.push(handle.pages().count() == 0);
+        }
+        drop(view);
+        let mut inside = None;
+        map.chunks_mut(4096)
+            .for_each_mut(|_, _| {
+                inside.get_or_insert_with(|| other.try_chunks(4096).map(|c| c.count()));
+                Ok(())
+            })
+            .unwrap();
+        outcomes.push(matches!(
+            inside,
+            Some(Err(MmapIoError::WouldDeadlock { .. }))
+        ));
+        // Nothing is wedged: the walk works once the writing ended.
+        outcomes.push(map.chunks(4096).count() == 2);
+        outcomes
+    })
+    .finish("a chunk walk beside this thread's own writing");
+    assert!(outcomes.iter().all(|&ok| ok), "{outcomes:?}");
+}

@@ -21,7 +21,7 @@ use crate::gate::Gate;
 
 use self::shared_read::{SharedRead, SharedReads, UncountedShares};
 use crate::region::Region;
-use crate::shared_state::{ExclusiveWrite, Storage};
+use crate::shared_state::{ExclusiveWrite, Shared, Storage};
 use crate::views::MappedSlice;
 use crate::{os, MemoryMappedFile, MmapIoError, Result};
 
@@ -75,19 +75,24 @@ impl<'a> Chunks<'a> {
     // Inlined, with `chunks` and `pages`, so that the caller's loop sees
     // the chunk size (often a constant) and that both item lengths are
     // non-zero; the lock is taken out of line.
+    //
+    // `WouldDeadlock` when the calling thread holds the file for writing
+    // (a mutable view, a walk, atomic views it made): the walk would wait
+    // for that thread.
     #[inline]
-    fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Self {
+    fn new(map: &'a MemoryMappedFile, chunk_size: NonZeroUsize) -> Result<Self> {
         let (base, len, shares) = match &map.shared.storage {
             Storage::Unlocked(region) => (region.as_ptr(), region.len(), None),
-            Storage::Locked(lock) => lock_for_chunks(lock, chunk_size, usize::MAX),
+            Storage::Locked(lock) => lock_for_chunks(&map.shared, lock, chunk_size, usize::MAX)?,
             Storage::Private(private) => {
                 // The file's gate, over the private bytes within the file.
-                let (_, len, shares) = lock_for_chunks(private.gate(), chunk_size, private.len());
+                let (_, len, shares) =
+                    lock_for_chunks(private.file(), private.gate(), chunk_size, private.len())?;
                 (private.region().as_ptr(), len, shares)
             }
         };
         let tail = len % chunk_size;
-        Chunks {
+        Ok(Chunks {
             cursor: Cursor {
                 base,
                 len,
@@ -98,7 +103,7 @@ impl<'a> Chunks<'a> {
             },
             shares,
             _bytes: PhantomData,
-        }
+        })
     }
 
     /// An iterator with no items, over no mapping.
@@ -210,17 +215,19 @@ impl Cursor {
 /// is `Chunks::left` at the start. Returns the shares (none for an empty
 /// region) with the region's start and length.
 #[inline(never)]
-fn lock_for_chunks(
-    lock: &Gate<Region>,
+fn lock_for_chunks<'a>(
+    shared: &Shared,
+    lock: &'a Gate<Region>,
     chunk_size: NonZeroUsize,
     cap: usize,
-) -> (*const u8, usize, Option<UncountedShares<'_>>) {
+) -> Result<(*const u8, usize, Option<UncountedShares<'a>>)> {
+    let guard = shared.read(lock, "chunks")?;
     let mut walked = 0;
-    let (shares, base, _) = SharedReads::acquire(lock, |len| {
+    let (shares, base, _) = SharedReads::acquire(lock, guard, |len| {
         walked = len.min(cap);
         chunk_count(walked, chunk_size)
     });
-    (base, walked, shares.map(|shares| shares.uncounted().0))
+    Ok((base, walked, shares.map(|shares| shares.uncounted().0)))
 }
 
 /// Chunks of at most `chunk_size` bytes in `len` bytes.
@@ -698,7 +705,11 @@ impl MemoryMappedFile {
     /// A `chunk_size` of 0 yields no items (there is no chunk of no bytes to
     /// hand out, and a walk that never advanced would never end); use
     /// [`try_chunks`](Self::try_chunks) to have it reported as
-    /// [`MmapIoError::InvalidChunkSize`] instead.
+    /// [`MmapIoError::InvalidChunkSize`] instead. So does a walk asked for
+    /// by a thread that holds the file for writing (a `MappedSliceMut` of
+    /// any of its handles, a `for_each_mut` walk, atomic views it made),
+    /// which would otherwise wait for that very thread; `try_chunks` says
+    /// [`MmapIoError::WouldDeadlock`].
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -712,14 +723,15 @@ impl MemoryMappedFile {
     #[inline]
     pub fn chunks(&self, chunk_size: usize) -> Chunks<'_> {
         match NonZeroUsize::new(chunk_size) {
-            Some(chunk_size) => Chunks::new(self, chunk_size),
+            Some(chunk_size) => Chunks::new(self, chunk_size).unwrap_or_else(|_| Chunks::empty()),
             None => Chunks::empty(),
         }
     }
 
     /// Like [`chunks`](Self::chunks), but a `chunk_size` of 0 is
-    /// [`MmapIoError::InvalidChunkSize`] rather than an iterator that yields
-    /// nothing.
+    /// [`MmapIoError::InvalidChunkSize`], and a walk by a thread that holds
+    /// the file for writing [`MmapIoError::WouldDeadlock`], rather than an
+    /// iterator that yields nothing.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -735,7 +747,7 @@ impl MemoryMappedFile {
         // Not `ok_or`: that builds the error (which has drop glue) on the
         // success path too, and drops it there.
         match NonZeroUsize::new(chunk_size) {
-            Some(chunk_size) => Ok(Chunks::new(self, chunk_size)),
+            Some(chunk_size) => Chunks::new(self, chunk_size),
             None => Err(MmapIoError::InvalidChunkSize),
         }
     }
@@ -746,7 +758,7 @@ impl MemoryMappedFile {
     pub fn pages(&self) -> Chunks<'_> {
         // `os::page_size` is never 0; the fallback only avoids a panic path.
         let page_size = NonZeroUsize::new(os::page_size()).unwrap_or(NonZeroUsize::MIN);
-        Chunks::new(self, page_size)
+        Chunks::new(self, page_size).unwrap_or_else(|_| Chunks::empty())
     }
 
     /// Owned copies of `chunk_size`-byte chunks, one allocation per item.

@@ -30,7 +30,7 @@ use std::cell::Cell;
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
-use crate::gate::{Gate, RawRead};
+use crate::gate::{Gate, GateRead, RawRead};
 use crate::region::Region;
 
 /// Shared acquisitions a thread can have live at once before further ones
@@ -165,17 +165,17 @@ pub(crate) struct SharedReads<'a> {
 }
 
 impl<'a> SharedReads<'a> {
-    /// Takes a read lock on `lock` and counts `shares(len)` shares of it,
-    /// where `len` is the locked region's length, in a free slot of this
-    /// thread (or, when every one is in use, a slot allocated for them).
+    /// Counts `shares(len)` shares of `guard`, a read share of `lock`, where
+    /// `len` is the locked region's length, in a free slot of this thread
+    /// (or, when every one is in use, a slot allocated for them).
     /// Returns them with the region's start and length; the pointer stays
     /// valid while any of the shares lives. When `shares` is 0, the lock is
     /// released at once and there are no shares (`None`).
     pub(crate) fn acquire(
         lock: &'a Gate<Region>,
+        guard: GateRead<'a, Region>,
         shares: impl FnOnce(usize) -> usize,
     ) -> (Option<Self>, *const u8, usize) {
-        let guard = lock.read();
         let (base, len) = (guard.as_ptr(), guard.len());
         let left = shares(len);
         if left == 0 {
@@ -332,7 +332,9 @@ mod tests {
     use super::*;
 
     fn acquire(lock: &Gate<Region>, shares: usize) -> SharedReads<'_> {
-        SharedReads::acquire(lock, |_| shares).0.unwrap()
+        SharedReads::acquire(lock, lock.read(), |_| shares)
+            .0
+            .unwrap()
     }
 
     fn live_shares(shares: &SharedReads<'_>) -> usize {
@@ -379,7 +381,7 @@ mod tests {
     #[test]
     fn no_shares_hold_nothing() {
         let lock = Gate::new(Region::empty());
-        let (shares, _, len) = SharedReads::acquire(&lock, |len| len);
+        let (shares, _, len) = SharedReads::acquire(&lock, lock.read(), |len| len);
         assert_eq!(len, 0);
         assert!(shares.is_none());
         assert!(lock.try_write().is_some(), "no share, no lock");
