@@ -4,19 +4,18 @@
 //! published `mmap-io`'s, and a raw `AtomicU64` inside a `memmap2` mapping.
 //!
 //! Threads are spawned before timing and released together by a barrier;
-//! the timed region ends when the last one is done. One iteration is one
-//! `fetch_add` per thread, and every run checks that the counters moved by
-//! exactly `threads * iterations`.
+//! the timed region ends when the last one is done (`timed_on_threads`).
+//! One iteration is one `fetch_add` per thread, and every run checks that
+//! the counters moved by exactly `threads * iterations`.
 
 use std::ops::Deref;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Barrier;
 use std::time::Duration;
 
 use bench_suite::harness::Batch;
 use bench_suite::harness::{
-    map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, Access, CountingAllocator, Profile,
-    TimedRegion, WorkloadReport, ATOMIC_THREAD_COUNTS, CACHE_LINE,
+    map_memmap2_mut, open_mmap_io, open_mmapio, scratch_file, timed_on_threads, Access,
+    CountingAllocator, Profile, WorkloadReport, ATOMIC_THREAD_COUNTS, CACHE_LINE,
 };
 use criterion::Throughput;
 
@@ -106,8 +105,8 @@ fn main() {
 }
 
 /// Spawns `threads` threads; thread `i` does `iterations` `fetch_add`s on
-/// `counters[i % counters.len()]`. Only the time from the release of the
-/// start barrier to the end barrier is measured.
+/// `counters[i % counters.len()]`. Only the time from their release to the
+/// end of the last one is measured ([`timed_on_threads`]).
 fn contend<C>(counters: &[C], threads: usize, iterations: u64) -> Duration
 where
     C: Deref<Target = AtomicU64> + Sync,
@@ -118,27 +117,13 @@ where
             .fold(0u64, |sum, c| sum.wrapping_add(c.load(Ordering::SeqCst)))
     };
     let before = total();
-    let ready = Barrier::new(threads + 1);
-    let start = Barrier::new(threads + 1);
-    let done = Barrier::new(threads + 1);
-    let elapsed = std::thread::scope(|scope| {
-        for thread in 0..threads {
-            let counter = &counters[thread % counters.len()];
-            let (ready, start, done) = (&ready, &start, &done);
-            scope.spawn(move || {
-                ready.wait();
-                start.wait();
-                for _ in 0..iterations {
-                    counter.fetch_add(1, Ordering::Relaxed);
-                }
-                done.wait();
-            });
+    let mut assigned: Vec<&C> = (0..threads)
+        .map(|thread| &counters[thread % counters.len()])
+        .collect();
+    let (elapsed, _) = timed_on_threads(&mut assigned, |counter| {
+        for _ in 0..iterations {
+            counter.fetch_add(1, Ordering::Relaxed);
         }
-        ready.wait();
-        let region = TimedRegion::start();
-        start.wait();
-        done.wait();
-        region.stop()
     });
     let moved = total().wrapping_sub(before);
     assert_eq!(moved, threads as u64 * iterations, "lost fetch_adds");

@@ -49,6 +49,11 @@ pub struct Workload {
     /// ratios move most from pass to pass on a shared machine, within the
     /// gate's time budget. 0 for a workload without timed ratios.
     pub gate_pairs: usize,
+    /// Whether some of its variants run on several threads. The gate's
+    /// injected code regressions go into single-threaded hot loops only
+    /// ([`crate::gate::injection`]): the resolution table says they do not
+    /// reach this workload.
+    pub multi_threaded: bool,
     /// Its criterion variants (function names, the same at every
     /// parameter) with their roles. A bench registers a variant by name
     /// only; [`Batch::run`](crate::harness::Batch::run) takes its role from
@@ -202,6 +207,7 @@ pub const WORKLOADS: &[Workload] = &[
             full: &[MIB, 16 * MIB, 256 * MIB],
         },
         gate_pairs: 8,
+        multi_threaded: false,
         variants: READ_VARIANTS,
     },
     Workload {
@@ -213,6 +219,7 @@ pub const WORKLOADS: &[Workload] = &[
             full: &[256 * MIB],
         },
         gate_pairs: 16,
+        multi_threaded: false,
         variants: READ_VARIANTS,
     },
     Workload {
@@ -224,6 +231,7 @@ pub const WORKLOADS: &[Workload] = &[
             full: &[64 * MIB],
         },
         gate_pairs: 8,
+        multi_threaded: false,
         variants: &[
             Variant::raw("memmap2_copy_from_slice", Shape::CopyIn),
             // The policies that sync while the writes are timed measure the
@@ -250,6 +258,7 @@ pub const WORKLOADS: &[Workload] = &[
             full: &[GIB],
         },
         gate_pairs: 6,
+        multi_threaded: false,
         variants: &[
             Variant::raw("memmap2_chunks_4096", Shape::FoldItems),
             Variant::raw("memmap2_chunks_65536", Shape::FoldItems),
@@ -337,6 +346,7 @@ pub const WORKLOADS: &[Workload] = &[
             full: &[GIB],
         },
         gate_pairs: 8,
+        multi_threaded: false,
         variants: &[
             Variant::raw("memmap2_volatile_loop", Shape::TouchPages),
             Variant::mmapio("mmapio_touch_pages_ro", Shape::TouchPages)
@@ -357,6 +367,7 @@ pub const WORKLOADS: &[Workload] = &[
         summary: "`fetch_add` on mapped atomics, 1 to 8 threads",
         sizes: Sizes::NONE,
         gate_pairs: 16,
+        multi_threaded: true,
         variants: &[
             Variant::raw("memmap2_raw_atomic_u64", Shape::FetchAdd),
             Variant::mmapio("mmapio_atomic_u64", Shape::FetchAdd)
@@ -365,12 +376,39 @@ pub const WORKLOADS: &[Workload] = &[
             Variant::mmap_io("mmap_io_atomic_u64", Shape::FetchAdd).floor("memmap2_raw_atomic_u64"),
         ],
     },
+    // A read-write file's reader gate under the loads its bias is against
+    // and for: a write after every 64 reads, which revokes the bias when the
+    // reads turned it on (how often is recorded beside the time), and reads
+    // on two threads, each of which writes only its own thread's slot, so
+    // that their ratio should stay what one reader's is (`random_read` at
+    // 64B reads files of the same sizes).
+    Workload {
+        name: "reader_gate",
+        harness: Harness::Criterion,
+        summary: "Seeded 64 B `as_slice` reads of a read-write file, with a 64 B \
+                  `update_region` after every 64 (one per iteration), or on two threads",
+        sizes: Sizes {
+            quick: &[16 * MIB],
+            full: &[256 * MIB],
+        },
+        gate_pairs: 8,
+        multi_threaded: true,
+        variants: &[
+            Variant::raw("memmap2_slice", Shape::View),
+            Variant::raw("memmap2_slice_and_copy_from_slice", Shape::ViewsAndWrites),
+            Variant::mmapio("mmapio_as_slice_ro", Shape::View).floor("memmap2_slice"),
+            Variant::mmapio("mmapio_as_slice_rw", Shape::View).floor("memmap2_slice"),
+            Variant::mmapio("mmapio_as_slice_and_update_region", Shape::ViewsAndWrites)
+                .floor("memmap2_slice_and_copy_from_slice"),
+        ],
+    },
     Workload {
         name: "instruction_counts",
         harness: Harness::InstructionCounts,
         summary: "iai-callgrind instruction counts of the hot paths",
         sizes: Sizes::NONE,
         gate_pairs: 0,
+        multi_threaded: false,
         variants: &[],
     },
 ];
@@ -443,6 +481,9 @@ pub enum Shape {
     TouchPages,
     /// `fetch_add` on a mapped `AtomicU64`.
     FetchAdd,
+    /// Reads the bytes in place, through views, and now and then copies
+    /// the bytes of one view back into the mapping where they came from.
+    ViewsAndWrites,
 }
 
 impl fmt::Display for Shape {
@@ -456,6 +497,7 @@ impl fmt::Display for Shape {
             Shape::CopyIn => "copy in",
             Shape::TouchPages => "touch pages",
             Shape::FetchAdd => "fetch_add",
+            Shape::ViewsAndWrites => "views and writes",
         })
     }
 }

@@ -1,4 +1,4 @@
-//! Benchmark suite for `mmapio`: six workloads measured side by side with
+//! Benchmark suite for `mmapio`: seven workloads measured side by side with
 //! their floor (raw `memmap2`) and their peers (the published `mmap-io`
 //! crate and `std::fs`), plus deterministic instruction counts.
 //!
@@ -70,8 +70,8 @@
 //!   history across runs);
 //! * iai-callgrind's JSON summaries;
 //! * every variant's declared role, allocations (and, for
-//!   `sequential_write`, flushes) per iteration, also printed after each
-//!   group;
+//!   `sequential_write`, flushes; for `reader_gate`, bias revocations) per
+//!   iteration, also printed after each group;
 //! * side-by-side rounds (time per iteration of every variant in every
 //!   round);
 //! * target ratios: evaluated from the above by [`targets`], printed by

@@ -82,14 +82,17 @@ pub fn report(run: &Run) -> Missed {
         }
     }
     println!();
-    println!("Allocations per iteration (flushes per iteration for sequential_write):");
+    println!("Allocations per iteration (flushes for sequential_write, bias revocations for reader_gate):");
     for group in criterion_workloads() {
         for r in read_allocation_report(run, group).into_iter() {
             let flushes = r
                 .flushes_per_iteration
                 .map_or_else(String::new, |f| format!("  flushes {f:.2}"));
+            let revocations = r
+                .revocations_per_iteration
+                .map_or_else(String::new, |r| format!("  revocations {r:.3}"));
             println!(
-                "  {:<72} {:>12.3} allocations {:>14.1} bytes{flushes}",
+                "  {:<72} {:>12.3} allocations {:>14.1} bytes{flushes}{revocations}",
                 format!("{group}/{}", r.id),
                 r.allocations_per_iteration,
                 r.allocated_bytes_per_iteration

@@ -6,7 +6,7 @@
 //!
 //! | path | what | written by |
 //! |---|---|---|
-//! | `allocations/<group>.json` | each variant's role, allocations and flushes per iteration | the bench, as each group finishes |
+//! | `allocations/<group>.json` | each variant's role, allocations, flushes and bias revocations per iteration | the bench, as each group finishes |
 //! | `rounds/<group>.json` | time per iteration of every variant in every side-by-side round | the bench |
 //! | `criterion/<group>/<function>/<parameter>/` | criterion's `estimates.json`, `sample.json`, `benchmark.json` of the variants this run measured | the bench, copied from criterion's own folder when its group finishes |
 //! | `iai/` | iai-callgrind's output and JSON summaries | iai-callgrind (`IAI_CALLGRIND_HOME`) |
@@ -205,6 +205,12 @@ pub struct VariantRecord {
     /// so that it is reported but is no exact metric.
     #[serde(default)]
     pub flushes_by_time: bool,
+    /// Bias revocations of the variant's file (`bias_revocations()`) per
+    /// timed iteration, over all of criterion's timed iterations; only for
+    /// the `mmapio` variants of `reader_gate` that write. It depends on
+    /// time, so it is reported, never gated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocations_per_iteration: Option<f64>,
 }
 
 /// The rounds of one batch: one group, one parameter.

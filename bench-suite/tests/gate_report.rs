@@ -4,8 +4,9 @@
 
 use std::path::Path;
 
+use bench_suite::catalog::role_of;
 use bench_suite::gate::resolution::Row;
-use bench_suite::gate::{read_resolution, report, Results};
+use bench_suite::gate::{read_resolution, report, Results, VariantStats};
 
 fn fixture(name: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -104,6 +105,43 @@ fn markdown_matches_the_expected_report() {
         "{markdown}"
     );
     check_against("expected-PERFORMANCE.md", &markdown);
+}
+
+#[test]
+fn bias_revocations_get_a_column_where_they_were_counted() {
+    let mut results = small();
+    let role = role_of("reader_gate", "mmapio_as_slice_and_update_region").unwrap();
+    results.variants.insert(
+        "reader_gate/mmapio_as_slice_and_update_region/64B_1_write_per_64_reads".to_owned(),
+        VariantStats {
+            role,
+            p50_ns: 4000.0,
+            p99_ns: 4400.0,
+            bytes_per_iteration: Some(4160),
+            allocations: Some(0.0),
+            flushes: None,
+            revocations: Some(0.125),
+            vs_floor: Some(1.6),
+            vs_peer: None,
+        },
+    );
+    let markdown = report::render_markdown(&report::Sources {
+        results: &results,
+        gate_baseline: None,
+        resolution: None,
+    });
+    assert!(
+        markdown.contains("| variant | parameter | P50 | P99 | throughput | × floor | × mmap-io | allocs | flushes | revocations |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n| `mmapio_as_slice_and_update_region` | 64B_1_write_per_64_reads | 4.00 µs | 4.40 µs |"),
+        "{markdown}"
+    );
+    assert!(
+        markdown.contains(" | 1.60 | — | 0.00 | — | 0.125 |\n"),
+        "{markdown}"
+    );
+    // The other workloads keep their columns.
+    assert!(markdown.contains(
+        "| `mmapio_manual` | 8MiB | 2.00 ms | 2.50 ms | 3.91 GiB/s | — | — | 0.00 | 1.00 |\n"
+    ));
 }
 
 #[test]

@@ -377,6 +377,18 @@ impl Measure for Benches {
             .join(pass.measurement)
             .join(pass.workload)
             .join(format!("{}-{}", pass.build.name(), pass.index + 1));
+        if pass.build == Build::Base && !self.base.0.contains_key(pass.workload) {
+            // A workload added since the base revision: none of its metrics
+            // has a base to be judged against, so all of them are new
+            // (`judge_timed`), as a new variant's are.
+            let mut log = self.log_file()?;
+            let _ = writeln!(
+                log,
+                "== base has no bench {}: its metrics are new",
+                pass.workload
+            );
+            return Ok(self.header.clone_empty());
+        }
         let selected = pass
             .parameters
             .map_or_else(|| "all".to_owned(), |p| p.join("|"));
@@ -525,6 +537,35 @@ mod tests {
         assert_eq!(
             fs::read_to_string(at.join("bench-suite/src/lib.rs")).unwrap(),
             ""
+        );
+    }
+
+    #[test]
+    fn a_workload_the_base_lacks_has_empty_base_passes() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().to_path_buf();
+        let mut benches = Benches::new(
+            (Executables::default(), root.clone()),
+            (Executables::default(), root.clone()),
+            root.join("target"),
+            root.join("gate"),
+            "quick",
+        );
+        let base = PassSpec {
+            build: Build::Base,
+            workload: "reader_gate",
+            parameters: None,
+            measurement: "main",
+            index: 0,
+        };
+        assert!(benches.timed_pass(&base).unwrap().metrics.is_empty());
+        let head = PassSpec {
+            build: Build::Head,
+            ..base
+        };
+        assert_eq!(
+            benches.timed_pass(&head).unwrap_err(),
+            "the head build has no bench reader_gate"
         );
     }
 

@@ -3,8 +3,8 @@
 //! Sources, all in one run's folder ([`Run`]), so nothing of another run
 //! is read:
 //! * `allocations/<group>.json` — one record per variant that ran: its
-//!   declared role (library, shape, floor, peer), allocations and flushes
-//!   per iteration;
+//!   declared role (library, shape, floor, peer), allocations, flushes and
+//!   bias revocations per iteration;
 //! * `criterion/<group>/<function>/<parameter>/` — `estimates.json`
 //!   (median and its 95% range), `sample.json` (per-sample times, for the
 //!   P50/P99) and `benchmark.json` (declared throughput);
@@ -154,7 +154,8 @@ fn ranged(kind: MetricKind, library: catalog::Library, e: Estimate) -> Metric {
 
 /// One metric per variant record of the run, and per kind: time,
 /// allocations, flushes (when the count does not depend on time), and the
-/// time over the declared floor.
+/// time over the declared floor. Bias revocations, which depend on time,
+/// are kept with the variant's statistics for the report only.
 fn collect_criterion(
     run: &Run,
     metrics: &mut BTreeMap<String, Metric>,
@@ -213,6 +214,7 @@ fn collect_criterion(
                         bytes_per_iteration: timing.bytes_per_iteration,
                         allocations: Some(record.allocations_per_iteration),
                         flushes: record.flushes_per_iteration,
+                        revocations: record.revocations_per_iteration,
                         vs_floor: vs_floor.map(|r| r.point),
                         vs_peer: versus(&role.peer).map(|r| r.point),
                     },

@@ -23,6 +23,7 @@
 use std::fs;
 use std::path::Path;
 
+use crate::catalog;
 use crate::harness::INJECT_SLOWDOWN_ENV;
 
 /// One known regression.
@@ -82,10 +83,13 @@ impl Injection {
 
     /// Whether it reaches `workload`'s mmapio variants: a slowdown reaches
     /// every one; the source edits go into the hot loops of the
-    /// single-threaded workloads only, not into `atomic_contention`, whose
-    /// threads' `fetch_add`s are the library's own.
+    /// single-threaded workloads only, not into those the catalog declares
+    /// [`multi_threaded`](crate::catalog::Workload::multi_threaded)
+    /// (`atomic_contention`, whose threads' `fetch_add`s are the library's
+    /// own; `reader_gate`), where the missed loads' shared cursor would
+    /// make the threads contend.
     pub fn reaches(&self, workload: &str) -> bool {
-        !self.edits_source() || workload != "atomic_contention"
+        !self.edits_source() || !catalog::workload(workload).is_some_and(|w| w.multi_threaded)
     }
 
     /// Whether it edits the source (else it is an environment variable of
@@ -577,6 +581,16 @@ mod tests {
             Injection::Slowdown(0.25).head_env(),
             [(INJECT_SLOWDOWN_ENV.to_owned(), "0.25".to_owned())]
         );
+    }
+
+    #[test]
+    fn code_edits_reach_the_single_threaded_workloads_only() {
+        for injection in [Injection::Instructions, Injection::CacheMiss] {
+            assert!(injection.reaches("random_read"));
+            assert!(!injection.reaches("atomic_contention"));
+            assert!(!injection.reaches("reader_gate"));
+        }
+        assert!(Injection::Slowdown(0.15).reaches("reader_gate"));
     }
 
     #[test]

@@ -81,16 +81,24 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
         }
         let summary = workload(group).map_or("", |w| w.summary);
         let _ = writeln!(out, "## {group}\n\n{summary}.\n");
+        // Bias revocations per iteration get a column in the workloads
+        // that count them (`reader_gate`) only.
+        let revocations = rows.iter().any(|(_, s)| s.revocations.is_some());
+        let (heading, rule) = if revocations {
+            (" revocations |", "---:|")
+        } else {
+            ("", "")
+        };
         let _ = writeln!(
             out,
-            "| variant | parameter | P50 | P99 | throughput | × floor | × mmap-io | allocs | flushes |"
+            "| variant | parameter | P50 | P99 | throughput | × floor | × mmap-io | allocs | flushes |{heading}"
         );
-        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+        let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|{rule}");
         for (id, s) in rows {
             let Some((function, parameter)) = id.split_once('/') else {
                 continue;
             };
-            let _ = writeln!(
+            let _ = write!(
                 out,
                 "| `{function}` | {parameter} | {} | {} | {} | {} | {} | {} | {} |",
                 time(s.p50_ns),
@@ -104,6 +112,15 @@ pub fn render_markdown(sources: &Sources<'_>) -> String {
                 s.flushes
                     .map_or_else(|| "—".to_owned(), |f| format!("{f:.2}")),
             );
+            if revocations {
+                let _ = write!(
+                    out,
+                    " {} |",
+                    s.revocations
+                        .map_or_else(|| "—".to_owned(), |r| format!("{r:.3}"))
+                );
+            }
+            out.push('\n');
         }
         out.push('\n');
     }

@@ -181,6 +181,9 @@ pub struct VariantStats {
     pub allocations: Option<f64>,
     /// Flushes per iteration (sequential_write), when counted.
     pub flushes: Option<f64>,
+    /// Bias revocations per iteration (reader_gate), when counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<f64>,
     /// Time over the declared floor's, paired over the run's side-by-side
     /// rounds when it has them, else the quotient of criterion's medians.
     #[serde(default, skip_serializing_if = "Option::is_none")]

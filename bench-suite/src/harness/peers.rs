@@ -520,8 +520,9 @@ impl RandomRequests {
         self.request_len
     }
 
+    /// The offset of the next request of `rng`'s stream.
     #[inline(always)]
-    fn next_offset(&self, rng: &mut Xorshift64) -> usize {
+    pub fn next_offset(&self, rng: &mut Xorshift64) -> usize {
         (rng.next_u64() as usize & self.slot_mask) * self.request_len
     }
 

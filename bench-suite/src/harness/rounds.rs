@@ -32,7 +32,7 @@ use criterion::measurement::WallTime;
 use criterion::BenchmarkGroup;
 
 use super::profile::Profile;
-use super::workload_report::{FlushCount, WorkloadReport};
+use super::workload_report::{Counters, FlushCount, RevocationCount, WorkloadReport};
 use crate::catalog::{check_batch, role_of, Library, Role};
 use crate::store::{unix_seconds_now, RoundsRecord};
 
@@ -196,7 +196,7 @@ struct Variant<'b> {
     in_rounds: bool,
     counted_iterations: u64,
     routine: Box<dyn FnMut(u64) -> Duration + 'b>,
-    flush_count: Option<FlushCount<'b>>,
+    counters: Counters<'b>,
 }
 
 /// The variants of one group at one parameter: benchmarked by criterion
@@ -244,7 +244,12 @@ impl<'b> Batch<'b> {
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
     ) {
-        self.push(function.into(), counted_iterations, routine, None);
+        self.push(
+            function.into(),
+            counted_iterations,
+            routine,
+            Counters::default(),
+        );
     }
 
     /// As [`add`](Self::add), also recording flushes per iteration:
@@ -256,12 +261,29 @@ impl<'b> Batch<'b> {
         routine: impl FnMut(u64) -> Duration + 'b,
         flush_count: FlushCount<'b>,
     ) {
-        self.push(
-            function.into(),
-            counted_iterations,
-            routine,
-            Some(flush_count),
-        );
+        let counters = Counters {
+            flushes: Some(flush_count),
+            ..Counters::default()
+        };
+        self.push(function.into(), counted_iterations, routine, counters);
+    }
+
+    /// As [`add`](Self::add), also recording the bias revocations of the
+    /// variant's file per iteration: `revocations` is read around every
+    /// timed call, so a routine that writes only in its timed loop is
+    /// counted over that loop alone.
+    pub fn add_counting_revocations(
+        &mut self,
+        function: impl Into<String>,
+        counted_iterations: u64,
+        routine: impl FnMut(u64) -> Duration + 'b,
+        revocations: RevocationCount<'b>,
+    ) {
+        let counters = Counters {
+            revocations: Some(revocations),
+            ..Counters::default()
+        };
+        self.push(function.into(), counted_iterations, routine, counters);
     }
 
     fn push(
@@ -269,7 +291,7 @@ impl<'b> Batch<'b> {
         function: String,
         counted_iterations: u64,
         routine: impl FnMut(u64) -> Duration + 'b,
-        flush_count: Option<FlushCount<'b>>,
+        counters: Counters<'b>,
     ) {
         let role = self.declared_role(&function);
         self.variants.push(Variant {
@@ -278,7 +300,7 @@ impl<'b> Batch<'b> {
             role,
             in_rounds: true,
             counted_iterations,
-            flush_count,
+            counters,
         });
     }
 
@@ -331,7 +353,7 @@ impl<'b> Batch<'b> {
                 &self.parameter,
                 variant.counted_iterations,
                 &mut *variant.routine,
-                variant.flush_count.as_ref(),
+                &variant.counters,
             );
             if did_run {
                 ran.push(variant.function.clone());
@@ -382,7 +404,7 @@ impl<'b> Batch<'b> {
                 &self.parameter,
                 variant.counted_iterations,
                 &mut *variant.routine,
-                variant.flush_count.as_ref(),
+                &variant.counters,
             );
             ran.push(variant.function.clone());
         }

@@ -1,6 +1,7 @@
-//! One workload's records besides criterion's times: allocations and
-//! flushes per iteration of every variant, and the side-by-side rounds;
-//! printed as tables and saved through [`crate::store`].
+//! One workload's records besides criterion's times: allocations,
+//! flushes and bias revocations per iteration of every variant, and the
+//! side-by-side rounds; printed as tables and saved through
+//! [`crate::store`].
 
 use std::time::Duration;
 
@@ -46,6 +47,85 @@ impl<'b> FlushCount<'b> {
     }
 }
 
+/// Reads a variant's count of its file's bias revocations
+/// (`bias_revocations()`), for
+/// [`Batch::add_counting_revocations`](crate::harness::Batch::add_counting_revocations).
+/// How often a write finds the bias on depends on time (after a
+/// revocation the gate keeps the bias off for nine times as long as the
+/// revocation took), so the count is reported, never gated.
+pub struct RevocationCount<'b> {
+    read: Box<dyn Fn() -> u64 + 'b>,
+}
+
+impl<'b> RevocationCount<'b> {
+    /// A counter read by `read`.
+    pub fn new(read: impl Fn() -> u64 + 'b) -> Self {
+        RevocationCount {
+            read: Box::new(read),
+        }
+    }
+}
+
+/// The event counters a variant is measured with besides its allocations,
+/// each optional: read around every timed call, their differences are
+/// divided by the iterations those calls ran.
+#[derive(Default)]
+pub(crate) struct Counters<'b> {
+    pub(crate) flushes: Option<FlushCount<'b>>,
+    pub(crate) revocations: Option<RevocationCount<'b>>,
+}
+
+/// The values of a variant's counters at one moment, or what they counted
+/// over some calls (0 for a counter the variant does not have).
+#[derive(Clone, Copy, Debug, Default)]
+struct Counts {
+    flushes: u64,
+    revocations: u64,
+}
+
+impl Counts {
+    fn add(&mut self, other: Counts) {
+        self.flushes += other.flushes;
+        self.revocations += other.revocations;
+    }
+}
+
+impl Counters<'_> {
+    fn read(&self) -> Counts {
+        Counts {
+            flushes: self.flushes.as_ref().map_or(0, FlushCount::read),
+            revocations: self.revocations.as_ref().map_or(0, |r| (r.read)()),
+        }
+    }
+
+    /// What the counters counted since they read `before`.
+    fn since(&self, before: Counts) -> Counts {
+        let now = self.read();
+        Counts {
+            flushes: now.flushes - before.flushes,
+            revocations: now.revocations - before.revocations,
+        }
+    }
+
+    /// `counted` over `iterations`, per iteration, for the counters the
+    /// variant has; none when no iteration ran.
+    fn per_iteration(&self, counted: Counts, iterations: u64) -> PerIteration {
+        let per = |has: bool, n: u64| (has && iterations > 0).then(|| n as f64 / iterations as f64);
+        PerIteration {
+            flushes: per(self.flushes.is_some(), counted.flushes),
+            flushes_by_time: self.flushes.as_ref().is_some_and(|f| f.by_time),
+            revocations: per(self.revocations.is_some(), counted.revocations),
+        }
+    }
+}
+
+/// A variant's counts per iteration, as its record keeps them.
+struct PerIteration {
+    flushes: Option<f64>,
+    flushes_by_time: bool,
+    revocations: Option<f64>,
+}
+
 /// The records of one workload (one criterion group), written to
 /// `target/bench-suite/allocations/<workload>.json` by
 /// [`WorkloadReport::finish`] and printed as a table.
@@ -83,9 +163,9 @@ impl WorkloadReport {
     /// `routine(n)` runs `n` iterations and returns the time of its
     /// [`TimedRegion`]. Before criterion's first sample (so only when the
     /// benchmark is selected), it is run once for `counted_iterations`
-    /// iterations with allocation counting on. With `flush_count`,
-    /// `flush_count()` is read around every timed call and the differences
-    /// are divided by the iterations criterion ran.
+    /// iterations with allocation counting on. The variant's `counters`
+    /// are read around every timed call and their differences are divided
+    /// by the iterations criterion ran.
     ///
     /// Returns whether the benchmark ran (it does not when a command-line
     /// filter leaves it out).
@@ -96,32 +176,25 @@ impl WorkloadReport {
         parameter: &str,
         counted_iterations: u64,
         routine: &mut dyn FnMut(u64) -> Duration,
-        flush_count: Option<&FlushCount<'_>>,
+        counters: &Counters<'_>,
     ) -> bool {
         let id = format!("{function}/{parameter}");
         let mut counted: Option<(u64, u64)> = None;
-        let (mut flushes, mut timed_iterations) = (0u64, 0u64);
+        let (mut events, mut timed_iterations) = (Counts::default(), 0u64);
         group.bench_function(BenchmarkId::new(function, parameter), |b| {
             if counted.is_none() {
                 counted = Some(count_region_allocations(counted_iterations, routine));
             }
-            b.iter_custom(|iterations| match flush_count {
-                Some(flush_count) => {
-                    let before = (flush_count.read)();
-                    let elapsed = routine(iterations);
-                    flushes += (flush_count.read)() - before;
-                    timed_iterations += iterations;
-                    elapsed
-                }
-                None => routine(iterations),
+            b.iter_custom(|iterations| {
+                let before = counters.read();
+                let elapsed = routine(iterations);
+                events.add(counters.since(before));
+                timed_iterations += iterations;
+                elapsed
             });
         });
         let Some((allocations, bytes)) = counted else {
             return false; // filtered out on the command line
-        };
-        let flushes_per_iteration = match (flush_count, timed_iterations) {
-            (Some(_), n) if n > 0 => Some(flushes as f64 / n as f64),
-            _ => None,
         };
         self.criterion_ran = true;
         self.push_record(
@@ -129,8 +202,7 @@ impl WorkloadReport {
             role,
             counted_iterations,
             (allocations, bytes),
-            flushes_per_iteration,
-            flush_count.is_some_and(|f| f.by_time),
+            counters.per_iteration(events, timed_iterations),
         );
         true
     }
@@ -138,28 +210,25 @@ impl WorkloadReport {
     /// Records `function/parameter` of a rounds-only pass (for
     /// [`Batch::run`](crate::harness::Batch::run)): its allocations,
     /// counted over `counted_iterations` iterations of `routine` as
-    /// [`bench_variant`](Self::bench_variant) counts them, and with
-    /// `flush_count` the flushes per iteration of the same pass.
+    /// [`bench_variant`](Self::bench_variant) counts them, and what its
+    /// `counters` counted per iteration of the same pass.
     pub(crate) fn count_variant(
         &mut self,
         (function, role): (&str, &Role),
         parameter: &str,
         counted_iterations: u64,
         routine: &mut dyn FnMut(u64) -> Duration,
-        flush_count: Option<&FlushCount<'_>>,
+        counters: &Counters<'_>,
     ) {
-        let before = flush_count.map(FlushCount::read);
+        let before = counters.read();
         let (allocations, bytes) = count_region_allocations(counted_iterations, routine);
-        let flushes_per_iteration = flush_count
-            .zip(before)
-            .map(|(f, before)| (f.read() - before) as f64 / counted_iterations.max(1) as f64);
+        let events = counters.since(before);
         self.push_record(
             format!("{function}/{parameter}"),
             role,
             counted_iterations,
             (allocations, bytes),
-            flushes_per_iteration,
-            flush_count.is_some_and(|f| f.by_time),
+            counters.per_iteration(events, counted_iterations.max(1)),
         );
     }
 
@@ -169,8 +238,7 @@ impl WorkloadReport {
         role: &Role,
         counted_iterations: u64,
         (allocations, bytes): (u64, u64),
-        flushes_per_iteration: Option<f64>,
-        flushes_by_time: bool,
+        events: PerIteration,
     ) {
         let per_iteration = |n: u64| n as f64 / counted_iterations.max(1) as f64;
         self.records.push(VariantRecord {
@@ -181,8 +249,9 @@ impl WorkloadReport {
             allocated_bytes_per_iteration: per_iteration(bytes),
             counted_iterations,
             measured_unix_seconds: unix_seconds_now(),
-            flushes_per_iteration,
-            flushes_by_time,
+            flushes_per_iteration: events.flushes,
+            flushes_by_time: events.flushes_by_time,
+            revocations_per_iteration: events.revocations,
         });
     }
 
@@ -215,24 +284,28 @@ impl WorkloadReport {
         }
         println!();
         println!(
-            "{}: allocations per iteration ({} profile)",
+            "{}: allocations, flushes and bias revocations per iteration ({} profile)",
             self.workload,
             self.profile.name()
         );
         println!(
-            "  {:<52} {:>12} {:>14} {:>10}",
-            "variant", "allocations", "bytes", "flushes"
+            "  {:<60} {:>12} {:>14} {:>10} {:>12}",
+            "variant", "allocations", "bytes", "flushes", "revocations"
         );
         for r in &self.records {
             let flushes = r
                 .flushes_per_iteration
                 .map_or_else(|| "-".to_owned(), |f| format!("{f:.2}"));
+            let revocations = r
+                .revocations_per_iteration
+                .map_or_else(|| "-".to_owned(), |r| format!("{r:.3}"));
             println!(
-                "  {:<52} {:>12} {:>14} {:>10}",
+                "  {:<60} {:>12} {:>14} {:>10} {:>12}",
                 r.id,
                 format_count(r.allocations_per_iteration),
                 format_count(r.allocated_bytes_per_iteration),
-                flushes
+                flushes,
+                revocations
             );
         }
         let path = run.allocations_path(self.workload);
@@ -249,7 +322,7 @@ fn print_rounds(workload: &str, rounds: &[RoundsRecord]) {
         for (function, times) in &record.ns_per_iteration {
             if let Some(median) = median_with_interval(times) {
                 println!(
-                    "  {:<52} {:>14.1} ns  ({} rounds)",
+                    "  {:<60} {:>14.1} ns  ({} rounds)",
                     format!("{function}/{}", record.parameter),
                     median.point,
                     times.len()
