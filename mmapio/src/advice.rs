@@ -72,7 +72,7 @@ impl MemoryMappedFile {
             });
         }
         self.with_region(|region| {
-            let range = check_range(offset, len, region.len())?;
+            let range = check_range(offset, len, self.shown_len(region))?;
             // Private memory also backs anonymous mappings, whose handles
             // are read-write: ask the region, not only the mode.
             if advice == MmapAdvice::DontNeed && region.is_private() {
@@ -116,7 +116,7 @@ impl MemoryMappedFile {
     /// ```
     pub fn prefetch_range(&self, offset: u64, len: u64) -> Result<()> {
         self.with_region(|region| {
-            let range = check_range(offset, len, region.len())?;
+            let range = check_range(offset, len, self.shown_len(region))?;
             if range.is_empty() {
                 return Ok(());
             }

@@ -71,11 +71,12 @@
 //! when it arrived (and for views a thread nests inside one of those: a
 //! thread that always keeps one view of the file live keeps writers out,
 //! as a held lock would). A new gate starts without the bias, and the
-//! bias comes (back) on only after 16 views through the lock and once the
-//! gate has stayed without it for nine times as long as the last
-//! revocation took: a file written between a few reads never pays a
-//! revocation per write, and however reads and writes mix, revocations
-//! cost at most about a tenth of the time. [`MemoryMappedFile::bias_revocations`] counts them.
+//! bias comes (back) on only after 4 views through the lock and once the
+//! gate has stayed without it for as long as the last revocation took: a
+//! file written between every view or two never pays a revocation per
+//! write, and however reads and writes mix, revocations cost at most about
+//! half the time (a longer pause would make more views take the slower
+//! lock path). [`MemoryMappedFile::bias_revocations`] counts them.
 //! `MMAPIO_READER_GATE=fence` or `=lock` in the environment, read once per
 //! process, forces the portable fence or no bias at all.
 //!

@@ -49,7 +49,7 @@ impl MemoryMappedFile {
 
     fn mlock_range(&self, offset: u64, len: u64, lock: bool) -> Result<()> {
         self.with_region(|region| {
-            let range = check_range(offset, len, region.len())?;
+            let range = check_range(offset, len, self.shown_len(region))?;
             self.mlock_bytes(region, range.start, range.len(), lock)
         })
     }

@@ -967,7 +967,7 @@ impl MemoryMappedFile {
     /// since the rest of the mapping may still be dirty.
     pub fn flush_range(&self, offset: u64, len: u64) -> Result<()> {
         self.with_region(|region| {
-            let range = check_range(offset, len, region.len())?;
+            let range = check_range(offset, len, self.shown_len(region))?;
             if self.mode() != MmapMode::ReadWrite {
                 return Ok(());
             }
@@ -1111,6 +1111,13 @@ impl MemoryMappedFile {
                 f(unsafe { private.bytes(guard.len()) })
             }
         }
+    }
+
+    /// How many bytes of `region` (this handle's, as `with_region` gives
+    /// it) the handle shows: all of them, except for a copy-on-write
+    /// mapping of a file a read-write handle has shrunk since.
+    pub(crate) fn shown_len(&self, region: &Region) -> usize {
+        region.len().min(usize::try_from(self.len()).unwrap_or(usize::MAX))
     }
 
     /// Runs `f` over the mapped region, holding the read lock (on

@@ -76,6 +76,7 @@ fn lock_all_and_unlock_all_on_small_mappings_in_every_mode() {
     let data = pattern(total as usize);
     let rw = MemoryMappedFile::open_rw(file_with(&dir, "rw.bin", &data)).unwrap();
     let ro = MemoryMappedFile::open_ro(file_with(&dir, "ro.bin", &data)).unwrap();
+    #[cfg_attr(not(feature = "cow"), allow(unused_mut))]
     let mut maps = vec![rw, ro];
     #[cfg(feature = "cow")]
     maps.push(MemoryMappedFile::open_cow(file_with(&dir, "cow.bin", &data)).unwrap());

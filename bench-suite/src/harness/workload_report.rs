@@ -51,8 +51,8 @@ impl<'b> FlushCount<'b> {
 /// (`bias_revocations()`), for
 /// [`Batch::add_counting_revocations`](crate::harness::Batch::add_counting_revocations).
 /// How often a write finds the bias on depends on time (after a
-/// revocation the gate keeps the bias off for nine times as long as the
-/// revocation took), so the count is reported, never gated.
+/// revocation the gate keeps the bias off for as long as the revocation
+/// took), so the count is reported, never gated.
 pub struct RevocationCount<'b> {
     read: Box<dyn Fn() -> u64 + 'b>,
 }
