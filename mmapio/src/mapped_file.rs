@@ -689,21 +689,32 @@ impl MemoryMappedFile {
     /// [`MmapIoError::OutOfBounds`].
     #[inline]
     pub fn as_slice(&self, offset: u64, len: u64) -> Result<MappedSlice<'_>> {
+        // The files of read-only and read-write handles first, with one
+        // comparison: the hot path.
+        let Storage::Locked(gate) = &self.shared.storage else {
+            return self.as_slice_elsewhere(offset, len);
+        };
+        match gate.try_read() {
+            Some(guard) => {
+                let range = check_range(offset, len, guard.len())?;
+                Ok(MappedSlice::guarded(guard, range))
+            }
+            // Out of line and returning the whole result, so the fast
+            // path above keeps as few values live as a plain lock would.
+            None => self.as_slice_waiting(gate, offset, len),
+        }
+    }
+
+    /// `as_slice` of a copy-on-write mapping, or of memory of no file.
+    #[inline(never)]
+    fn as_slice_elsewhere(&self, offset: u64, len: u64) -> Result<MappedSlice<'_>> {
         match &self.shared.storage {
             Storage::Unlocked(region) => {
                 let range = check_range(offset, len, region.len())?;
                 Ok(MappedSlice::borrowed(&region.bytes()[range], offset))
             }
-            Storage::Locked(gate) => match gate.try_read() {
-                Some(guard) => {
-                    let range = check_range(offset, len, guard.len())?;
-                    Ok(MappedSlice::guarded(guard, range))
-                }
-                // Out of line and returning the whole result, so the fast
-                // paths above keep as few values live as a plain lock would.
-                None => self.as_slice_waiting(gate, offset, len),
-            },
             Storage::Private(private) => self.private_slice(private, "as_slice", offset, len),
+            Storage::Locked(_) => self.as_slice(offset, len),
         }
     }
 
@@ -1101,7 +1112,13 @@ impl MemoryMappedFile {
 
     /// Runs `f` over the whole mapping's bytes, holding the read lock (on
     /// read-write mappings) for the duration.
+    #[inline]
     pub(crate) fn with_bytes<R>(&self, f: impl FnOnce(&[u8]) -> Result<R>) -> Result<R> {
+        // The files of read-only and read-write handles first, with one
+        // comparison: the hot path of `read_into`.
+        if let Storage::Locked(lock) = &self.shared.storage {
+            return f(self.shared.read(lock, "read")?.bytes());
+        }
         match &self.shared.storage {
             Storage::Unlocked(region) => f(region.bytes()),
             Storage::Locked(lock) => f(self.shared.read(lock, "read")?.bytes()),
@@ -1117,7 +1134,9 @@ impl MemoryMappedFile {
     /// it) the handle shows: all of them, except for a copy-on-write
     /// mapping of a file a read-write handle has shrunk since.
     pub(crate) fn shown_len(&self, region: &Region) -> usize {
-        region.len().min(usize::try_from(self.len()).unwrap_or(usize::MAX))
+        region
+            .len()
+            .min(usize::try_from(self.len()).unwrap_or(usize::MAX))
     }
 
     /// Runs `f` over the mapped region, holding the read lock (on

@@ -169,7 +169,9 @@ impl Bias {
     /// The slot of a thread's record this gate uses.
     #[inline(always)]
     pub(crate) fn slot_index(&self) -> usize {
-        self.slot_index
+        // Masked (a no-op: it is below `SLOTS`, a power of two) so that
+        // indexing a record's slots needs no bounds check.
+        self.slot_index & (records::SLOTS - 1)
     }
 
     /// Whether `word` (a slot's value) counts views of this gate. A slot
