@@ -222,15 +222,27 @@ impl<'h> Model<'h> {
             }
             Op::Resize { h, len } => {
                 let map = self.handle(h);
+                // Windows refuses to cut a file while any view of it is
+                // mapped, and a copy-on-write handle's private mapping is one.
+                let cut_beside_a_private_mapping = cfg!(windows)
+                    && len < self.len()
+                    && self
+                        .handles
+                        .iter()
+                        .any(|h| h.mode() == MmapMode::CopyOnWrite);
                 let want = if map.mode() != MmapMode::ReadWrite {
                     Err("InvalidMode")
                 } else if len == 0 {
                     Err("InvalidSize")
+                } else if cut_beside_a_private_mapping {
+                    Err("ResizeFailed")
                 } else {
                     Ok(())
                 };
-                // Only a valid request gets as far as the lock.
-                let result = self.writer(want.is_ok(), move || map.resize(len));
+                // Only a valid request gets as far as the lock (one Windows
+                // refuses gets there too: the OS says no under it).
+                let reaches_the_lock = want.is_ok() || want == Err("ResizeFailed");
+                let result = self.writer(reaches_the_lock, move || map.resize(len));
                 if want.is_ok() && result.is_ok() {
                     self.bytes.resize(len as usize, 0);
                 }
@@ -390,6 +402,7 @@ fn expect(what: &str, want: Result<(), &'static str>, got: mmapio::Result<()>) {
         MmapIoError::InvalidMode { .. } => "InvalidMode",
         MmapIoError::OutOfBounds { .. } => "OutOfBounds",
         MmapIoError::InvalidSize { .. } => "InvalidSize",
+        MmapIoError::ResizeFailed { .. } => "ResizeFailed",
         _ => "other",
     });
     assert_eq!(got_name.map(drop), want, "{what}: {got:?}");
