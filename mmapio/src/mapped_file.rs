@@ -1160,8 +1160,9 @@ impl MemoryMappedFile {
     #[inline]
     pub(crate) fn write_lock(&self, op: &'static str) -> Result<&Gate<Region>> {
         let lock = self.gate_for_writes(op)?;
-        self.shared
-            .ensure_mapped_writable(lock, op, self.path(), true)?;
+        if !self.shared.is_mapped_writable() {
+            self.shared.map_writable(lock, op, self.path(), true)?;
+        }
         Ok(lock)
     }
 
@@ -1169,9 +1170,8 @@ impl MemoryMappedFile {
     /// where it would wait for views.
     pub(crate) fn try_write_lock(&self, op: &'static str) -> Result<Option<&Gate<Region>>> {
         let lock = self.gate_for_writes(op)?;
-        let ready = self
-            .shared
-            .ensure_mapped_writable(lock, op, self.path(), false)?;
+        let ready = self.shared.is_mapped_writable()
+            || self.shared.map_writable(lock, op, self.path(), false)?;
         Ok(ready.then_some(lock))
     }
 

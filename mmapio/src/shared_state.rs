@@ -355,7 +355,7 @@ impl Shared {
     /// Keeps `file`, opened read-write by an open that joined this state,
     /// if the state was made read-only (else `file` is closed: the state's
     /// own descriptor can write). The mapping itself is made writable by
-    /// the first writer ([`Shared::ensure_mapped_writable`]), so the open
+    /// the first writer ([`Shared::map_writable`]), so the open
     /// never waits for views.
     pub(crate) fn adopt_write_file(&self, file: File) {
         if !self.mapped_writable.load(Ordering::Acquire) {
@@ -363,27 +363,21 @@ impl Shared {
         }
     }
 
-    /// Makes sure the gate's mapping is writable before a writer uses it:
-    /// a read-only mapping is replaced, under the write lock (so with no
-    /// view live), by a writable one of the same length. `wait` false:
-    /// `Ok(false)` instead of waiting for views.
-    #[inline]
-    pub(crate) fn ensure_mapped_writable(
-        &self,
-        gate: &Gate<Region>,
-        op: &'static str,
-        path: &Path,
-        wait: bool,
-    ) -> Result<bool> {
-        if self.mapped_writable.load(Ordering::Acquire) {
-            return Ok(true);
-        }
-        self.map_writable(gate, op, path, wait)
+    /// Whether the gate's mapping is writable; if not, a writer must call
+    /// [`map_writable`](Self::map_writable) first.
+    #[inline(always)]
+    pub(crate) fn is_mapped_writable(&self) -> bool {
+        self.mapped_writable.load(Ordering::Acquire)
     }
 
+    /// Makes the gate's mapping writable before a writer uses it: a
+    /// read-only mapping is replaced, under the write lock (so with no view
+    /// live), by a writable one of the same length. `wait` false:
+    /// `Ok(false)` instead of waiting for views. Out of line, so that the
+    /// writers' fast path computes none of its arguments.
     #[cold]
     #[inline(never)]
-    fn map_writable(
+    pub(crate) fn map_writable(
         &self,
         gate: &Gate<Region>,
         op: &'static str,
@@ -476,8 +470,9 @@ impl Shared {
     }
 
     /// A read share of the gate for `op`, or [`MmapIoError::WouldDeadlock`]
-    /// when the calling thread holds the write lock itself.
-    #[inline]
+    /// when the calling thread holds the write lock itself. Always inlined:
+    /// it is a view's fast path, and the call costs a prologue.
+    #[inline(always)]
     pub(crate) fn read<'a>(
         &self,
         gate: &'a Gate<Region>,

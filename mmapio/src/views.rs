@@ -1,9 +1,9 @@
 //! Borrowed views of a mapping: [`MappedSlice`] and [`MappedSliceMut`].
 //!
 //! A view is a pointer and a length plus whatever keeps that memory valid and
-//! unchanged: a plain borrow of the mapping (read-only and copy-on-write
-//! mappings, which never move or change in this process), or a guard on the
-//! read-write mapping's lock, which `resize` and every writer must wait for.
+//! unchanged: a share of the file's reader gate, which `resize` and every
+//! writer (through any handle of the file) must wait for, or a plain borrow
+//! of memory of no file, which never moves or changes while shared.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -21,11 +21,12 @@ use crate::shared_state::{ExclusiveWrite, Shared};
 /// it with wide loads right after narrow stores, and each failed store
 /// forwarding made a read wait for the previous read's cache miss.
 ///
-/// * 0: a borrow of memory that is never resized or written while shared
-///   (read-only and copy-on-write memory of no file, in unit tests, and an
-///   iterator's item of it);
-/// * a [`Share`] word of the file's reader gate, held by this view alone
-///   (bit 2 clear);
+/// * [`Share`] word of the file's reader gate, held by this view alone
+///   (bit 2 clear): the common case, told apart from the others with one
+///   test in `drop`;
+/// * `NOT_SHARED` (4, no address): a borrow of memory that is never resized
+///   or written while shared (memory of no file, and an iterator's item of
+///   it);
 /// * an iterator's item of a file's mapping: a [`SharedRead`] word
 ///   with bit 2 set, one count of the share the iterator and its items
 ///   hold together.
@@ -36,24 +37,25 @@ pub(crate) struct Keep<'a> {
     _holds: PhantomData<(&'a Region, *const ())>,
 }
 
-/// The tag of an iterator item's word.
-#[cfg(feature = "iterator")]
-const CHUNK: usize = 4;
+/// The tag of every word that is not a view's own [`Share`]: an iterator
+/// item's word, and (with no address) a borrow's.
+const NOT_SHARED: usize = 4;
 
-// The tag bit is free in both kinds of word: they are addresses of values
-// aligned to at least 8 bytes.
+// The tag bit is free in both kinds of address: they are addresses of
+// values aligned to at least 8 bytes.
 const _: () = assert!(std::mem::align_of::<crate::gate::Gate<Region>>() >= 8);
 
 impl<'a> Keep<'a> {
     const BORROWED: Self = Keep {
-        word: std::ptr::null(),
+        // Never dereferenced: a tag, not an address.
+        word: NOT_SHARED as *const u8,
         _holds: PhantomData,
     };
 
     #[inline(always)]
     fn share(share: Share<'a, Region>) -> Self {
         let word = share.into_word();
-        debug_assert!(!word.is_null() && word as usize & 4 == 0);
+        debug_assert!(!word.is_null() && word as usize & NOT_SHARED == 0);
         Keep {
             word,
             _holds: PhantomData,
@@ -66,7 +68,7 @@ impl<'a> Keep<'a> {
         match share {
             None => Self::BORROWED,
             Some(share) => Keep {
-                word: share.into_word().wrapping_add(CHUNK),
+                word: share.into_word().wrapping_add(NOT_SHARED),
                 _holds: PhantomData,
             },
         }
@@ -77,18 +79,30 @@ impl Drop for Keep<'_> {
     #[inline(always)]
     fn drop(&mut self) {
         let word = self.word;
-        match word as usize {
-            0 => {}
-            #[cfg(feature = "iterator")]
-            address if address & CHUNK != 0 => {
-                // SAFETY: the word came from `SharedRead::into_word` in
-                // `Keep::chunk`, and is turned back once, here.
-                drop(unsafe { SharedRead::from_word(word.wrapping_sub(CHUNK)) })
-            }
+        if word as usize & NOT_SHARED == 0 {
             // SAFETY: the word came from `Share::into_word` in `Keep::share`
             // (the gate is borrowed for `'a`), and is turned back once, here.
-            _ => drop(unsafe { Share::<Region>::from_word(word) }),
+            drop(unsafe { Share::<Region>::from_word(word) });
+        } else {
+            Self::drop_not_shared(word);
         }
+    }
+}
+
+impl Keep<'_> {
+    /// `drop` of a borrow's or an iterator item's word (inline: an
+    /// iterator drops one per item).
+    #[inline(always)]
+    fn drop_not_shared(word: *const u8) {
+        #[cfg(feature = "iterator")]
+        if word as usize != NOT_SHARED {
+            // SAFETY: the word came from `SharedRead::into_word` in
+            // `Keep::chunk`, and is turned back once, here (the caller
+            // forgets it).
+            drop(unsafe { SharedRead::from_word(word.wrapping_sub(NOT_SHARED)) });
+        }
+        #[cfg(not(feature = "iterator"))]
+        let _ = word;
     }
 }
 

@@ -6,7 +6,7 @@
 //! is the store-buffering pattern: without a full fence between the store
 //! and the load on *both* sides, each can miss the other's store. Readers
 //! are many and writers rare, so the reader's half is made as cheap as
-//! possible ([`light`]) and the writer's half pays for both ([`heavy`]):
+//! possible ([`Light`]) and the writer's half pays for both ([`heavy`]):
 //!
 //! * **Linux** (not Android, whose seccomp policy kills a process that calls
 //!   `membarrier` below API level 29): `light` is a compiler fence and
@@ -77,14 +77,40 @@ pub(crate) fn strategy() -> Strategy {
     }
 }
 
-/// The reader's half, between its announcement and its load of the bias.
-/// Only called once a gate exists, so the strategy is decided.
-#[inline(always)]
-pub(crate) fn light() {
-    if STRATEGY.load(Ordering::Relaxed) == PROCESS_BARRIER {
-        compiler_fence(Ordering::SeqCst);
-    } else {
-        fence(Ordering::SeqCst);
+/// The reader's half, between its announcement and its load of the bias,
+/// as this process makes it. A gate keeps one beside its bias, so a view
+/// reads the strategy from a cache line it loads anyway.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Light {
+    /// Whether the half is a full fence (every strategy but the process
+    /// barrier's).
+    fence: bool,
+}
+
+impl Light {
+    /// The reader's half of this process's strategy, deciding it first if
+    /// no one has.
+    pub(crate) fn of_this_process() -> Self {
+        Light {
+            fence: strategy() != Strategy::ProcessBarrier,
+        }
+    }
+
+    /// Whether [`issue`](Self::issue) is a full fence, so a reader that
+    /// can skip it (the bias is off anyway) should.
+    #[inline(always)]
+    pub(crate) fn is_fence(self) -> bool {
+        self.fence
+    }
+
+    /// Makes the reader's half.
+    #[inline(always)]
+    pub(crate) fn issue(self) {
+        if self.fence {
+            fence(Ordering::SeqCst);
+        } else {
+            compiler_fence(Ordering::SeqCst);
+        }
     }
 }
 

@@ -9,7 +9,7 @@
 //!
 //! * **A biased view** announces itself in a slot of the calling thread's
 //!   own record (`records.rs`: `serial << COUNT_BITS | count`, one cache
-//!   line per thread), then [`barrier::light`], then checks that the bias is
+//!   line per thread), then [`barrier::Light`], then checks that the bias is
 //!   on. Nothing else: no read-modify-write, no shared line written. A
 //!   thread that already holds a biased view of the gate adds one to its
 //!   slot and is done. Releasing is a Release store into the slot.
@@ -134,6 +134,8 @@ pub(crate) struct Bias {
     first_claim: u64,
     /// Whether the bias may ever be on (not under the lock-only strategy).
     biasable: bool,
+    /// The reader's half of the fence, as this process makes it.
+    light: barrier::Light,
     /// Until when (`now_nanos`) a lock-path view must not turn the bias on.
     inhibit_until: StdAtomicU64,
     /// Revocations so far.
@@ -159,6 +161,7 @@ impl Bias {
             slot_index: serial as usize % records::SLOTS,
             first_claim: serial << COUNT_BITS | 1,
             biasable: biasable && serial != 0,
+            light: barrier::Light::of_this_process(),
             inhibit_until: StdAtomicU64::new(0),
             revocations: StdAtomicU64::new(0),
             lock_reads: StdAtomicU64::new(0),
@@ -187,22 +190,56 @@ impl Bias {
     #[inline(always)]
     pub(crate) fn claim(&self, slot: &AtomicU64) -> bool {
         let word = slot.load(Ordering::Relaxed);
-        if word & COUNT_MASK == 0 {
-            // Announcing costs the reader's half of the fence: not worth it
-            // while the bias is off anyway (checked again below, after it).
-            if !self.on.load(Ordering::Relaxed) {
-                return false;
-            }
-            slot.store(self.first_claim, Ordering::Relaxed);
-            barrier::light();
-            if self.on.load(Ordering::Acquire) {
-                return true;
-            }
-            slot.store(0, Ordering::Release);
+        if word & COUNT_MASK != 0 {
+            return self.claim_nested(slot, word);
+        }
+        // The first view of the slot, with the process barrier: the
+        // straight path, as views that do not nest are the common case. The
+        // strategy is copied out once: the compiler cannot tell that the
+        // store below leaves it be.
+        let light = self.light;
+        if light.is_fence() {
+            return self.claim_fenced(slot, light);
+        }
+        slot.store(self.first_claim, Ordering::Relaxed);
+        light.issue();
+        self.confirm_claim(slot)
+    }
+
+    /// The first claim of a slot where the reader's half is a full fence.
+    /// Marked cold only so the process barrier's path is laid out straight:
+    /// next to the fence, the call costs little.
+    #[cold]
+    #[inline(never)]
+    fn claim_fenced(&self, slot: &AtomicU64, light: barrier::Light) -> bool {
+        // Announcing costs the fence: not worth it while the bias is off
+        // anyway (checked again after the fence).
+        if !self.on.load(Ordering::Relaxed) {
             return false;
         }
-        // Nested in a live biased view of this gate: a revoking writer is
-        // already waiting for this slot, and keeps waiting while it counts.
+        slot.store(self.first_claim, Ordering::Relaxed);
+        light.issue();
+        self.confirm_claim(slot)
+    }
+
+    /// The end of a first claim, once announced and fenced: the view may go
+    /// ahead if the bias is still on, else the slot is given back.
+    #[inline(always)]
+    fn confirm_claim(&self, slot: &AtomicU64) -> bool {
+        if self.on.load(Ordering::Acquire) {
+            return true;
+        }
+        slot.store(0, Ordering::Release);
+        false
+    }
+
+    /// A claim through a slot that counts views already: nested in a live
+    /// biased view of this gate (a revoking writer is already waiting for
+    /// this slot, and keeps waiting while it counts), or the slot is taken
+    /// by another gate's views.
+    #[cold]
+    #[inline(never)]
+    fn claim_nested(&self, slot: &AtomicU64, word: u64) -> bool {
         if self.counts_here(word) && word & COUNT_MASK != COUNT_MASK {
             slot.store(word + 1, Ordering::Relaxed);
             return true;
@@ -371,7 +408,7 @@ impl<T> Gate<T> {
     /// A view's share of the gate without waiting: biased, or through the
     /// lock when no writer holds or waits for it (or when this thread holds
     /// a view of it already).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn try_read(&self) -> Option<GateRead<'_, T>> {
         if let Some(read) = self.try_biased() {
             return Some(read);

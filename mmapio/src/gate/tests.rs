@@ -200,6 +200,7 @@ fn store_buffering(rounds: usize, fenced: bool) -> usize {
     let done = StdAtomicU64::new(0);
     let reader_saw = StdAtomicU64::new(0);
     let mut forbidden = 0;
+    let light = barrier::Light::of_this_process();
     std::thread::scope(|s| {
         s.spawn(|| {
             for r in 1..=rounds as u64 {
@@ -208,7 +209,7 @@ fn store_buffering(rounds: usize, fenced: bool) -> usize {
                 }
                 reader_word.store(1, Ordering::Relaxed);
                 if fenced {
-                    barrier::light();
+                    light.issue();
                 }
                 reader_saw.store(writer_word.load(Ordering::Relaxed), Ordering::Relaxed);
                 done.store(r, Ordering::Release);
