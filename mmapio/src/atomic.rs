@@ -1,4 +1,5 @@
-//! Atomic views into a read-write mapping (feature `atomic`).
+//! Atomic views into a read-write or copy-on-write writable mapping
+//! (feature `atomic`).
 //!
 //! See [`AtomicView`] for the rule that keeps atomic and byte access apart.
 
@@ -204,11 +205,13 @@ unsafe impl MappedAtomic for AtomicU64 {}
 unsafe impl MappedAtomic for AtomicU32 {}
 
 impl MemoryMappedFile {
-    /// An `AtomicU64` at `offset` of a read-write mapping.
+    /// An `AtomicU64` at `offset` of a read-write mapping, or of a
+    /// [copy-on-write writable](Self::open_cow_writable) one (whose stores
+    /// go to private pages, never to the file, and are not pending).
     ///
     /// Errors, in this order: [`MmapIoError::InvalidMode`] unless the
-    /// mapping is read-write (a store into a read-only page would kill the
-    /// process; copy-on-write views are lock-free and cannot be excluded);
+    /// mapping is one of those (a store into a read-only page would kill
+    /// the process);
     /// [`MmapIoError::Misaligned`] unless `offset` is a multiple of 8;
     /// [`MmapIoError::OutOfBounds`] unless the 8 bytes fit. The view puts the
     /// mapping in atomic mode (see [atomic mode](AtomicView#atomic-mode-the-rule-that-keeps-atomics-and-bytes-apart)).
@@ -291,7 +294,17 @@ impl MemoryMappedFile {
         offset: u64,
         count: usize,
     ) -> Result<AtomicSliceView<'_, T>> {
-        let lock = self.write_lock(op)?;
+        // A read-write handle's views are of the file's mapping; a
+        // copy-on-write writable one's of its private mapping, under the
+        // same atomic mode of the file's gate (its plain views pass that
+        // gate too), and its stores reach no file.
+        let (shared, lock, private) = match self.write_lock(op) {
+            Ok(lock) => (&*self.shared, lock, None),
+            Err(refused) => {
+                let private = self.private_for_writes(refused)?;
+                (private.file(), private.gate(), Some(private))
+            }
+        };
         let required = align_of::<T>() as u64;
         // The region starts on a page boundary, so an aligned offset is an
         // aligned address.
@@ -299,12 +312,19 @@ impl MemoryMappedFile {
             return Err(MmapIoError::Misaligned { required, offset });
         }
         let len = (count as u64).saturating_mul(size_of::<T>() as u64);
-        let mut session = AtomicSession::begin(&self.shared, lock, op)?;
+        let mut session = AtomicSession::begin(shared, lock, op)?;
         let region = session.region();
-        let range = check_range(offset, len, region.len())?;
-        // SAFETY: `range` was checked against the region's length, so the
-        // offset stays inside (or one past the end of) the region.
-        let start = unsafe { region.as_ptr().add(range.start) };
+        let (base, shown) = match private {
+            None => (region.as_ptr(), region.len()),
+            // Private bytes are shown up to the file's length, read under
+            // the write lock the session holds.
+            Some(private) => (private.region().as_ptr(), private.len().min(region.len())),
+        };
+        let range = check_range(offset, len, shown)?;
+        // SAFETY: `range` was checked against the shown length, which is
+        // within the mapping `base` starts, so the offset stays inside (or
+        // one past the end of) it.
+        let start = unsafe { base.add(range.start) };
         // An empty slice may sit at an empty region's dangling base, which is
         // not aligned for `T`; it needs no address at all, only alignment.
         let ptr = match NonNull::new(start as *mut T) {
@@ -316,7 +336,8 @@ impl MemoryMappedFile {
         if ptr.as_ptr() as usize % align_of::<T>() != 0 {
             return Err(MmapIoError::Misaligned { required, offset });
         }
-        session.bytes = len;
+        // Stores to private pages are never pending.
+        session.bytes = if private.is_some() { 0 } else { len };
         Ok(AtomicSliceView {
             ptr,
             len: count,

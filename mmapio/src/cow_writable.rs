@@ -1,6 +1,8 @@
 //! Private writes through `&self` to copy-on-write mappings opened with
 //! [`MemoryMappedFile::open_cow_writable`] or the builder's
-//! [`cow_writable(true)`](crate::MmapBuilder::cow_writable) (feature `cow`).
+//! [`cow_writable(true)`](crate::MmapBuilder::cow_writable) (feature `cow`;
+//! without it no handle is copy-on-write writable, and every entry point
+//! here gives back the read-write path's refusal).
 //!
 //! The mapping's views pass its file's reader gate (see `PrivateRegion`),
 //! so a private write closes that gate, as a write through a read-write
@@ -13,9 +15,13 @@
 use crate::bounds::check_range;
 use crate::gate::GateWrite;
 use crate::region::Region;
+#[cfg(feature = "iterator")]
+use crate::shared_state::ExclusiveWrite;
 use crate::shared_state::{PrivateRegion, Storage};
 use crate::views::MappedSliceMut;
-use crate::{MemoryMappedFile, MmapIoError, MmapMode, Result};
+#[cfg(feature = "cow")]
+use crate::MmapMode;
+use crate::{MemoryMappedFile, MmapIoError, Result};
 
 impl MemoryMappedFile {
     /// Opens an existing file and maps it copy-on-write with private writes
@@ -34,9 +40,9 @@ impl MemoryMappedFile {
     /// [`pending_bytes`](Self::pending_bytes) stays 0,
     /// [`resize`](Self::resize) and [`as_slice_bytes`](Self::as_slice_bytes)
     /// (whose bare borrow could not keep the writes out) are
-    /// [`MmapIoError::InvalidMode`]. `chunks_mut`, atomic views and
-    /// `as_mut_ptr` are `InvalidMode` too (not offered on private
-    /// mappings yet).
+    /// [`MmapIoError::InvalidMode`]. [`chunks_mut`](Self::chunks_mut),
+    /// [`as_mut_ptr`](Self::as_mut_ptr) and the atomic views (features
+    /// `iterator` and `atomic`) write private pages too.
     ///
     /// ```
     /// use mmapio::MemoryMappedFile;
@@ -51,6 +57,7 @@ impl MemoryMappedFile {
     /// assert_eq!(std::fs::read(&path).unwrap(), b"original");
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
+    #[cfg(feature = "cow")]
     pub fn open_cow_writable<P: AsRef<std::path::Path>>(path: P) -> Result<Self> {
         Self::builder(path)
             .mode(MmapMode::CopyOnWrite)
@@ -81,7 +88,9 @@ impl MemoryMappedFile {
         Ok(private.gate().try_write().map(|guard| (private, guard)))
     }
 
-    fn private_for_writes(&self, refused: MmapIoError) -> Result<&PrivateRegion> {
+    /// The private mapping of a copy-on-write writable handle, or
+    /// `refused` (the read-write path's error).
+    pub(crate) fn private_for_writes(&self, refused: MmapIoError) -> Result<&PrivateRegion> {
         match &self.shared.storage {
             Storage::Private(private) if self.is_cow_writable() => Ok(private),
             _ => Err(refused),
@@ -184,5 +193,46 @@ impl MemoryMappedFile {
             offset,
             private.file(),
         ))
+    }
+
+    /// `chunks_mut(..).for_each_mut(f)` on a copy-on-write writable
+    /// handle; `refused` otherwise. One closing of the file's gate for the
+    /// whole walk; nothing is counted as pending.
+    #[cfg(feature = "iterator")]
+    #[cold]
+    pub(crate) fn private_for_each_mut<F>(
+        &self,
+        refused: MmapIoError,
+        chunk_size: usize,
+        mut f: F,
+    ) -> Result<()>
+    where
+        F: FnMut(u64, &mut [u8]) -> Result<()>,
+    {
+        let (private, guard) = self.private_write(refused, "chunks_mut")?;
+        // SAFETY: as in `private_write_under`; `guard` outlives the walk.
+        let bytes = unsafe { private.bytes_mut(guard.len()) };
+        // Marks this thread as the file's writer, so that the closure's own
+        // calls on the file refuse with `WouldDeadlock` instead of waiting
+        // for the walk; it dirties nothing. Dropped before `guard`.
+        let _walk = ExclusiveWrite::start(private.file());
+        let mut offset = 0u64;
+        for chunk in bytes.chunks_mut(chunk_size) {
+            let n = chunk.len() as u64;
+            f(offset, chunk)?;
+            offset += n;
+        }
+        Ok(())
+    }
+
+    /// `as_mut_ptr` on a copy-on-write writable handle: the private
+    /// mapping's base address; `refused` otherwise. Nothing is counted as
+    /// pending: what is written there never reaches the file.
+    #[cold]
+    pub(crate) fn private_mut_ptr(&self, refused: MmapIoError) -> Result<*mut u8> {
+        let private = self.private_for_writes(refused)?;
+        // Mapped writable (`MAP_PRIVATE` with `PROT_WRITE`); using the
+        // address is the caller's contract (see `as_mut_ptr`).
+        Ok(private.region().as_ptr().cast_mut())
     }
 }

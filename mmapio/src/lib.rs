@@ -10,7 +10,9 @@
 //!   [`MemoryMappedFile::open_rw`]) — the same reads, writes that exclude
 //!   them, `resize`, and durable `flush`;
 //! * **copy-on-write** (`MemoryMappedFile::open_cow`, feature `cow`) —
-//!   a private mapping that never modifies the file.
+//!   a private mapping that never modifies the file; opened with
+//!   `open_cow_writable`, its `&self` write methods change its private
+//!   pages.
 //!
 //! ```
 //! use mmapio::{MemoryMappedFile, FlushPolicy};
@@ -203,8 +205,9 @@
 //! ## Cargo features
 //! * `iterator` (default): `MemoryMappedFile::chunks`, `pages`,
 //!   `chunks_owned`, `pages_owned`, `chunks_mut`.
-//! * `cow`: copy-on-write mappings (`MemoryMappedFile::open_cow`) and their
-//!   private writes (`cow_update_region`, `cow_slice_mut`).
+//! * `cow`: copy-on-write mappings (`MemoryMappedFile::open_cow`,
+//!   `open_cow_writable`) and their private writes (`cow_update_region`,
+//!   `cow_slice_mut`, and on a writable one every `&self` write method).
 //! * `advise` (default): `advise` (`madvise` over page-rounded ranges) and
 //!   `prefetch_range` (`posix_fadvise`).
 //! * `locking`: `lock`, `unlock`, `lock_all`, `unlock_all` (`mlock`).
@@ -240,7 +243,6 @@ mod builder;
 mod bytes_support;
 #[cfg(feature = "cow")]
 mod cow;
-#[cfg(feature = "cow")]
 mod cow_writable;
 mod error;
 pub mod flush;

@@ -562,55 +562,6 @@ impl MemoryMappedFile {
             && matches!(self.shared.storage, Storage::Private(_))
     }
 
-    /// Without the `cow` feature no handle is copy-on-write writable: the
-    /// read-write path's error stands.
-    #[cfg(not(feature = "cow"))]
-    #[cold]
-    pub(crate) fn private_update_region(
-        &self,
-        refused: MmapIoError,
-        _offset: u64,
-        _data: &[u8],
-    ) -> Result<()> {
-        Err(refused)
-    }
-
-    /// As `private_update_region`, for `try_update_region`.
-    #[cfg(not(feature = "cow"))]
-    #[cold]
-    pub(crate) fn try_private_update_region(
-        &self,
-        refused: MmapIoError,
-        _offset: u64,
-        _data: &[u8],
-    ) -> Result<bool> {
-        Err(refused)
-    }
-
-    /// As `private_update_region`, for `try_as_slice_mut`.
-    #[cfg(not(feature = "cow"))]
-    #[cold]
-    pub(crate) fn try_private_slice_mut(
-        &self,
-        refused: MmapIoError,
-        _offset: u64,
-        _len: u64,
-    ) -> Result<Option<MappedSliceMut<'_>>> {
-        Err(refused)
-    }
-
-    /// As `private_update_region`, for `as_slice_mut`.
-    #[cfg(not(feature = "cow"))]
-    #[cold]
-    pub(crate) fn private_slice_mut(
-        &self,
-        refused: MmapIoError,
-        _offset: u64,
-        _len: u64,
-    ) -> Result<MappedSliceMut<'_>> {
-        Err(refused)
-    }
-
     /// Whether the mapping is empty (only possible for an empty file).
     #[inline]
     pub fn is_empty(&self) -> bool {

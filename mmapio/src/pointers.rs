@@ -44,7 +44,10 @@ impl MemoryMappedFile {
     }
 
     /// The address of the first byte of a read-write mapping, for writes the
-    /// crate cannot see; [`MmapIoError::InvalidMode`] on other mappings.
+    /// crate cannot see; [`MmapIoError::InvalidMode`] on other mappings,
+    /// except a [copy-on-write writable](Self::open_cow_writable) one,
+    /// whose private pages it writes (never the file, and nothing is
+    /// counted as pending).
     ///
     /// Since the crate cannot tell what is written through it, the whole
     /// mapping is counted as pending when the pointer is handed out. A flush
@@ -71,10 +74,12 @@ impl MemoryMappedFile {
     /// # Ok::<(), mmapio::MmapIoError>(())
     /// ```
     pub unsafe fn as_mut_ptr(&self) -> Result<*mut u8> {
-        self.write_lock("as_mut_ptr")?;
-        // SAFETY: the caller takes on this method's contract, which is
-        // `writable_ptr`'s; the handle is read-write (checked above).
-        Ok(unsafe { self.writable_ptr() })
+        match self.write_lock("as_mut_ptr") {
+            // SAFETY: the caller takes on this method's contract, which is
+            // `writable_ptr`'s; the handle is read-write (checked above).
+            Ok(_) => Ok(unsafe { self.writable_ptr() }),
+            Err(refused) => self.private_mut_ptr(refused),
+        }
     }
 
     /// `as_mut_ptr` once the handle is known to be read-write: the base

@@ -85,18 +85,22 @@ impl PrivateRegion {
         // SAFETY: `len` is within the region, which is mapped for as long as
         // `self` lives and never replaced (copy-on-write mappings are not
         // resized). Its bytes are written only through `&mut` on the only
-        // handle of the mapping, which no shared borrow can coexist with;
-        // the file's writers and `resize` are kept out, and the file at least
-        // `len` long, by the caller's share (see `# Safety`).
+        // handle of the mapping, which no shared borrow can coexist with, or
+        // by private writes (`cow_writable.rs`), which hold the file's gate
+        // closed and so wait for the caller's share; the file's writers and
+        // `resize` are kept out, and the file at least `len` long, by that
+        // share too (see `# Safety`).
         unsafe { std::slice::from_raw_parts(self.region.as_ptr(), len) }
     }
 
-    /// [`bytes`](Self::bytes), mutable, for a write by the only handle.
+    /// [`bytes`](Self::bytes), mutable, for a private write.
     ///
     /// # Safety
-    /// As for `bytes`, and no other reference to these bytes exists or is
-    /// created while the result lives (`&mut` on the only handle proves it).
-    #[cfg(feature = "cow")]
+    /// As for `bytes` (with the gate's write lock as the caller's hold), and
+    /// no other reference to these bytes exists or is created while the
+    /// result lives: `&mut` on the only handle proves it, or a write guard
+    /// of the file's gate (no view of any handle of the file lives, and no
+    /// atomic view, as atomic views hold that lock themselves).
     #[allow(clippy::mut_from_ref)]
     pub(crate) unsafe fn bytes_mut(&self, file_len: usize) -> &mut [u8] {
         let len = self.region.len().min(file_len);

@@ -429,7 +429,6 @@ impl<'a> MappedSliceMut<'a> {
     /// (the closed gate of the file `shared`) keeps from every other view
     /// and writer. Private bytes never reach the file: none is counted as
     /// pending.
-    #[cfg(feature = "cow")]
     pub(crate) fn private(
         guard: GateWrite<'a, Region>,
         bytes: &'a mut [u8],

@@ -3,8 +3,9 @@
 //! `cow`): the writes change what the mapping reads and never the file,
 //! count nothing as pending, close the file's reader gate like any write
 //! (waiting for other threads' views of every handle, refusing beside the
-//! calling thread's own), and the operations that cannot be offered on a
-//! private mapping refuse with a typed error.
+//! calling thread's own), walks, pointers and atomic views write private
+//! pages too, and the operations that cannot be offered on a private
+//! mapping refuse with a typed error.
 //!
 //! Reading the file with `std::fs::read` is a valid check here: written
 //! pages of a private mapping are private copies, never the page cache
@@ -137,10 +138,76 @@ fn operations_a_private_mapping_cannot_offer_refuse_with_invalid_mode() {
         cow.as_slice_bytes(0, 4),
         Err(MmapIoError::InvalidMode { .. })
     ));
-    // SAFETY: never called: the mapping refuses before handing out a pointer.
-    assert!(matches!(
-        unsafe { cow.as_mut_ptr() },
-        Err(MmapIoError::InvalidMode { .. })
-    ));
     assert_eq!(std::fs::read(&path).unwrap(), b"abcd");
+}
+
+#[test]
+fn walks_pointers_and_atomic_views_write_private_pages_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = file_with(&dir, "p.bin", &[0; 64]);
+    // Read-write first: then the file's mapping is writable from the start
+    // (made writable later, it would have to wait for the atomic mode).
+    let rw = MemoryMappedFile::open_rw(&path).unwrap();
+    let cow = MemoryMappedFile::open_cow_writable(&path).unwrap();
+
+    #[cfg(feature = "iterator")]
+    {
+        cow.chunks_mut(16)
+            .for_each_mut(|offset, chunk| {
+                chunk.fill(offset as u8 + 1);
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(&*cow.as_slice(15, 2).unwrap(), &[1, 17]);
+        // The walk's own calls on the file refuse instead of waiting for it.
+        cow.chunks_mut(64)
+            .for_each_mut(|_, _| {
+                assert!(matches!(
+                    rw.as_slice(0, 1),
+                    Err(MmapIoError::WouldDeadlock { .. })
+                ));
+                assert!(matches!(
+                    cow.update_region(0, b"x"),
+                    Err(MmapIoError::WouldDeadlock { .. })
+                ));
+                Ok(())
+            })
+            .unwrap();
+        assert!(matches!(
+            cow.chunks_mut(0).for_each_mut(|_, _| Ok(())),
+            Err(MmapIoError::InvalidChunkSize)
+        ));
+    }
+
+    // SAFETY: no view of the mapping lives and no other thread uses it.
+    unsafe { cow.as_mut_ptr().unwrap().add(1).write(b'p') };
+    assert_eq!(cow.as_slice(1, 1).unwrap()[0], b'p');
+
+    #[cfg(feature = "atomic")]
+    {
+        use std::sync::atomic::Ordering;
+        let private = cow.atomic_u64(32).unwrap();
+        let before = private.fetch_add(5, Ordering::Relaxed);
+        // The file's atomic mode is shared: a read-write handle's atomic
+        // view joins it, and sees the file's bytes, not the private ones.
+        let shared = rw.atomic_u64(32).unwrap();
+        assert_eq!(shared.load(Ordering::Relaxed), 0);
+        assert!(matches!(
+            rw.as_slice(0, 1),
+            Err(MmapIoError::WouldDeadlock { .. })
+        ));
+        drop((private, shared));
+        let mut bytes = [0; 8];
+        cow.read_into(32, &mut bytes).unwrap();
+        assert_eq!(u64::from_ne_bytes(bytes), before + 5);
+        assert!(matches!(
+            cow.atomic_u64(3),
+            Err(MmapIoError::Misaligned { .. })
+        ));
+        assert_oob(cow.atomic_u64(64).map(|_| ()), 64, 8, 64);
+    }
+
+    assert_eq!(cow.pending_bytes(), 0, "private bytes are never pending");
+    rw.flush().unwrap();
+    assert_eq!(std::fs::read(&path).unwrap(), vec![0; 64]);
 }

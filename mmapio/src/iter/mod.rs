@@ -607,9 +607,11 @@ impl ChunksMut<'_> {
     ///
     /// Every chunk handed to the closure counts as pending bytes; afterwards
     /// the [`FlushPolicy`](crate::FlushPolicy) is applied (unless the
-    /// closure failed). Errors: [`MmapIoError::InvalidChunkSize`] for a chunk
-    /// size of 0, [`MmapIoError::InvalidMode`] on a mapping that is not
-    /// read-write.
+    /// closure failed). On a [copy-on-write
+    /// writable](MemoryMappedFile::open_cow_writable) mapping the chunks are
+    /// its private pages: nothing is pending and no policy applies. Errors:
+    /// [`MmapIoError::InvalidChunkSize`] for a chunk size of 0,
+    /// [`MmapIoError::InvalidMode`] on a mapping that is neither of those.
     ///
     /// ```
     /// # let dir = tempfile::tempdir().unwrap();
@@ -629,7 +631,10 @@ impl ChunksMut<'_> {
         if self.chunk_size == 0 {
             return Err(MmapIoError::InvalidChunkSize);
         }
-        let lock = self.map.write_lock("chunks_mut")?;
+        let lock = match self.map.write_lock("chunks_mut") {
+            Ok(lock) => lock,
+            Err(refused) => return self.map.private_for_each_mut(refused, self.chunk_size, f),
+        };
         let shared = &*self.map.shared;
         let result = {
             let mut guard = shared.write(lock, "chunks_mut")?;
