@@ -206,7 +206,7 @@ unsafe impl MappedAtomic for AtomicU32 {}
 
 impl MemoryMappedFile {
     /// An `AtomicU64` at `offset` of a read-write mapping, or of a
-    /// [copy-on-write writable](Self::open_cow_writable) one (whose stores
+    /// [copy-on-write writable](Self::is_cow_writable) one (whose stores
     /// go to private pages, never to the file, and are not pending).
     ///
     /// Errors, in this order: [`MmapIoError::InvalidMode`] unless the

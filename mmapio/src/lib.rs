@@ -36,12 +36,11 @@
 //!
 //! ## Soundness rules
 //! * A view ([`MappedSlice`], [`MappedSliceMut`], iterator items) borrows the
-//!   handle it came from and, on read-write mappings, holds a share of the
-//!   file's *reader gate*, so it can never outlive the mapping or see it
-//!   move: `resize` and every writer wait for every view to be dropped.
-//! * Read-only and copy-on-write mappings of a file that no read-write
-//!   handle shares are never written or resized while shared, so their
-//!   views are plain borrows.
+//!   handle it came from and, in every mode, holds a share of the file's
+//!   *reader gate*, so it can never outlive the mapping or see it move or
+//!   change: `resize` and every writer, through any handle of the file,
+//!   wait for every view to be dropped. Views are `!Send`: a view is
+//!   released on the thread that took it.
 //! * Every ranged method checks `offset + len` with checked arithmetic: any
 //!   `u64` gives a result or [`MmapIoError::OutOfBounds`], never a panic.
 //! * A write, `resize`, `as_slice_mut`, `chunks_mut` walk or atomic view
@@ -58,8 +57,8 @@
 //!   atomic view, which may be held for another thread as well.
 //!
 //! ## Reader gate and fairness
-//! Each read-write file has one reader gate, shared by all its handles in
-//! this process. A view announces itself in a slot of its own thread (one
+//! Each mapped file has one reader gate, shared by all its handles, of
+//! every mode, in this process. A view announces itself in a slot of its own thread (one
 //! cache line per thread, written by no other thread) and checks that the
 //! gate is *biased*; it writes no cache line that other threads write, so
 //! reads of a read-write mapping cost about what reads of a read-only one

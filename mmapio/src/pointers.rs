@@ -45,7 +45,7 @@ impl MemoryMappedFile {
 
     /// The address of the first byte of a read-write mapping, for writes the
     /// crate cannot see; [`MmapIoError::InvalidMode`] on other mappings,
-    /// except a [copy-on-write writable](Self::open_cow_writable) one,
+    /// except a [copy-on-write writable](Self::is_cow_writable) one,
     /// whose private pages it writes (never the file, and nothing is
     /// counted as pending).
     ///
@@ -100,8 +100,9 @@ impl MemoryMappedFile {
     /// for code written against mmap-io 0.9.6's `as_slice`.
     ///
     /// Only memory that nothing can write while the borrow lives is lent
-    /// this way: a read-only mapping, or a copy-on-write one (whose private
-    /// writes need `&mut` on the handle). A read-write mapping can be written
+    /// this way: a read-only mapping, or a copy-on-write one not opened
+    /// [writable](Self::is_cow_writable) (whose private writes need
+    /// `&mut` on the handle). A read-write mapping can be written
     /// through other handles and by `resize`, which a bare `&[u8]` cannot
     /// keep out, so there it is [`MmapIoError::InvalidMode`], and so it is
     /// for a read-only handle of a file that has had a read-write handle

@@ -608,7 +608,7 @@ impl ChunksMut<'_> {
     /// Every chunk handed to the closure counts as pending bytes; afterwards
     /// the [`FlushPolicy`](crate::FlushPolicy) is applied (unless the
     /// closure failed). On a [copy-on-write
-    /// writable](MemoryMappedFile::open_cow_writable) mapping the chunks are
+    /// writable](MemoryMappedFile::is_cow_writable) mapping the chunks are
     /// its private pages: nothing is pending and no policy applies. Errors:
     /// [`MmapIoError::InvalidChunkSize`] for a chunk size of 0,
     /// [`MmapIoError::InvalidMode`] on a mapping that is neither of those.
