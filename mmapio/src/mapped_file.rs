@@ -746,6 +746,21 @@ impl MemoryMappedFile {
     /// only its durability is in question). An empty `data` is validated and
     /// otherwise does nothing.
     pub fn update_region(&self, offset: u64, data: &[u8]) -> Result<()> {
+        match self.ready_gate_for_writes() {
+            Some(lock) => {
+                let guard = self.shared.write(lock, "update_region")?;
+                self.write_under(guard, offset, data, "update_region")
+            }
+            None => self.update_region_elsewhere(offset, data),
+        }
+    }
+
+    /// `update_region` of a handle that is not read-write, or whose file's
+    /// mapping is still read-only: out of line, so the common case keeps
+    /// no error or second path live.
+    #[cold]
+    #[inline(never)]
+    fn update_region_elsewhere(&self, offset: u64, data: &[u8]) -> Result<()> {
         let lock = match self.write_lock("update_region") {
             Ok(lock) => lock,
             Err(refused) => return self.private_update_region(refused, offset, data),
@@ -1124,6 +1139,21 @@ impl MemoryMappedFile {
         let ready = self.shared.is_mapped_writable()
             || self.shared.map_writable(lock, op, self.path(), false)?;
         Ok(ready.then_some(lock))
+    }
+
+    /// The gate of a read-write handle whose file's mapping is writable
+    /// already: what [`write_lock`](Self::write_lock) returns, with no
+    /// error to build.
+    #[inline(always)]
+    fn ready_gate_for_writes(&self) -> Option<&Gate<Region>> {
+        match &self.shared.storage {
+            Storage::Locked(lock)
+                if self.mode() == MmapMode::ReadWrite && self.shared.is_mapped_writable() =>
+            {
+                Some(lock)
+            }
+            _ => None,
+        }
     }
 
     #[inline]
