@@ -48,6 +48,14 @@ if [[ ! -e $system32/bcryptprimitives.dll ]]; then
 fi
 
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER=wine
+# One wineserver for the whole run: by default it exits a few seconds after
+# its last client, and a test binary started while it shuts down dies with
+# "wine client error: recvmsg: Connection reset by peer".
+# Wine's services start with the first program and live as long as the
+# server: started here, they hold no end of the test log's pipe open.
+wineserver --persistent
+trap 'wineserver --kill 2>/dev/null || true' EXIT
+wine cmd /c exit >/dev/null 2>&1
 log=target/windows-tests.log
 echo "== cargo test -p mmapio --all-features --target $target (under $(wine --version))"
 # notify's Windows backend reads ReadDirectoryChangesW's records with
