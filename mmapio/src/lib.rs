@@ -135,8 +135,8 @@
 //! up in views without warning, and touching a page past a new, shorter
 //! end raises `SIGBUS`, which kills the process and cannot be turned into
 //! an error by any safe wrapper. `mmapio` maps the file's length at open,
-//! re-checks the length before every page walk
-//! ([`MemoryMappedFile::touch_pages`] returns
+//! re-checks the length before every page walk, the eager touch at open
+//! included ([`MemoryMappedFile::touch_pages`] returns
 //! [`MmapIoError::FileTruncated`] instead of faulting) and offers
 //! [`MemoryMappedFile::check_file_len`]. Cooperating processes can keep off
 //! each other's files with the advisory lock of

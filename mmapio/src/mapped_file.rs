@@ -371,7 +371,7 @@ impl MemoryMappedFile {
         }
         if options.touch_hint != TouchHint::Never || options.huge_pages {
             match &map.shared.storage {
-                Storage::Unlocked(region) => map.apply_options_to(region),
+                Storage::Unlocked(region) => map.apply_options_to(region)?,
                 Storage::Private(private) => map.apply_options_to_private(private)?,
                 Storage::Locked(lock) => {
                     #[cfg(feature = "atomic")]
@@ -386,7 +386,7 @@ impl MemoryMappedFile {
                         return Ok(map);
                     }
                     let guard = map.shared.read(lock, "open")?;
-                    map.apply_options_to(&guard);
+                    map.apply_options_to(&guard)?;
                 }
             }
         }
@@ -922,8 +922,7 @@ impl MemoryMappedFile {
         }
         // Re-apply open-time options to the new region while still exclusive.
         let guard = guard.downgrade();
-        self.apply_options_to(&guard);
-        Ok(())
+        self.apply_options_to(&guard)
     }
 
     /// Writes every dirty page of a read-write mapping to the file and waits
@@ -1169,14 +1168,18 @@ impl MemoryMappedFile {
 
     /// Huge-page advice and the touch hint of this handle, applied at open
     /// and after its `resize`.
-    fn apply_options_to(&self, region: &Region) {
+    /// The eager touch walks pages only once the file is known to cover
+    /// them ([`MmapIoError::FileTruncated`] otherwise, instead of `SIGBUS`).
+    fn apply_options_to(&self, region: &Region) -> Result<()> {
         match self.handle.options.touch_hint {
             TouchHint::Eager => {
                 self.advise_huge_pages(region);
+                self.check_file_covers(region.len())?;
                 touch_bytes(region.bytes(), os::page_size(), 0);
             }
             TouchHint::Never | TouchHint::Lazy => self.apply_options_without_reading(region),
         }
+        Ok(())
     }
 
     /// The open-time options of a copy-on-write mapping: as
@@ -1195,7 +1198,9 @@ impl MemoryMappedFile {
                 let guard = file.read(private.gate(), "open")?;
                 self.advise_huge_pages(private.region());
                 // SAFETY: the length is read under `guard`, held meanwhile.
-                touch_bytes(unsafe { private.bytes(guard.len()) }, os::page_size(), 0);
+                let bytes = unsafe { private.bytes(guard.len()) };
+                self.check_file_covers(bytes.len())?;
+                touch_bytes(bytes, os::page_size(), 0);
             }
             TouchHint::Never | TouchHint::Lazy => {
                 self.apply_options_without_reading(private.region())

@@ -16,7 +16,10 @@ pub enum TouchHint {
     /// Leave faulting to the OS.
     #[default]
     Never,
-    /// Touch every page at open/create.
+    /// Touch every page at open/create (and after `resize`), once the
+    /// file is known to cover them: an open of a file cut shorter than its
+    /// mapping returns [`MmapIoError::FileTruncated`](crate::MmapIoError::FileTruncated)
+    /// instead of faulting.
     Eager,
     /// Ask for background read-ahead at open/create.
     Lazy,

@@ -849,6 +849,21 @@ fn truncation_by_another_handle_is_reported_not_faulted() {
             }
             assert_eq!(map.len(), len, "the mapping keeps its length");
         }
+        // An eager open beside the mappings walks no page past the new end.
+        let mut modes = vec![MmapMode::ReadOnly, MmapMode::ReadWrite];
+        if cfg!(feature = "cow") {
+            modes.push(MmapMode::CopyOnWrite);
+        }
+        for mode in modes {
+            let eager = MemoryMappedFile::builder(&path)
+                .mode(mode)
+                .touch_hint(TouchHint::Eager)
+                .open();
+            match eager {
+                Err(MmapIoError::FileTruncated { expected, .. }) => assert_eq!(expected, len),
+                other => panic!("eager {mode:?} open after truncation to {actual}: {other:?}"),
+            }
+        }
     }
     // Restoring the length makes the check pass again.
     other.set_len(len).unwrap();
